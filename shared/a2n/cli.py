@@ -1,0 +1,42 @@
+"""The ``a2n`` command: local development, one-off invocations, migrations, maintenance.
+
+Each subcommand lives beside the code it drives and is imported only when chosen, so
+``a2n --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+# name → (module, help). Each module exposes ``register(parser)`` and ``run(args) -> int``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "dev": ("a2n.local.dev", "run the whole stack locally (embedded Postgres, moto, HTTP API)"),
+    "invoke": ("a2n.local.invoke", "run one function on one event, without Docker"),
+    "db": ("a2n.db.cli", "database migrations: upgrade, downgrade, revision, current"),
+}
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen command's module is imported to add its arguments."""
+    parser = argparse.ArgumentParser(prog="a2n", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        p.set_defaults(_module=module)
+        if name == chosen:
+            importlib.import_module(module).register(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = importlib.import_module(args._module).run
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

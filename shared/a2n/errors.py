@@ -1,0 +1,96 @@
+"""Typed domain errors. The API layer maps them to RFC 9457 problem+json in one place.
+
+Services raise these; handlers never build error responses by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem: a JSON pointer into the request body and a message."""
+
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "message": self.message}
+
+
+class A2NError(Exception):
+    """Base of every error that becomes an HTTP problem response."""
+
+    status: int = 500
+    title: str = "Internal error"
+    type_slug: str = "internal"
+
+    def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra or {}
+
+    def problem(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://a2n.dev/problems/{self.type_slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(A2NError):
+    status, title, type_slug = 400, "Bad request", "bad-request"
+
+
+class Unauthorized(A2NError):
+    status, title, type_slug = 401, "Unauthorized", "unauthorized"
+
+
+class Forbidden(A2NError):
+    status, title, type_slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(A2NError):
+    status, title, type_slug = 404, "Not found", "not-found"
+
+
+class MethodNotAllowed(A2NError):
+    status, title, type_slug = 405, "Method not allowed", "method-not-allowed"
+
+
+class Conflict(A2NError):
+    status, title, type_slug = 409, "Conflict", "conflict"
+
+
+class PayloadTooLarge(A2NError):
+    status, title, type_slug = 413, "Payload too large", "payload-too-large"
+
+
+class Locked(A2NError):
+    status, title, type_slug = 429, "Too many attempts", "locked"
+
+
+class ServiceUnavailable(A2NError):
+    status, title, type_slug = 503, "Service unavailable", "unavailable"
+
+
+class ValidationFailed(A2NError):
+    """422 carrying every problem found, each with a JSON pointer."""
+
+    status, title, type_slug = 422, "Validation failed", "validation"
+
+    def __init__(self, problems: list[Problem], detail: str | None = None) -> None:
+        self.problems = problems
+        super().__init__(
+            detail or f"{len(problems)} problem(s) found",
+            extra={"errors": [p.as_dict() for p in problems]},
+        )
+
+
+class ConfigurationError(Exception):
+    """The process is misconfigured (missing setting, unreachable dependency): say what to do next."""

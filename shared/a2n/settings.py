@@ -1,0 +1,89 @@
+"""Process settings: one pydantic model, read from the environment once per process.
+
+Everything configurable lives here; no other module reads ``os.environ``. Lambda functions get
+these values from ``template.yaml``; ``a2n dev`` sets them for the local runtime.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All A2N configuration. Env names are ``A2N_<FIELD>`` unless an alias says otherwise."""
+
+    model_config = SettingsConfigDict(env_prefix="A2N_", extra="ignore", frozen=True)
+
+    stage: str = "dev"
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("A2N_LOG_LEVEL", "LOG_LEVEL"))
+    service_name: str = Field(
+        default="a2n", validation_alias=AliasChoices("A2N_SERVICE_NAME", "POWERTOOLS_SERVICE_NAME")
+    )
+
+    # --- database -------------------------------------------------------------------------
+    # A URL wins; else the URL is read from Secrets Manager (cloud). Plain ``postgresql://`` URLs
+    # are accepted and rewritten to the pg8000 driver.
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("A2N_DATABASE_URL", "DATABASE_URL")
+    )
+    database_secret_arn: str | None = None
+    # require | verify | disable; "auto" means require for non-loopback hosts.
+    database_ssl: str = "auto"
+    database_pool_size: int = 1
+    database_max_overflow: int = 0
+    database_statement_timeout_ms: int = 15_000
+    database_connect_timeout_s: int = 10
+
+    # --- AWS ------------------------------------------------------------------------------
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    # Standard boto3 variable; set by ``a2n dev`` to the moto server, unset in the cloud.
+    aws_endpoint_url: str | None = Field(default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL"))
+
+    # --- keys and secrets ------------------------------------------------------------------
+    # KMS key for credential data keys; unset → local master key file (dev only).
+    kms_key_id: str | None = None
+    # Secrets Manager secret holding the JWT signing key; unset → local key file (dev only).
+    jwt_secret_arn: str | None = None
+    # Local key material (dev): generated on first use, git-ignored.
+    local_key_dir: Path = Path(".a2n/keys")
+    jwt_issuer: str = "a2n"
+    jwt_audience: str = "a2n-api"
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+
+    # --- API ------------------------------------------------------------------------------
+    # Base URL used to build webhook URLs returned to users.
+    public_base_url: str = "http://127.0.0.1:3000"
+    max_body_bytes: int = 1_048_576
+
+    # --- engine ---------------------------------------------------------------------------
+    # JSON object {node type: queue URL}; written by template.yaml / the local runtime.
+    queue_urls: dict[str, str] = Field(default_factory=dict)
+    node_output_limit_bytes: int = 1_048_576
+    step_lease_s: int = 120
+    http_allow_networks: list[str] = Field(
+        default_factory=list, validation_alias=AliasChoices("A2N_HTTP_ALLOW_NETWORKS")
+    )
+
+    # --- triggers -------------------------------------------------------------------------
+    schedule_group: str = "a2n-dev"
+    schedule_target_arn: str | None = None
+    schedule_role_arn: str | None = None
+    schedule_dlq_arn: str | None = None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read from the environment on first use."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local runtime change the environment)."""
+    get_settings.cache_clear()
