@@ -1,0 +1,69 @@
+"""The route-function toolkit: ``@route`` turns ``fn(request) -> Response`` into a Lambda handler.
+
+Each Lambda serves one route, so there is no router: ``route`` builds the Request, maps every
+A2NError to problem+json in one place, hides unexpected errors behind a generic 500, and logs
+with the request's correlation id (never bodies or Authorization headers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+
+from a2n.api.request import Request
+from a2n.api.response import PROBLEM_JSON, Response, iso_utc, render
+from a2n.errors import A2NError
+
+__all__ = ["PROBLEM_JSON", "Request", "Response", "iso_utc", "route"]
+
+RouteResult = Response | tuple[int, Any]
+RouteFunction = Callable[[Request], RouteResult]
+LambdaHandler = Callable[[Mapping[str, Any], Any], dict[str, Any]]
+
+
+def route(fn: RouteFunction) -> LambdaHandler:
+    """Wrap a route function as ``lambda_handler(event, context)``."""
+
+    @wraps(fn)
+    def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        from a2n.observability import get_logger
+        from a2n.settings import get_settings
+
+        logger = get_logger()
+        try:
+            request = Request.from_event(event, max_body_bytes=get_settings().max_body_bytes)
+            _tag_logs(logger, request, context)
+            return render(_as_response(fn(request)))
+        except A2NError as error:
+            log = logger.warning if error.status >= 500 else logger.info
+            log("request refused", extra={"status": error.status, "problem": error.type_slug})
+            return render(Response.problem(error))
+        except Exception:
+            # Anything else is a bug: log it with its traceback, tell the client nothing about it.
+            logger.exception("unhandled error in route")
+            return render(Response.problem(A2NError()))
+
+    return lambda_handler
+
+
+def _as_response(result: RouteResult) -> Response:
+    if isinstance(result, Response):
+        return result
+    status, body = result
+    return Response(status=status, body=body)
+
+
+def _tag_logs(logger: Any, request: Request, context: Any) -> None:
+    logger.set_correlation_id(request.request_id or None)
+    # Keys persist across warm invocations; drop the previous caller's before adding this one's.
+    logger.remove_keys(["user_id", "workspace_id", "function_request_id"])
+    keys: dict[str, Any] = {"route": request.route_key or f"{request.method} {request.path}"}
+    if request.authorizer:
+        # Raw values only: parsing the principal here would turn a bad context into a log error.
+        keys["user_id"] = request.authorizer.get("userId")
+        keys["workspace_id"] = request.authorizer.get("workspaceId")
+    aws_request_id = getattr(context, "aws_request_id", None)
+    if aws_request_id:
+        keys["function_request_id"] = aws_request_id
+    logger.append_keys(**keys)

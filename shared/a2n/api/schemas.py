@@ -1,0 +1,55 @@
+"""Shared pydantic building blocks for API bodies: camelCase on the wire, snake_case in Python.
+
+Request bodies forbid unknown fields, so mass-assignment attempts (``id``, ``workspaceId``,
+``createdBy``, ``version``, ``isActive`` on a create/update) are rejected with 422 (SECURITY 16)
+instead of being silently dropped: a client that believes it set a field learns it did not.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+from a2n.api.response import iso_utc
+
+T = TypeVar("T")
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# A timezone-aware instant (naive input is a 422), normalised to UTC, rendered "…Z".
+UtcDatetime = Annotated[
+    AwareDatetime,
+    AfterValidator(_to_utc),
+    PlainSerializer(iso_utc, return_type=str, when_used="json"),
+]
+
+
+class CamelModel(BaseModel):
+    """camelCase aliases; Python code may still construct models by field name."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class RequestBody(CamelModel):
+    """Base of every request body: unknown fields are a 422, never ignored, never applied."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class ResponseBody(CamelModel):
+    """Base of every response body; builds from ORM rows and other objects by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PageOf(ResponseBody, Generic[T]):
+    """The list envelope ``{items, nextCursor}``, for OpenAPI; handlers may return ``Page``."""
+
+    items: list[T]
+    next_cursor: str | None = None
