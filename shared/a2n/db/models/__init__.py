@@ -1,0 +1,31 @@
+"""Every table of the schema (ARCHITECTURE §3), importable from one place.
+
+Importing this package registers all tables on ``Base.metadata`` (Alembic relies on it).
+"""
+
+from a2n.db.base import Base
+from a2n.db.models.executions import Execution, ExecutionLog, ExecutionNodeState, OutboxMessage
+from a2n.db.models.identity import ApiKey, RefreshToken, User, Workspace, WorkspaceMember
+from a2n.db.models.operations import AuditLog, Credential, NodeDefinition, PollSeenItem, WebhookReceipt
+from a2n.db.models.workflows import Workflow, WorkflowTrigger, WorkflowVersion
+
+__all__ = [
+    "ApiKey",
+    "AuditLog",
+    "Base",
+    "Credential",
+    "Execution",
+    "ExecutionLog",
+    "ExecutionNodeState",
+    "NodeDefinition",
+    "OutboxMessage",
+    "PollSeenItem",
+    "RefreshToken",
+    "User",
+    "WebhookReceipt",
+    "Workflow",
+    "WorkflowTrigger",
+    "WorkflowVersion",
+    "Workspace",
+    "WorkspaceMember",
+]

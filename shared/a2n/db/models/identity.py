@@ -1,0 +1,75 @@
+"""Who acts: users, their refresh tokens and API keys, workspaces and memberships."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from a2n.db.base import Base, CreatedAtMixin, IdMixin, JsonObject, TimestampsMixin, text_enum
+from a2n.db.enums import WorkspaceRole
+
+
+class User(IdMixin, TimestampsMixin, Base):
+    __tablename__ = "users"
+    # Uniqueness is on lower(email) (index below): Foo@x.com and foo@x.com are one account.
+    __table_args__ = (Index("uq_users_email_lower", func.lower(text("email")), unique=True),)
+
+    email: Mapped[str]
+    password_hash: Mapped[str]
+    name: Mapped[str | None]
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+
+class RefreshToken(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (Index(None, "user_id"), Index(None, "family_id"))
+
+    token_hash: Mapped[str] = mapped_column(unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # All tokens issued from one login share a family; reuse of a spent one revokes the family.
+    family_id: Mapped[uuid.UUID]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    replaced_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("refresh_tokens.id", ondelete="SET NULL")
+    )
+
+
+class Workspace(IdMixin, TimestampsMixin, Base):
+    __tablename__ = "workspaces"
+
+    name: Mapped[str]
+    slug: Mapped[str] = mapped_column(unique=True)
+    plan: Mapped[str] = mapped_column(default="free", server_default="free")
+    # {max_workflows, max_executions_per_month, ...}; absent key = no limit.
+    limits: Mapped[JsonObject] = mapped_column(default=dict, server_default=text("'{}'::jsonb"))
+
+
+class WorkspaceMember(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "workspace_members"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"), Index(None, "user_id"))
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[WorkspaceRole] = mapped_column(text_enum(WorkspaceRole, "workspace_role"))
+
+
+class ApiKey(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "api_keys"
+    __table_args__ = (Index(None, "workspace_id"), Index(None, "user_id"))
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str]
+    prefix: Mapped[str]
+    key_hash: Mapped[str] = mapped_column(unique=True)
+    scopes: Mapped[list[str]] = mapped_column(default=list, server_default=text("'{}'::text[]"))
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

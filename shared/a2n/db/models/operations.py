@@ -1,0 +1,94 @@
+"""Supporting records: credentials, audit trail, node catalogue, webhook replay and poll dedupe."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from a2n.db.base import Base, IdMixin, JsonObject, TimestampsMixin, new_id, text_enum, utcnow
+from a2n.db.enums import ActorType
+
+
+class Credential(IdMixin, TimestampsMixin, Base):
+    __tablename__ = "credentials"
+    # The unique index leads with workspace_id, so it also serves "credentials of a workspace".
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    name: Mapped[str]
+    type: Mapped[str]
+    # AES-256-GCM (nonce + ciphertext + tag) of the JSON data; AAD = id + workspace id.
+    encrypted_data: Mapped[bytes]
+    data_key_ciphertext: Mapped[bytes]
+    key_id: Mapped[str]
+    key_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_logs"
+    __table_args__ = (
+        Index("ix_audit_logs_workspace_id_ts", "workspace_id", text("ts DESC")),
+        Index(None, "entity_type", "entity_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    # SET NULL, not CASCADE: the trail of account-level actions outlives a deleted workspace.
+    workspace_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("workspaces.id", ondelete="SET NULL"))
+    actor_type: Mapped[ActorType] = mapped_column(text_enum(ActorType, "actor_type"))
+    actor_id: Mapped[uuid.UUID | None]
+    actor_email: Mapped[str | None]
+    action: Mapped[str]
+    entity_type: Mapped[str]
+    entity_id: Mapped[str | None]
+    changes: Mapped[JsonObject | None]
+    ip: Mapped[str | None]
+    user_agent: Mapped[str | None]
+    ts: Mapped[datetime] = mapped_column(default=utcnow, server_default=text("now()"))
+
+
+class NodeDefinition(IdMixin, TimestampsMixin, Base):
+    """The built-in node registry, seeded from code so `GET /node-types` is one query."""
+
+    __tablename__ = "node_definitions"
+    __table_args__ = (UniqueConstraint("type", "version"),)
+
+    type: Mapped[str]
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    name: Mapped[str]
+    category: Mapped[str]
+    description: Mapped[str | None]
+    config_schema: Mapped[JsonObject]
+    output_schema: Mapped[JsonObject]
+    handles: Mapped[JsonObject] = mapped_column(default=dict, server_default=text("'{}'::jsonb"))
+
+
+class WebhookReceipt(Base):
+    """One row per accepted signed delivery: a replayed signature hits the unique constraint."""
+
+    __tablename__ = "webhook_receipts"
+    __table_args__ = (UniqueConstraint("trigger_id", "replay_id"), Index(None, "received_at"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    trigger_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflow_triggers.id", ondelete="CASCADE"))
+    replay_id: Mapped[str]
+    execution_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("executions.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=text("now()"))
+
+
+class PollSeenItem(Base):
+    """Items a polling trigger has already started an execution for."""
+
+    __tablename__ = "poll_seen_items"
+    __table_args__ = (UniqueConstraint("trigger_id", "item_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    trigger_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflow_triggers.id", ondelete="CASCADE"))
+    item_key: Mapped[str]
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=text("now()"))
