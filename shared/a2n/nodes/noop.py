@@ -1,0 +1,23 @@
+"""noop: passes its input on unchanged (a join point or a placeholder).
+
+No config.
+"""
+
+from __future__ import annotations
+
+from a2n.nodes.config import NodeConfig
+from a2n.nodes.spec import NodeSpec
+
+
+class NoopConfig(NodeConfig):
+    """No settings."""
+
+
+SPEC = NodeSpec(
+    type="noop",
+    name="No operation",
+    category="flow",
+    description="Does nothing; outputs its input.",
+    config_model=NoopConfig,
+    output_schema={"description": "Its input, unchanged."},
+)

@@ -1,0 +1,30 @@
+"""sub_workflow: runs another workflow of the workspace as a child execution and waits for it.
+
+The parent node is WAITING until the child ends; its output is the child's output.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from a2n.nodes.config import NodeConfig
+from a2n.nodes.spec import NodeSpec
+
+
+class SubWorkflowConfig(NodeConfig):
+    """Which workflow, and the input its trigger receives (templates allowed)."""
+
+    workflowId: Annotated[str, Field(min_length=1, max_length=64)]
+    input: Any = None
+
+
+SPEC = NodeSpec(
+    type="sub_workflow",
+    name="Sub-workflow",
+    category="flow",
+    description="Runs another workflow with the given input and outputs that execution's output.",
+    config_model=SubWorkflowConfig,
+    output_schema={"description": "The child execution's output (any JSON value)."},
+)
