@@ -1,0 +1,1 @@
+"""Workflow definitions: the document model and its validation on save."""
