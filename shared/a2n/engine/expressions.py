@@ -1,0 +1,262 @@
+"""Expressions: JMESPath over JSON, alone (condition/switch) or inside `{{ }}` templates.
+
+Nothing but JMESPath runs: no eval, no Python attribute access (a field lookup on a non-object is
+null), only the allow-listed functions of `a2n.engine.functions`. Sizes and nesting are bounded.
+A string that is exactly one `{{ expr }}` renders to the JSON value; otherwise each `{{ expr }}` is
+replaced by its text: null -> "", strings as-is, true/false, numbers as JSON, objects/arrays as
+compact JSON. The context holds JSON only: trigger, input, nodes.<id>, vars, execution.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jmespath_errors
+from jmespath.parser import ParsedResult
+from jmespath.visitor import Options
+
+from a2n.engine.functions import A2NFunctions, ExpressionError, function_arity
+
+__all__ = [
+    "MAX_EXPRESSION_LENGTH",
+    "Expression",
+    "ExpressionError",
+    "Template",
+    "compile_expression",
+    "compile_template",
+    "evaluate",
+    "expression_problems",
+    "is_truthy",
+    "render",
+]
+
+MAX_EXPRESSION_LENGTH = 4096
+MAX_BRACKET_NESTING = 32  # the JMESPath parser recurses per bracket level
+MAX_AST_DEPTH = 100  # the interpreter recurses per AST level (`a.b.c…`, `a || b || …`)
+MAX_VALUE_DEPTH = 64  # nesting of the JSON value being rendered
+_OPEN, _CLOSE = "{{", "}}"
+_QUOTES = "'\"`"
+
+
+@dataclass(frozen=True, slots=True)
+class Expression:
+    source: str
+    parsed: ParsedResult
+
+    def evaluate(self, context: Mapping[str, Any], options: Options | None = None) -> Any:
+        try:
+            return self.parsed.search(context, options or _options_for(context))
+        except ExpressionError:
+            raise
+        except jmespath_errors.JMESPathError as error:
+            raise ExpressionError(f"{self.source!r}: {_describe(error)}") from None
+        except (TypeError, ValueError, OverflowError, RecursionError) as error:
+            # Built-ins meeting odd input must fail the node cleanly, never crash the step.
+            raise ExpressionError(f"{self.source!r}: {type(error).__name__}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    text: str
+    parts: tuple[str | Expression, ...]
+
+    @property
+    def is_whole_value(self) -> bool:
+        return len(self.parts) == 1 and isinstance(self.parts[0], Expression)
+
+    def render(self, context: Mapping[str, Any], options: Options | None = None) -> Any:
+        options = options or _options_for(context)
+        if self.is_whole_value:
+            return self.parts[0].evaluate(context, options)  # type: ignore[union-attr]
+        return "".join(
+            part if isinstance(part, str) else _as_text(part.evaluate(context, options))
+            for part in self.parts
+        )
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(expression: str) -> Expression:
+    """A bare JMESPath expression, checked for size, nesting and known functions."""
+    source = expression.strip()
+    offset = len(expression) - len(expression.lstrip())  # report positions in the caller's text
+    if not source:
+        raise ExpressionError("empty expression", 0)
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"expression longer than {MAX_EXPRESSION_LENGTH} characters", 0)
+    _check_bracket_nesting(source)
+    try:
+        parsed = jmespath.compile(source)
+    except jmespath_errors.JMESPathError as error:
+        position = getattr(error, "lex_position", None)
+        raise ExpressionError(_describe(error), None if position is None else position + offset) from None
+    except RecursionError:
+        raise ExpressionError("expression nested too deeply", 0) from None
+    _check_ast(parsed.parsed)
+    return Expression(source, parsed)
+
+
+@lru_cache(maxsize=4096)
+def compile_template(text: str) -> Template:
+    """Split `text` into literal parts and compiled `{{ }}` expressions; positions are in `text`."""
+    parts: list[str | Expression] = []
+    cursor = 0
+    while (start := text.find(_OPEN, cursor)) != -1:
+        if start > cursor:
+            parts.append(text[cursor:start])
+        end = _closing_braces(text, start + len(_OPEN))
+        try:
+            parts.append(compile_expression(text[start + len(_OPEN) : end]))
+        except ExpressionError as error:
+            raise ExpressionError(error.message, start + len(_OPEN) + (error.position or 0)) from None
+        cursor = end + len(_CLOSE)
+    if cursor < len(text) or not parts:
+        parts.append(text[cursor:])
+    return Template(text, tuple(parts))
+
+
+def render(value: Any, context: Mapping[str, Any]) -> Any:
+    """`value` with every template string evaluated; dict keys and non-strings are left as they are."""
+    return _render(value, context, _options_for(context), 0)
+
+
+def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
+    """A bare JMESPath expression (condition/switch config) against the context."""
+    return compile_expression(expression).evaluate(context)
+
+
+def is_truthy(value: Any) -> bool:
+    """JMESPath truthiness: false, null, "", [] and {} are false; every number (0 too) is true."""
+    return not (value is None or value is False or value in ("", [], {}))
+
+
+def expression_problems(value: Any, pointer: str) -> list[tuple[str, str]]:
+    """(JSON pointer, message) for every template in `value` that does not compile."""
+    problems: list[tuple[str, str]] = []
+    for path, text in _strings(value, pointer, 0):
+        if _OPEN not in text:
+            continue
+        try:
+            compile_template(text)
+        except ExpressionError as error:
+            problems.append((path, str(error)))
+    return problems
+
+
+def _render(value: Any, context: Mapping[str, Any], options: Options, depth: int) -> Any:
+    if depth > MAX_VALUE_DEPTH:
+        raise ExpressionError(f"value nested deeper than {MAX_VALUE_DEPTH} levels")
+    if isinstance(value, str):
+        return compile_template(value).render(context, options) if _OPEN in value else value
+    if isinstance(value, Mapping):
+        return {key: _render(item, context, options, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render(item, context, options, depth + 1) for item in value]
+    return value
+
+
+def _strings(value: Any, pointer: str, depth: int) -> Iterator[tuple[str, str]]:
+    if depth > MAX_VALUE_DEPTH:
+        return
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(item, f"{pointer}/{_escape_pointer(str(key))}", depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{pointer}/{index}", depth + 1)
+
+
+def _escape_pointer(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")  # RFC 6901
+
+
+def _options_for(context: Mapping[str, Any]) -> Options:
+    execution = context.get("execution")
+    clock = None
+    if isinstance(execution, Mapping):
+        clock = execution.get("now") or execution.get("startedAt")
+    return Options(custom_functions=A2NFunctions(clock if isinstance(clock, str) else None))
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _closing_braces(text: str, start: int) -> int:
+    """Index of the `}}` closing the template opened before `start`, skipping JMESPath literals."""
+    depth, index = 0, start
+    while index < len(text):
+        char = text[index]
+        if char in _QUOTES:
+            index = _end_of_literal(text, index)
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0 and text.startswith(_CLOSE, index):
+                return index
+            depth = max(depth - 1, 0)
+        index += 1
+    raise ExpressionError("unclosed '{{'", start - len(_OPEN))
+
+
+def _end_of_literal(text: str, start: int) -> int:
+    quote, index = text[start], start + 1
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text[index] == quote:
+            return index
+        index += 1
+    raise ExpressionError(f"unclosed {quote} literal", start)
+
+
+def _check_bracket_nesting(source: str) -> None:
+    depth = 0
+    index = 0
+    while index < len(source):
+        char = source[index]
+        if char in _QUOTES:
+            index = _end_of_literal(source, index)
+        elif char in "([{":
+            depth += 1
+            if depth > MAX_BRACKET_NESTING:
+                raise ExpressionError(f"brackets nested deeper than {MAX_BRACKET_NESTING}", index)
+        elif char in ")]}":
+            depth -= 1
+        index += 1
+
+
+def _check_ast(root: Mapping[str, Any]) -> None:
+    stack: list[tuple[Mapping[str, Any], int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_AST_DEPTH:
+            raise ExpressionError(f"expression nested deeper than {MAX_AST_DEPTH} levels")
+        if node.get("type") == "function_expression":
+            _check_call(node["value"], len(node["children"]))
+        stack.extend((child, depth + 1) for child in node.get("children", ()) if isinstance(child, Mapping))
+
+
+def _check_call(name: str, argument_count: int) -> None:
+    arity = function_arity(name)
+    if arity is None:
+        raise ExpressionError(f"unknown function {name}()")
+    expected, variadic = arity
+    if argument_count < expected or (argument_count != expected and not variadic):
+        raise ExpressionError(f"{name}() takes {expected} argument(s), got {argument_count}")
+
+
+def _describe(error: jmespath_errors.JMESPathError) -> str:
+    message = getattr(error, "msg", None) or getattr(error, "message", None) or str(error)
+    return str(message).splitlines()[0]
