@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ DATA = {"username": "ada", "password": CANARY}
 
 
 @pytest.fixture(autouse=True)
-def local_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def local_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     key_dir = tmp_path / "keys"
     monkeypatch.setenv("A2N_LOCAL_KEY_DIR", str(key_dir))
     monkeypatch.delenv("A2N_KMS_KEY_ID", raising=False)
