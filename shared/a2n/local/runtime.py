@@ -1,0 +1,199 @@
+"""``LocalRuntime``: the whole serverless stack of ``template.yaml`` in one process.
+
+Moto serves the AWS APIs, an HTTP server plays API Gateway, pollers play SQS event source
+mappings and a ticker plays EventBridge Scheduler. ``a2n dev`` and the e2e tests both use it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from a2n.local.aws import MotoServer
+from a2n.local.clock import Clock, SystemClock
+from a2n.local.functions import FunctionHost
+from a2n.local.http import ApiGateway, HttpApiServer
+from a2n.local.scheduler import Scheduler
+from a2n.local.sqs import SqsPoller
+from a2n.local.template import Template, load_template
+from a2n.settings import reset_settings
+
+_log = logging.getLogger("a2n.local")
+
+
+def shared_environment(template: Template) -> dict[str, str]:
+    """One environment for every function (see ``LocalRuntime``); disagreements are reported.
+
+    The first function (in template order) that sets a key decides its value.
+    """
+    merged: dict[str, str] = {}
+    conflicts: set[str] = set()
+    for function in template.functions.values():
+        for key, value in function.environment.items():
+            if key in merged and merged[key] != value:
+                conflicts.add(key)
+            merged.setdefault(key, value)
+    if conflicts:
+        keys = ", ".join(sorted(conflicts))
+        _log.warning("functions disagree on %s; the first function's value is used", keys)
+    return merged
+
+
+class ProcessEnvironment:
+    """Applies variables to ``os.environ`` and puts the previous values back on ``restore``."""
+
+    def __init__(self) -> None:
+        self._saved: dict[str, str | None] = {}
+
+    def apply(self, values: Mapping[str, str]) -> None:
+        for key, value in values.items():
+            self._saved.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+        reset_settings()
+
+    def restore(self) -> None:
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved.clear()
+        reset_settings()
+
+
+class LocalRuntime:
+    """Start with ``start()`` (or ``with``); ``stop()`` ends every thread and restores the env.
+
+    Environment variables are process-global, so rather than swapping them per invocation (which
+    would serialise all functions, and deadlock a handler that waits on another function) the
+    runtime applies one merged environment at start: A2N functions of one stack share their config.
+    """
+
+    def __init__(
+        self,
+        template_path: Path | str,
+        *,
+        port: int = 0,
+        clock: Clock | None = None,
+        env_overrides: Mapping[str, str] | None = None,
+        database_url: str | None = None,
+        moto_port: int = 0,
+        parameters: Mapping[str, str] | None = None,
+        region: str = "us-east-1",
+        stack_name: str = "a2n-local",
+    ) -> None:
+        self.template_path = Path(template_path)
+        self.clock = clock or SystemClock()
+        self.moto = MotoServer(port=moto_port, region=region)
+        self._port = port
+        self._env_overrides = dict(env_overrides or {})
+        self._database_url = database_url
+        self._parameters = dict(parameters or {})
+        self._region = region
+        self._stack_name = stack_name
+        self._env = ProcessEnvironment()
+        self._queue_urls: dict[str, str] = {}
+        self._pollers: list[SqsPoller] = []
+        self._http: HttpApiServer | None = None
+        self._scheduler: Scheduler | None = None
+        self._functions: FunctionHost | None = None
+
+    def start(self) -> LocalRuntime:
+        self.moto.start()
+        try:
+            self._start_stack()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_stack(self) -> None:
+        self._env.apply(self.moto.environment())
+        draft = self._load(queue_urls=None)  # queue names first; their URLs come from moto
+        self._queue_urls = self.moto.create_queues(draft.queues.values())
+        template = self._load(queue_urls=self._queue_urls)
+        self._functions = FunctionHost(template)
+        self._http = HttpApiServer(ApiGateway(template, self._functions), port=self._port)
+        self._env.apply(self._environment(template))
+        self._http.start()
+        for source in template.sqs_sources:
+            if source.enabled:
+                queue = template.queues[source.queue]
+                url = self._queue_urls[queue.logical_id]
+                poller = SqsPoller(source, queue, url, self.moto.sqs(), self._functions)
+                poller.start()
+                self._pollers.append(poller)
+        self._scheduler = Scheduler(self._functions, self.clock, self.moto.scheduler())
+        self._scheduler.start()
+
+    def _load(self, *, queue_urls: Mapping[str, str] | None) -> Template:
+        return load_template(
+            self.template_path,
+            region=self._region,
+            stack_name=self._stack_name,
+            parameters=self._parameters,
+            queue_urls=queue_urls,
+        )
+
+    def _environment(self, template: Template) -> dict[str, str]:
+        env = {**shared_environment(template), **self.moto.environment(), "A2N_PUBLIC_BASE_URL": self.url}
+        if self._database_url:
+            env["A2N_DATABASE_URL"] = self._database_url
+        return {**env, **self._env_overrides}
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.stop()
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers.clear()
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
+        self.moto.stop()
+        self._env.restore()
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._http is None:
+            raise RuntimeError("the runtime is not started")
+        return self._http.url
+
+    @property
+    def template(self) -> Template:
+        return self.functions.template
+
+    @property
+    def functions(self) -> FunctionHost:
+        if self._functions is None:
+            raise RuntimeError("the runtime is not started")
+        return self._functions
+
+    @property
+    def scheduler(self) -> Scheduler:
+        if self._scheduler is None:
+            raise RuntimeError("the runtime is not started")
+        return self._scheduler
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Invoke a function directly, as ``aws lambda invoke`` would."""
+        return self.functions.invoke(logical_id, event)
+
+    def queue_url(self, logical_id: str) -> str:
+        return self._queue_urls[logical_id]
+
+    def aws_client(self, service: str) -> Any:
+        """A boto3 client bound to this runtime's moto server (for tests and tooling)."""
+        return self.moto.client(service)
