@@ -83,6 +83,7 @@ class EmbeddedPostgres:
     def _initdb(self) -> None:
         _progress(f"Initialising embedded Postgres in {self.data_dir} (first run, takes a few seconds)…")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._check_reachable()
         self._own(self.data_dir)
         self._run(
             "initdb",
@@ -157,6 +158,17 @@ class EmbeddedPostgres:
             return None
         _ensure_system_user(SERVER_USER)
         return SERVER_USER
+
+    def _check_reachable(self) -> None:
+        """As root, the server user must be able to walk down to the data directory."""
+        if not self._as_root:
+            return
+        for parent in self.data_dir.parents:
+            if not parent.stat().st_mode & 0o001:
+                raise ConfigurationError(
+                    f"Embedded Postgres runs as {SERVER_USER!r}, which cannot enter {parent}; "
+                    f"`chmod o+x {parent}` or choose a data directory under a world-searchable path."
+                )
 
     def _own(self, path: Path) -> None:
         """As root, hand the data directory to the server user (Postgres wants it 0700)."""
