@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from a2n.errors import Problem
+from a2n.errors import Problem, ValidationFailed
 from a2n.nodes.registry import get_spec, output_handles
 from a2n.nodes.spec import NodeSpec
 from a2n.workflows import pointers
@@ -34,6 +34,13 @@ def validate_definition(definition: Any, *, pointer_prefix: str = "/definition")
         problems += _handle_problems(nodes, _connection_list(definition), sound)
     unique = dict.fromkeys(problems)
     return [Problem(pointer_prefix + p.pointer, p.message) for p in unique]
+
+
+def ensure_valid_definition(definition: Any, *, pointer_prefix: str = "/definition") -> None:
+    """Raise ``ValidationFailed`` (422, every problem listed) unless ``definition`` may be saved."""
+    problems = validate_definition(definition, pointer_prefix=pointer_prefix)
+    if problems:
+        raise ValidationFailed(problems, "the workflow definition is invalid")
 
 
 def _shape_problems(definition: Any) -> list[Problem]:

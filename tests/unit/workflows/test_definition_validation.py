@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from a2n.workflows.validation import validate_definition
+import pytest
+from a2n.errors import ValidationFailed
+from a2n.workflows.validation import ensure_valid_definition, validate_definition
 
 
 def section_4_example() -> dict[str, Any]:
@@ -245,3 +247,18 @@ def test_wrong_shapes_never_crash() -> None:
         problems = validate_definition(copy.deepcopy(definition))
         assert problems, definition
         assert all(p.pointer.startswith("/definition") for p in problems)
+
+
+def test_ensure_valid_definition_raises_422_listing_every_problem() -> None:
+    ensure_valid_definition(section_4_example())
+    definition = section_4_example()
+    definition["nodes"][1]["type"] = "conditional"
+    definition["settings"]["maxConcurrency"] = 0
+    with pytest.raises(ValidationFailed) as raised:
+        ensure_valid_definition(definition)
+    body = raised.value.problem()
+    assert body["status"] == 422
+    assert {e["pointer"] for e in body["errors"]} == {
+        "/definition/nodes/1/type",
+        "/definition/settings/maxConcurrency",
+    }
