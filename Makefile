@@ -1,0 +1,92 @@
+# A2N developer entry points. Needs only Python >= 3.11, pip and git: every tool is installed on demand,
+# the app in .venv and AWS SAM CLI + cfn-lint in .tools/sam (SAM pins old boto3/pydantic/click, so it
+# never shares the app's venv). Nothing here uses Docker.
+
+SHELL := /bin/bash
+export SAM_CLI_TELEMETRY := 0
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools/sam
+SAM := $(TOOLS)/bin/sam
+STAMP_VENV := $(VENV)/.a2n-installed
+STAMP_TOOLS := $(TOOLS)/.a2n-installed
+SAM_TOOLS := aws-sam-cli aws-sam-translator cfn-lint
+
+# A CPython 3.12 (the Lambda runtime): SAM's python builder insists on finding it on PATH, and the layers
+# are precompiled with it. Looked up on PATH, then in pyenv; an empty result means none.
+PY312 ?= $(shell for p in python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
+	/usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { command -v "$$p"; break; }; \
+	done)
+
+.DEFAULT_GOAL := help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# --- environments -------------------------------------------------------------------------------------
+# Stamps make the installs idempotent: pip runs again only when pyproject.toml changes.
+$(STAMP_VENV): pyproject.toml
+	@echo "==> .venv: installing a2n and its dev dependencies"
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+$(STAMP_TOOLS):
+	@echo "==> .tools/sam: installing $(SAM_TOOLS)"
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check $(SAM_TOOLS)
+	@touch $@
+
+venv: $(STAMP_VENV)  ## create/refresh .venv (the app, tests, ruff, mypy)
+
+tools: $(STAMP_TOOLS)  ## create .tools/sam (SAM CLI, samtranslator, cfn-lint)
+
+# --- everyday -----------------------------------------------------------------------------------------
+dev: venv  ## run the whole stack locally (embedded Postgres, moto, HTTP API on :3000)
+	$(VENV)/bin/a2n dev
+
+test: venv  ## run every test (unit, integration, e2e)
+	$(VENV)/bin/pytest -q
+
+test-unit: venv  ## run the pure unit tests only
+	$(VENV)/bin/pytest -q tests/unit
+
+lint: venv tools  ## ruff, mypy --strict on shared/a2n, template checks
+	@echo "==> ruff"
+	$(VENV)/bin/ruff check shared tests functions .ci
+	@echo "==> mypy (strict, shared/a2n)"
+	$(VENV)/bin/mypy
+	@$(MAKE) --no-print-directory validate
+
+validate: tools  ## template: samtranslator -> cfn-lint, and sam validate --lint
+	@echo "==> template: samtranslator transform -> cfn-lint"
+	$(TOOLS)/bin/python .ci/check_template.py template.yaml
+	@echo "==> template: sam validate --lint"
+	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file template.yaml
+
+# --- AWS ----------------------------------------------------------------------------------------------
+# A directory holding only a `python3.12` link, so SAM finds the runtime without the rest of pyenv.
+.tools/py312/python3.12:
+	@test -n "$(PY312)" || { echo "make build needs a CPython 3.12 (the Lambda runtime): install it" \
+		"(pyenv install 3.12, or your OS's python3.12) and retry"; exit 1; }
+	@mkdir -p $(@D) && ln -sf "$(PY312)" $@
+
+build: tools .tools/py312/python3.12  ## sam build: function code + both layers (arm64 wheels, .pyc), no Docker
+	@echo "==> sam build (layers with $(PY312))"
+	PATH="$(CURDIR)/.tools/py312:$$PATH" A2N_PY312="$(CURDIR)/.tools/py312/python3.12" \
+		PIP="$(CURDIR)/$(TOOLS)/bin/python -m pip" SAM_CLI_TELEMETRY=0 \
+		$(SAM) build --parallel --template-file template.yaml
+
+deploy: build  ## first deploy: guided (then `sam deploy` or `sam deploy --config-env prod`)
+	@echo "Run:  $(SAM) deploy --guided            (dev; answers saved to samconfig.toml)"
+	@echo "      $(SAM) deploy --config-env prod   (prod; confirms the change set)"
+	@echo "Then apply migrations:  aws lambda invoke --function-name <stack>-migrate /dev/stdout"
+
+clean:  ## remove build output and caches (keeps .venv, .tools and local data in .a2n)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+.PHONY: help venv tools dev test test-unit lint validate build deploy clean
