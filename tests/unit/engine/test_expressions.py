@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from a2n.engine.expressions import (
     MAX_EXPRESSION_LENGTH,
     ExpressionError,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from a2n.engine.graph import Edge, Graph, InvalidGraph, OnError, structural_problems
 
 from .drawing import draw
