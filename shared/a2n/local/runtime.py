@@ -85,6 +85,7 @@ class LocalRuntime:
         parameters: Mapping[str, str] | None = None,
         region: str = "us-east-1",
         stack_name: str = "a2n-local",
+        serve: bool = True,
     ) -> None:
         self.template_path = Path(template_path)
         self.clock = clock or SystemClock()
@@ -95,6 +96,8 @@ class LocalRuntime:
         self._parameters = dict(parameters or {})
         self._region = region
         self._stack_name = stack_name
+        # serve=False: functions and moto only (``a2n invoke``) — no HTTP, pollers or scheduler.
+        self._serve = serve
         self._env = ProcessEnvironment()
         self._queue_urls: dict[str, str] = {}
         self._pollers: list[SqsPoller] = []
@@ -117,6 +120,9 @@ class LocalRuntime:
         self._queue_urls = self.moto.create_queues(draft.queues.values())
         template = self._load(queue_urls=self._queue_urls)
         self._functions = FunctionHost(template)
+        if not self._serve:
+            self._env.apply(self._environment(template))
+            return
         self._http = HttpApiServer(ApiGateway(template, self._functions), port=self._port)
         self._env.apply(self._environment(template))
         self._http.start()
@@ -140,7 +146,9 @@ class LocalRuntime:
         )
 
     def _environment(self, template: Template) -> dict[str, str]:
-        env = {**shared_environment(template), **self.moto.environment(), "A2N_PUBLIC_BASE_URL": self.url}
+        env = {**shared_environment(template), **self.moto.environment()}
+        if self._http is not None:
+            env["A2N_PUBLIC_BASE_URL"] = self.url
         if self._database_url:
             env["A2N_DATABASE_URL"] = self._database_url
         return {**env, **self._env_overrides}
