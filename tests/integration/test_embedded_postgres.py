@@ -1,0 +1,118 @@
+"""The embedded server `a2n dev` relies on: persists data, survives a killed run, explains a busy port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pg8000.native
+import pytest
+
+from a2n.errors import ConfigurationError
+from a2n.local.postgres import EmbeddedPostgres
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _sql(server: EmbeddedPostgres, statement: str) -> list[list[object]]:
+    conn = pg8000.native.Connection("postgres", host="127.0.0.1", port=server.port, database="a2n")
+    try:
+        return conn.run(statement)
+    finally:
+        conn.close()
+
+
+def _postmaster_pid(data_dir: Path) -> int:
+    return int((data_dir / "postmaster.pid").read_text().splitlines()[0])
+
+
+@pytest.fixture
+def servers(pg_workdir: Path) -> Iterator[list[EmbeddedPostgres]]:
+    """Servers a test starts; whichever still runs is stopped afterwards."""
+    started: list[EmbeddedPostgres] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
+def test_data_survives_a_stop_and_start(pg_workdir: Path, servers: list[EmbeddedPostgres]) -> None:
+    server = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
+    servers.append(server)
+    assert server.start() == server.url
+    _sql(server, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
+
+    server.stop()
+    assert not server.is_running()
+    server.start()
+
+    assert _sql(server, "SELECT v FROM kept") == [["still here"]]
+
+
+def test_a_server_left_by_a_killed_run_is_reused(pg_workdir: Path, servers: list[EmbeddedPostgres]) -> None:
+    port = _free_port()
+    first = EmbeddedPostgres(pg_workdir / "data", port=port)
+    servers.append(first)
+    first.start()
+    pid = _postmaster_pid(first.data_dir)
+
+    # A new process (the next `a2n dev`) finds the server the previous one never stopped.
+    second = EmbeddedPostgres(pg_workdir / "data", port=port)
+    second.start()
+
+    assert second.is_running()
+    assert _postmaster_pid(second.data_dir) == pid
+    assert _sql(second, "SELECT 1") == [[1]]
+
+
+def test_a_leftover_server_on_another_port_is_stopped_and_restarted_on_ours(
+    pg_workdir: Path, servers: list[EmbeddedPostgres]
+) -> None:
+    old = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
+    new = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
+    servers.extend([old, new])
+    old.start()
+
+    new.start()
+
+    assert new.is_running()
+    assert not old.is_running()
+    assert _sql(new, "SELECT 1") == [[1]]
+
+
+def test_a_stale_pid_file_from_a_dead_server_is_cleared(
+    pg_workdir: Path, servers: list[EmbeddedPostgres]
+) -> None:
+    server = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
+    servers.append(server)
+    server.start()
+    pid_file = server.data_dir / "postmaster.pid"
+    lines = pid_file.read_text()
+    server.stop()
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    # Same file a SIGKILLed postmaster leaves behind, naming a pid that no longer runs.
+    pid_file.write_text(lines.replace(lines.splitlines()[0], str(dead.pid), 1))
+
+    server.start()
+
+    assert server.is_running()
+    assert _postmaster_pid(server.data_dir) != dead.pid
+
+
+def test_a_port_taken_by_another_program_gets_a_clear_message(pg_workdir: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        server = EmbeddedPostgres(pg_workdir / "data", port=port)
+
+        with pytest.raises(ConfigurationError, match=rf"Port {port} .* already in use.*DATABASE_URL"):
+            server.start()
+
+    assert not server.is_running()
