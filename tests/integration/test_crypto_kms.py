@@ -12,6 +12,8 @@ from typing import Any
 import boto3
 import jwt
 import pytest
+from moto import mock_aws
+
 from a2n.adapters import kms
 from a2n.adapters.secrets import clear_secret_cache
 from a2n.auth.tokens import issue_access_token, verify_access_token
@@ -26,7 +28,6 @@ from a2n.crypto.providers import KeyRef, KmsKeyProvider, LocalKeyProvider
 from a2n.crypto.rotation import RotationItem, current_key_ref, rewrap, rotate_all
 from a2n.errors import ServiceUnavailable
 from a2n.settings import reset_settings
-from moto import mock_aws
 
 DATA = {"clientSecret": "canary-kms-5ec2e7"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from a2n.auth.api_keys import (
     API_KEY_LENGTH,
     Scope,

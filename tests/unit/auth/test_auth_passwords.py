@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from argon2 import PasswordHasher
+
 from a2n.auth.passwords import (
     MEMORY_COST_KIB,
     TIME_COST,
@@ -11,7 +13,6 @@ from a2n.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from argon2 import PasswordHasher
 
 PASSWORD = "correct horse battery staple"
 

@@ -13,6 +13,9 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 from a2n.auth.tokens import (
     Keyring,
     SigningKey,
@@ -25,8 +28,6 @@ from a2n.auth.tokens import (
 )
 from a2n.errors import ConfigurationError, Unauthorized
 from a2n.settings import reset_settings
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 KEY = SigningKey(kid="k1", secret=b"k" * 32)
 RING = Keyring(current=KEY)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from a2n.crypto.envelope import Binding, EncryptedBlob, decrypt_credential, encrypt_credential
 from a2n.crypto.providers import KeyRef, LocalKeyProvider
 from a2n.crypto.rotation import RotationItem, current_key_ref, rewrap, rotate_all
