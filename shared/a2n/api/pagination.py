@@ -85,7 +85,10 @@ def page_request(query: Mapping[str, str]) -> PageRequest:
     limit_text = query.get("limit")
     limit = DEFAULT_LIMIT
     if limit_text is not None:
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+        # ASCII and short: str.isdigit admits other scripts' digits, and int() of 5000 digits raises.
+        if not (limit_text.isascii() and limit_text.isdigit() and len(limit_text) <= 3) or not (
+            1 <= int(limit_text) <= MAX_LIMIT
+        ):
             raise ValidationFailed(
                 [Problem(query_pointer("limit"), f"Must be an integer from 1 to {MAX_LIMIT}")]
             )

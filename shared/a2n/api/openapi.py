@@ -1,0 +1,179 @@
+"""OpenAPI 3.1 document built from route descriptions and their pydantic models.
+
+The route catalogue (one ``RouteDoc`` per API.md route) lives with the handlers; this module only
+turns such a list into the document served at ``GET /openapi.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from a2n.api.response import JSON, PROBLEM_JSON
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+_ANY_METHODS = ["get", "post", "put", "patch", "delete"]
+_PATH_PARAM = re.compile(r"{([^}+]+)\+?}")
+
+_ERROR_TITLES = {
+    400: "Malformed request (bad JSON, content type or cursor)",
+    401: "Missing or invalid credentials",
+    403: "Authenticated but not allowed",
+    404: "Not found (or in another workspace)",
+    409: "Conflict",
+    413: "Body too large",
+    422: "Validation failed; one error per problem with a JSON pointer",
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pointer", "message"],
+                "properties": {"pointer": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"]
+    path: str
+    summary: str
+    request_model: type[BaseModel] | None = None
+    response_model: type[BaseModel] | None = None
+    status: int = 200
+    public: bool = False
+    tags: tuple[str, ...] = ()
+    query: tuple[QueryParam, ...] = ()
+    # Extra error statuses beyond those implied by the route's shape (e.g. 409 on a create).
+    errors: tuple[int, ...] = ()
+
+    def operation_id(self, method: str) -> str:
+        words: list[str] = re.findall(r"[A-Za-z0-9]+", f"{method} {self.path}")
+        return words[0] + "".join(word[:1].upper() + word[1:] for word in words[1:])
+
+
+def build_openapi(
+    routes: Sequence[RouteDoc], *, title: str = "A2N API", version: str = "1"
+) -> dict[str, Any]:
+    refs, schemas = _component_schemas(routes)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        for method in _ANY_METHODS if route.method == "ANY" else [route.method.lower()]:
+            # API Gateway's greedy "{rest+}" is not an OpenAPI template; publish it as "{rest}".
+            path = route.path.replace("+}", "}")
+            paths.setdefault(path, {})[method] = _operation(route, method, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": {**schemas, "Problem": PROBLEM_SCHEMA},
+            "responses": {str(code): _problem_response(text) for code, text in _ERROR_TITLES.items()},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An access token (JWT) or an API key (a2n_…)",
+                }
+            },
+        },
+    }
+
+
+def _component_schemas(
+    routes: Sequence[RouteDoc],
+) -> tuple[dict[tuple[type[BaseModel], JsonSchemaMode], str], dict[str, Any]]:
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+    for route in routes:
+        if route.request_model is not None:
+            wanted[(route.request_model, "validation")] = None
+        if route.response_model is not None:
+            wanted[(route.response_model, "serialization")] = None
+    if not wanted:
+        return {}, {}
+    keyed, document = models_json_schema(list(wanted), ref_template=REF_TEMPLATE)
+    refs = {(model, mode): str(schema["$ref"]) for (model, mode), schema in keyed.items()}
+    definitions: dict[str, Any] = document.get("$defs", {})
+    return refs, definitions  # type: ignore[return-value]  # keys are the BaseModels we passed in
+
+
+def _operation(
+    route: RouteDoc, method: str, refs: dict[tuple[type[BaseModel], JsonSchemaMode], str]
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": route.operation_id(method), "summary": route.summary}
+    if route.tags:
+        operation["tags"] = list(route.tags)
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PATH_PARAM.findall(route.path)
+    ]
+    parameters += [
+        {"name": q.name, "in": "query", "required": q.required, "schema": q.schema}
+        | ({"description": q.description} if q.description else {})
+        for q in route.query
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    if route.request_model is not None:
+        ref = refs[(route.request_model, "validation")]
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": {"$ref": ref}}}}
+    operation["responses"] = _responses(route, refs)
+    if not route.public:
+        operation["security"] = [{"bearerAuth": []}]
+    return operation
+
+
+def _responses(route: RouteDoc, refs: dict[tuple[type[BaseModel], JsonSchemaMode], str]) -> dict[str, Any]:
+    success: dict[str, Any] = {"description": "Success"}
+    if route.response_model is not None and route.status != 204:
+        ref = refs[(route.response_model, "serialization")]
+        success["content"] = {JSON: {"schema": {"$ref": ref}}}
+    responses: dict[str, Any] = {str(route.status): success}
+    for code in sorted(_error_codes(route)):
+        responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
+    return responses
+
+
+def _error_codes(route: RouteDoc) -> set[int]:
+    codes = {400, *route.errors}
+    if route.request_model is not None or route.query:
+        codes |= {413, 422} if route.request_model is not None else {422}
+    if not route.public:
+        codes |= {401, 403}
+    if "{" in route.path:
+        codes.add(404)
+    return {code for code in codes if code in _ERROR_TITLES}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}},
+    }
