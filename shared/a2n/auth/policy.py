@@ -1,0 +1,193 @@
+"""The one place that decides who may do what: workspace role, action and API-key scope.
+
+Routes look up the caller's role in the target workspace and call ``authorize``; no route
+compares roles or scopes itself. Not a member means the object "does not exist" (404, §10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from a2n.auth.api_keys import Scope
+from a2n.auth.principal import Principal
+from a2n.errors import Forbidden, NotFound
+
+__all__ = ["ROUTE_ACTIONS", "RULES", "Action", "Role", "Rule", "Scope", "authorize", "scopes_for_role"]
+
+
+class Role(StrEnum):
+    """Workspace roles, same text as the database's ``workspace_members.role``."""
+
+    VIEWER = "VIEWER"
+    MEMBER = "MEMBER"
+    ADMIN = "ADMIN"
+    OWNER = "OWNER"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_RANKS = {Role.VIEWER: 1, Role.MEMBER: 2, Role.ADMIN: 3, Role.OWNER: 4}
+
+
+class Action(StrEnum):
+    USER_READ = "user.read"
+    CATALOG_READ = "catalog.read"
+    WORKSPACE_CREATE = "workspace.create"
+    WORKSPACE_LIST = "workspace.list"
+    WORKSPACE_READ = "workspace.read"
+    WORKSPACE_ADMIN = "workspace.admin"
+    WORKSPACE_DELETE = "workspace.delete"
+    API_KEY_MANAGE = "api_key.manage"
+    WORKFLOW_READ = "workflow.read"
+    WORKFLOW_WRITE = "workflow.write"
+    WORKFLOW_DELETE = "workflow.delete"
+    WORKFLOW_ACTIVATE = "workflow.activate"
+    WORKFLOW_EXECUTE = "workflow.execute"
+    EXECUTION_READ = "execution.read"
+    EXECUTION_CANCEL = "execution.cancel"
+    EXECUTION_RETRY = "execution.retry"
+    EXECUTION_RESUME = "execution.resume"
+    EXECUTION_DELETE = "execution.delete"
+    CREDENTIAL_READ = "credential.read"
+    CREDENTIAL_WRITE = "credential.write"
+    CREDENTIAL_DELETE = "credential.delete"
+    AUDIT_READ = "audit.read"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``min_role`` None: not workspace-bound (any signed-in caller). ``scope`` None: any API key
+    may do it. ``api_keys`` False: sessions only."""
+
+    min_role: Role | None
+    scope: Scope | None
+    api_keys: bool = True
+
+
+_V, _M, _A, _O = Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER
+
+RULES: dict[Action, Rule] = {
+    Action.USER_READ: Rule(None, None),
+    Action.CATALOG_READ: Rule(None, None),
+    # Workspaces and keys outlive the key that would create them: a leaked key must not mint more.
+    Action.WORKSPACE_CREATE: Rule(None, None, api_keys=False),
+    Action.WORKSPACE_LIST: Rule(None, None),
+    Action.API_KEY_MANAGE: Rule(_V, None, api_keys=False),
+    Action.WORKSPACE_READ: Rule(_V, None),
+    Action.WORKSPACE_ADMIN: Rule(_A, Scope.WORKSPACES_ADMIN),
+    Action.WORKSPACE_DELETE: Rule(_O, Scope.WORKSPACES_ADMIN),
+    Action.AUDIT_READ: Rule(_A, Scope.WORKSPACES_ADMIN),
+    Action.WORKFLOW_READ: Rule(_V, Scope.WORKFLOWS_READ),
+    Action.WORKFLOW_WRITE: Rule(_M, Scope.WORKFLOWS_WRITE),
+    Action.WORKFLOW_DELETE: Rule(_M, Scope.WORKFLOWS_WRITE),
+    Action.WORKFLOW_ACTIVATE: Rule(_M, Scope.WORKFLOWS_WRITE),
+    Action.WORKFLOW_EXECUTE: Rule(_M, Scope.EXECUTIONS_WRITE),
+    Action.EXECUTION_READ: Rule(_V, Scope.EXECUTIONS_READ),
+    Action.EXECUTION_CANCEL: Rule(_M, Scope.EXECUTIONS_WRITE),
+    Action.EXECUTION_RETRY: Rule(_M, Scope.EXECUTIONS_WRITE),
+    Action.EXECUTION_RESUME: Rule(_M, Scope.EXECUTIONS_WRITE),
+    Action.EXECUTION_DELETE: Rule(_M, Scope.EXECUTIONS_WRITE),
+    Action.CREDENTIAL_READ: Rule(_V, Scope.CREDENTIALS_READ),
+    Action.CREDENTIAL_WRITE: Rule(_M, Scope.CREDENTIALS_WRITE),
+    Action.CREDENTIAL_DELETE: Rule(_M, Scope.CREDENTIALS_WRITE),
+}
+
+_ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.VIEWER: frozenset({Scope.WORKFLOWS_READ, Scope.EXECUTIONS_READ, Scope.CREDENTIALS_READ}),
+}
+_ROLE_SCOPES[Role.MEMBER] = _ROLE_SCOPES[Role.VIEWER] | {
+    Scope.WORKFLOWS_WRITE,
+    Scope.EXECUTIONS_WRITE,
+    Scope.CREDENTIALS_WRITE,
+}
+_ROLE_SCOPES[Role.ADMIN] = _ROLE_SCOPES[Role.MEMBER] | {Scope.WORKSPACES_ADMIN}
+_ROLE_SCOPES[Role.OWNER] = _ROLE_SCOPES[Role.ADMIN]
+
+
+def scopes_for_role(role: Role) -> frozenset[Scope]:
+    """Every scope a JWT session of ``role`` has; also the ceiling of that member's API keys."""
+    return _ROLE_SCOPES[role]
+
+
+def effective_scopes(principal: Principal, role: Role | None) -> frozenset[Scope]:
+    """Sessions get their role's scopes; API keys the intersection of theirs and their role's."""
+    if role is None:
+        return frozenset()
+    if not principal.is_api_key:
+        return scopes_for_role(role)
+    return frozenset(s for s in scopes_for_role(role) if s.value in principal.scopes)
+
+
+def authorize(principal: Principal, role: Role | None, action: Action) -> None:
+    """Return if allowed; NotFound if not a member of the workspace; Forbidden otherwise."""
+    rule = RULES[action]
+    if rule.min_role is not None:
+        if role is None:
+            raise NotFound()
+        if not role.at_least(rule.min_role):
+            raise Forbidden(f"Requires the {rule.min_role.value} role or higher")
+    if principal.is_api_key:
+        if not rule.api_keys:
+            raise Forbidden("Not allowed with an API key; sign in instead")
+        if rule.scope is not None and rule.scope not in effective_scopes(principal, role):
+            raise Forbidden(f"API key lacks the {rule.scope.value} scope")
+
+
+def is_allowed(principal: Principal, role: Role | None, action: Action) -> bool:
+    try:
+        authorize(principal, role, action)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
+# Every authenticated route of API.md and the action it needs; routes call authorize with these.
+ROUTE_ACTIONS: dict[str, Action] = {
+    "GET /me": Action.USER_READ,
+    "POST /api-keys": Action.API_KEY_MANAGE,
+    "GET /api-keys": Action.API_KEY_MANAGE,
+    "DELETE /api-keys/{id}": Action.API_KEY_MANAGE,
+    "POST /workspaces": Action.WORKSPACE_CREATE,
+    "GET /workspaces": Action.WORKSPACE_LIST,
+    "GET /workspaces/{id}": Action.WORKSPACE_READ,
+    "POST /workspaces/{id}/members": Action.WORKSPACE_ADMIN,
+    "PATCH /workspaces/{id}/members/{userId}": Action.WORKSPACE_ADMIN,
+    "DELETE /workspaces/{id}/members/{userId}": Action.WORKSPACE_ADMIN,
+    "DELETE /workspaces/{id}": Action.WORKSPACE_DELETE,
+    "POST /workflows": Action.WORKFLOW_WRITE,
+    "GET /workflows": Action.WORKFLOW_READ,
+    "GET /workflows/{id}": Action.WORKFLOW_READ,
+    "PUT /workflows/{id}": Action.WORKFLOW_WRITE,
+    "DELETE /workflows/{id}": Action.WORKFLOW_DELETE,
+    "POST /workflows/{id}/activate": Action.WORKFLOW_ACTIVATE,
+    "POST /workflows/{id}/deactivate": Action.WORKFLOW_ACTIVATE,
+    "GET /workflows/{id}/versions": Action.WORKFLOW_READ,
+    "GET /workflows/{id}/versions/{version}": Action.WORKFLOW_READ,
+    "POST /workflows/{id}/versions/{version}/restore": Action.WORKFLOW_WRITE,
+    "POST /workflows/{id}/execute": Action.WORKFLOW_EXECUTE,
+    "GET /workflows/{id}/export": Action.WORKFLOW_READ,
+    "POST /workflows/import": Action.WORKFLOW_WRITE,
+    # Validation stores nothing, but it resolves credential references: editors' tool.
+    "POST /workflows/validate": Action.WORKFLOW_WRITE,
+    "GET /executions": Action.EXECUTION_READ,
+    "GET /executions/{id}": Action.EXECUTION_READ,
+    "GET /executions/{id}/logs": Action.EXECUTION_READ,
+    "POST /executions/{id}/cancel": Action.EXECUTION_CANCEL,
+    "POST /executions/{id}/retry": Action.EXECUTION_RETRY,
+    "POST /executions/{id}/resume": Action.EXECUTION_RESUME,
+    "DELETE /executions/{id}": Action.EXECUTION_DELETE,
+    "POST /credentials": Action.CREDENTIAL_WRITE,
+    "GET /credentials": Action.CREDENTIAL_READ,
+    "GET /credentials/{id}": Action.CREDENTIAL_READ,
+    "PUT /credentials/{id}": Action.CREDENTIAL_WRITE,
+    "DELETE /credentials/{id}": Action.CREDENTIAL_DELETE,
+    "GET /audit-logs": Action.AUDIT_READ,
+    "GET /templates": Action.CATALOG_READ,
+    "GET /node-types": Action.CATALOG_READ,
+}
