@@ -1,0 +1,107 @@
+"""build_openapi: a valid 3.1 document whose refs resolve, with problem+json errors and bearer auth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from a2n.api.openapi import QueryParam, RouteDoc, build_openapi
+from a2n.api.schemas import PageOf, RequestBody, ResponseBody, UtcDatetime
+
+
+class CreateWorkflow(RequestBody):
+    name: str
+    is_draft: bool = False
+
+
+class Workflow(ResponseBody):
+    id: str
+    name: str
+    created_at: UtcDatetime
+
+
+ROUTES = [
+    RouteDoc("GET", "/health", "Health", public=True, tags=("ops",)),
+    RouteDoc("POST", "/workflows", "Create a workflow", CreateWorkflow, Workflow, status=201, errors=(409,)),
+    RouteDoc(
+        "GET",
+        "/workflows",
+        "List workflows",
+        response_model=PageOf[Workflow],
+        query=(QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}),),
+    ),
+    RouteDoc("DELETE", "/workflows/{id}", "Delete a workflow", status=204),
+    RouteDoc("ANY", "/webhooks/{token}/{rest+}", "Webhook", public=True),
+]
+
+
+def refs_in(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from refs_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from refs_in(item)
+
+
+def resolve(document: dict[str, Any], ref: str) -> Any:
+    node: Any = document
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def test_every_ref_in_the_document_resolves() -> None:
+    document = build_openapi(ROUTES)
+    assert document["openapi"] == "3.1.0"
+    refs = set(refs_in(document))
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/")
+        resolve(document, ref)
+
+
+def test_request_and_response_schemas_use_camel_case_names() -> None:
+    document = build_openapi(ROUTES)
+    create = document["paths"]["/workflows"]["post"]
+    request_schema = resolve(document, create["requestBody"]["content"]["application/json"]["schema"]["$ref"])
+    assert set(request_schema["properties"]) == {"name", "isDraft"}
+    assert request_schema["additionalProperties"] is False
+    response_schema = resolve(
+        document, create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
+    )
+    assert set(response_schema["properties"]) == {"id", "name", "createdAt"}
+
+
+def test_errors_are_problem_json_and_match_the_route_shape() -> None:
+    document = build_openapi(ROUTES)
+    create = document["paths"]["/workflows"]["post"]["responses"]
+    assert set(create) == {"201", "400", "401", "403", "409", "413", "422"}
+    problem = resolve(document, create["422"]["$ref"])
+    assert set(problem["content"]) == {"application/problem+json"}
+    delete = document["paths"]["/workflows/{id}"]["delete"]
+    assert set(delete["responses"]) == {"204", "400", "401", "403", "404"}
+    assert "content" not in delete["responses"]["204"]
+
+
+def test_only_non_public_routes_require_bearer_auth() -> None:
+    document = build_openapi(ROUTES)
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert document["paths"]["/workflows"]["post"]["security"] == [{"bearerAuth": []}]
+    assert "security" not in document["paths"]["/health"]["get"]
+    assert "401" not in document["paths"]["/health"]["get"]["responses"]
+
+
+def test_path_and_query_parameters_are_declared() -> None:
+    document = build_openapi(ROUTES)
+    webhook = document["paths"]["/webhooks/{token}/{rest}"]
+    assert set(webhook) == {"get", "post", "put", "patch", "delete"}
+    assert [p["name"] for p in webhook["post"]["parameters"]] == ["token", "rest"]
+    listing = document["paths"]["/workflows"]["get"]
+    assert listing["parameters"][0]["in"] == "query" and listing["parameters"][0]["schema"]["maximum"] == 200
+    assert listing["operationId"] == "getWorkflows"
+    operation_ids = [op["operationId"] for path in document["paths"].values() for op in path.values()]
+    assert len(operation_ids) == len(set(operation_ids)) == 9
