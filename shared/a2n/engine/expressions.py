@@ -30,6 +30,7 @@ __all__ = [
     "compile_expression",
     "compile_template",
     "evaluate",
+    "expression_context",
     "expression_problems",
     "is_truthy",
     "render",
@@ -117,6 +118,18 @@ def compile_template(text: str) -> Template:
     if cursor < len(text) or not parts:
         parts.append(text[cursor:])
     return Template(text, tuple(parts))
+
+
+def expression_context(
+    *,
+    trigger: Any,
+    input: Any,
+    nodes: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    execution: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The §6 context; `execution` is {id, startedAt, mode} plus an optional `now` clock for now()."""
+    return {"trigger": trigger, "input": input, "nodes": nodes, "vars": variables, "execution": execution}
 
 
 def render(value: Any, context: Mapping[str, Any]) -> Any:
