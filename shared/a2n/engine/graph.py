@@ -211,7 +211,8 @@ def _connection_problems(
             continue
         ends_ok = True
         for end in ("source", "target"):
-            if connection.get(end) not in positions:
+            end_id = connection.get(end)
+            if not isinstance(end_id, str) or end_id not in positions:  # lists would not even hash
                 problems.append((f"/connections/{index}/{end}", f"unknown node {connection.get(end)!r}"))
                 ends_ok = False
         for handle in ("sourceHandle", "targetHandle"):

@@ -78,12 +78,16 @@ def test_missing_trigger_unreachable_nodes_and_trigger_inputs_are_reported() -> 
 
 def test_malformed_shapes_are_problems_not_crashes() -> None:
     assert structural_problems({"nodes": "x"}) == [("/nodes", "must be an array of nodes")]
-    problems = structural_problems({"nodes": [{"id": "", "type": 3}, 7], "connections": [1]})
+    problems = structural_problems(
+        {"nodes": [{"id": "", "type": 3}, 7], "connections": [1, {"source": ["x"], "target": {}}]}
+    )
     assert problems == [
         ("/nodes/0/id", "must be a non-empty string"),
         ("/nodes/0/type", "must be a non-empty string"),
         ("/nodes/1", "must be an object"),
         ("/connections/0", "must be an object"),
+        ("/connections/1/source", "unknown node ['x']"),
+        ("/connections/1/target", "unknown node {}"),
     ]
 
 
