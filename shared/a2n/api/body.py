@@ -67,7 +67,8 @@ def json_depth(value: Any) -> int:
         else:
             continue
         deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
+        # Only containers go on the stack: a flat 1 MiB array of numbers stays cheap.
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
