@@ -80,6 +80,9 @@ build: tools .tools/py312/python3.12  ## sam build: function code + both layers 
 		PIP="$(CURDIR)/$(TOOLS)/bin/python -m pip" SAM_CLI_TELEMETRY=0 \
 		$(SAM) build --parallel --template-file template.yaml
 
+print-py312:  ## show the CPython 3.12 used by `make build` (empty: none found)
+	@echo "$(PY312)"
+
 deploy: build  ## first deploy: guided (then `sam deploy` or `sam deploy --config-env prod`)
 	@echo "Run:  $(SAM) deploy --guided            (dev; answers saved to samconfig.toml)"
 	@echo "      $(SAM) deploy --config-env prod   (prod; confirms the change set)"
@@ -89,4 +92,4 @@ clean:  ## remove build output and caches (keeps .venv, .tools and local data in
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-.PHONY: help venv tools dev test test-unit lint validate build deploy clean
+.PHONY: help venv tools dev test test-unit lint validate build print-py312 deploy clean

@@ -7,9 +7,10 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from lambda_handlers import FakeLambdaContext, load_function, sample_event
+
 from a2n.db.session import reset_engine
 from a2n.settings import reset_settings
-from lambda_handlers import FakeLambdaContext, load_function, sample_event
 
 
 @pytest.fixture

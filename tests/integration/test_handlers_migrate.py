@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from lambda_handlers import FakeLambdaContext, load_function, sample_event
+from sqlalchemy import create_engine, inspect
+
 from a2n.db.migrate import current
 from a2n.db.url import to_pg8000_url
 from a2n.settings import reset_settings
-from lambda_handlers import FakeLambdaContext, load_function, sample_event
-from sqlalchemy import create_engine, inspect
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from a2n.observability import get_logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from a2n.observability import get_logger
 
 logger = get_logger()
 

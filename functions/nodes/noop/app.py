@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from a2n.observability import get_logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
+
+from a2n.observability import get_logger
 
 logger = get_logger()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from a2n.observability import get_logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from a2n.observability import get_logger
 
 logger = get_logger()
 
