@@ -20,6 +20,8 @@ from a2n.errors import ConfigurationError
 if TYPE_CHECKING:
     import pg8000.native  # type: ignore[import-untyped]
 
+    from a2n.settings import Settings
+
 # PostgreSQL refuses to run as root; as root we run the server as this unprivileged user.
 SERVER_USER = "a2n-pg"
 SUPERUSER = "postgres"
@@ -242,3 +244,21 @@ def _ensure_system_user(name: str) -> None:
 
 def _progress(message: str) -> None:
     print(f"[a2n] {message}", file=sys.stderr, flush=True)
+
+
+def prepare_local_database(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
+    """For `a2n dev`: the configured database, or the embedded one (started or reused), migrated.
+
+    Returns the URL and the embedded server (None when DATABASE_URL is used) so the caller may stop it.
+    """
+    from a2n.db.migrate import upgrade
+
+    server = None
+    if settings.database_url:
+        url = settings.database_url
+    else:
+        server = EmbeddedPostgres(settings.local_postgres_dir, settings.local_postgres_port)
+        url = server.start()
+    _progress("Applying database migrations")
+    upgrade(url)
+    return url, server
