@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from a2n.scheduling.expressions import ScheduleExpressionError, is_valid_timezone, parse_schedule
 
 
