@@ -34,7 +34,19 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
         self._server.start()
+        self.reset()
         return self.endpoint
+
+    def reset(self) -> None:
+        """Forget every AWS resource. Moto keeps its state per process, not per server, so a
+        runtime started after another in the same process would otherwise see its queues and
+        schedules (the same reset ``mock_aws`` does on entry)."""
+        import urllib.request
+
+        url = f"{self.endpoint}/moto-api/reset"  # our own loopback server, always http
+        request = urllib.request.Request(url, method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
 
     def stop(self) -> None:
         if self._server is not None:

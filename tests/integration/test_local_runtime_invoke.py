@@ -1,0 +1,47 @@
+"""``a2n invoke``: one function, one event file, the JSON result on stdout, exit 1 on a handler error."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from a2n.cli import main
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "runtime"
+TEMPLATE = str(FIXTURES / "template.yaml")
+
+
+def test_invoke_prints_the_handler_result_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["invoke", "BinaryFunction", str(FIXTURES / "health_event.json"), "--template", TEMPLATE])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out) == {"status": "ok"}
+
+
+def test_invoke_exits_1_and_prints_the_traceback_when_the_handler_raises(
+    capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["invoke", "EchoFunction", str(FIXTURES / "crash_event.json"), "--template", TEMPLATE])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "RuntimeError: the fixture crashed on purpose" in captured.err
+    assert json.loads(captured.out)["errorType"] == "RuntimeError"
+
+
+def test_invoke_applies_env_vars_file_over_the_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = tmp_path / "env.json"
+    env_file.write_text(json.dumps({"EchoFunction": {"ECHO_NAME": "overridden"}}))
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"rawPath": "/echo/1", "pathParameters": {"id": "1"}}))
+    code = main(["invoke", "EchoFunction", str(event), "--template", TEMPLATE, "--env-vars", str(env_file)])
+    assert code == 0
+    body = json.loads(json.loads(capsys.readouterr().out)["body"])
+    assert body["env"]["ECHO_NAME"] == "overridden"
+
+
+def test_invoke_unknown_function_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["invoke", "NoSuchFunction", str(FIXTURES / "health_event.json"), "--template", TEMPLATE])
+    assert code == 2
+    assert "NoSuchFunction" in capsys.readouterr().err
