@@ -14,16 +14,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import a2n.db.session
 import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+import a2n.db.session
 from a2n.db.migrate import upgrade
 from a2n.db.session import get_engine, reset_engine
 from a2n.db.uow import UnitOfWork
 from a2n.db.url import connect_args_for, to_pg8000_url
 from a2n.settings import Settings, reset_settings
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session, sessionmaker
 
 
 def free_port() -> int:

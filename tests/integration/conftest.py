@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from a2n.adapters.secrets import clear_secret_cache
 from a2n.settings import reset_settings
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-import a2n
 import pytest
+
+import a2n
 from a2n.services.health import check_health
 
 

@@ -5,10 +5,11 @@ The two tests run in file order; the second would fail if the first's commit had
 
 from __future__ import annotations
 
-from a2n.db.models import Workspace
-from a2n.db.uow import UnitOfWork
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from a2n.db.models import Workspace
+from a2n.db.uow import UnitOfWork
 
 SLUG = "isolation-probe"
 

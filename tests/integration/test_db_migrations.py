@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from a2n.db import migrate
-from a2n.db.models import Base
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
+
+from a2n.db import migrate
+from a2n.db.models import Base
 
 
 def _schema_diff(url: str) -> list[object]:

@@ -6,12 +6,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from a2n.db.enums import WorkspaceRole
 from a2n.db.models import Credential, User, Workflow, Workspace, WorkspaceMember
 from a2n.db.repositories import Keyset, UserRepository, WorkspaceRepository, WorkspaceScopedRepository
 from a2n.errors import Conflict, NotFound
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 
 class WorkflowRepository(WorkspaceScopedRepository[Workflow]):

@@ -8,11 +8,12 @@ from typing import Any
 
 import boto3
 import pytest
+from sqlalchemy import text
+
 from a2n.db.session import get_engine
 from a2n.db.url import connect_args_for, resolve_database_url, ssl_context_for, to_pg8000_url
 from a2n.errors import ConfigurationError
 from a2n.settings import Settings
-from sqlalchemy import text
 
 
 @pytest.mark.parametrize(
