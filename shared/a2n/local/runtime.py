@@ -151,6 +151,8 @@ class LocalRuntime:
             env["A2N_PUBLIC_BASE_URL"] = self.url
         if self._database_url:
             env["A2N_DATABASE_URL"] = self._database_url
+            # The template asks for TLS (right for managed Postgres); "auto" drops it on loopback.
+            env["A2N_DATABASE_SSL"] = "auto"
         return {**env, **self._env_overrides}
 
     def stop(self) -> None:
