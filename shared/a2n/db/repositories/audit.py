@@ -48,5 +48,7 @@ class AuditLogRepository:
             query = query.where(AuditLog.ts >= filters.since)
         if after is not None:
             query = query.where(tuple_(AuditLog.ts, AuditLog.id) < tuple_(*after))
-        rows = list(self.session.scalars(query.order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(limit + 1)))
+        rows = list(
+            self.session.scalars(query.order_by(AuditLog.ts.desc(), AuditLog.id.desc()).limit(limit + 1))
+        )
         return rows[:limit], len(rows) > limit

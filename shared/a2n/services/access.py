@@ -1,0 +1,37 @@
+"""Access checks for use cases: the caller's role in its workspace, then the policy's verdict.
+
+One query per request (no caching: a role change or removal applies on the next call).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from a2n.auth.policy import Action, Role, authorize
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.auth.principal import Principal
+
+
+def role_in_workspace(session: Session, principal: Principal, workspace_id: str | None = None) -> Role | None:
+    """The principal's role in ``workspace_id`` (default: the workspace it acts in), or None."""
+    from a2n.db.repositories.identity import WorkspaceRepository
+
+    target = workspace_id or principal.workspace_id
+    if principal.is_api_key and target != principal.workspace_id:
+        return None  # an API key is bound to one workspace
+    role = WorkspaceRepository(session).role_of(uuid.UUID(target), uuid.UUID(principal.user_id))
+    return Role(role.value) if role is not None else None
+
+
+def require(
+    session: Session, principal: Principal, action: Action, workspace_id: str | None = None
+) -> Role | None:
+    """The caller's role if ``action`` is allowed (None for actions that need no membership);
+    NotFound for non-members, Forbidden for members without the role or scope."""
+    role = role_in_workspace(session, principal, workspace_id)
+    authorize(principal, role, action)
+    return role
