@@ -53,7 +53,7 @@ class ProcessEnvironment:
         for key, value in values.items():
             self._saved.setdefault(key, os.environ.get(key))
             os.environ[key] = value
-        reset_settings()
+        _forget_cached_config()
 
     def restore(self) -> None:
         for key, value in self._saved.items():
@@ -62,7 +62,15 @@ class ProcessEnvironment:
             else:
                 os.environ[key] = value
         self._saved.clear()
-        reset_settings()
+        _forget_cached_config()
+
+
+def _forget_cached_config() -> None:
+    """Settings and the DB engine are cached per process (per warm container on AWS); rebuild both."""
+    from a2n.db.session import reset_engine
+
+    reset_settings()
+    reset_engine()
 
 
 class LocalRuntime:
