@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from a2n.errors import Problem
 from a2n.nodes.config import ExpressionText, NodeConfig, bare_expression_problems
+from a2n.nodes.context import NodeContext, NodeFailed, NodeResult, parse_config
 from a2n.nodes.spec import NodeSpec
 
 
@@ -30,3 +31,16 @@ SPEC = NodeSpec(
     outputs=("true", "false"),
     config_problems=_config_problems,
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """Its input, through ``true`` when the expression is truthy, else ``false``."""
+    from a2n.engine.expressions import ExpressionError
+    from a2n.engine.routing import condition_handles
+
+    config = parse_config(ConditionConfig, ctx)
+    try:
+        handles = condition_handles(config.model_dump(), ctx.expression_context)
+    except ExpressionError as error:
+        raise NodeFailed(f"expression failed: {error}") from None
+    return NodeResult(output=ctx.input, handles=handles)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 from a2n.nodes.config import NodeConfig
+from a2n.nodes.context import NodeContext, NodeResult
 from a2n.nodes.spec import NodeSpec
 
 
@@ -31,3 +32,8 @@ SPEC = NodeSpec(
         ]
     },
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """The planner already combined the inputs by ``mode`` (a2n.engine.inputs.merged); pass them on."""
+    return NodeResult(output=ctx.input)

@@ -6,6 +6,7 @@ No config.
 from __future__ import annotations
 
 from a2n.nodes.config import NodeConfig
+from a2n.nodes.context import NodeContext, NodeResult
 from a2n.nodes.spec import NodeSpec
 
 
@@ -21,3 +22,8 @@ SPEC = NodeSpec(
     config_model=NoopConfig,
     output_schema={"description": "Its input, unchanged."},
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """Passes the input on."""
+    return NodeResult(output=ctx.input)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import copy
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from a2n.nodes.spec import ERROR_HANDLE, NodeSpec
+
+if TYPE_CHECKING:
+    from a2n.nodes.context import NodeContext, NodeResult
+
+Runner = Callable[["NodeContext"], "NodeResult"]
 
 # type → module under a2n.nodes holding its SPEC (and, later, its run implementation).
 NODE_MODULES: dict[str, str] = {
@@ -39,6 +44,17 @@ def get_spec(node_type: str) -> NodeSpec | None:
         return None
     spec: NodeSpec = importlib.import_module(f"a2n.nodes.{module_name}").SPEC
     return spec
+
+
+def get_runner(node_type: str) -> Runner:
+    """The ``run`` of a type that the step service executes; triggers and unknown types raise
+    KeyError (triggers complete at start, they never run as a step)."""
+    module_name = NODE_MODULES.get(node_type)
+    module = importlib.import_module(f"a2n.nodes.{module_name}") if module_name else None
+    runner: Runner | None = getattr(module, "run", None)
+    if runner is None:
+        raise KeyError(f"node type '{node_type}' has no run implementation")
+    return runner
 
 
 def all_specs() -> list[NodeSpec]:

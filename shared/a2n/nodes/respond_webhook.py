@@ -5,11 +5,13 @@ Outside a sync webhook execution it only records the response it would have sent
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from a2n.nodes.config import NodeConfig
+from a2n.nodes.context import NodeContext, NodeFailed, NodeResult, parse_config, render_config
 from a2n.nodes.spec import NodeSpec
 
 
@@ -37,3 +39,24 @@ SPEC = NodeSpec(
         "required": ["status", "headers", "body"],
     },
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """The rendered response, as output and as the webhook response the trigger answers with."""
+    config = parse_config(RespondWebhookConfig, ctx)
+    headers = render_config(config.headers or {}, ctx)
+    response = {
+        "status": config.status,
+        "headers": {str(name): _header_text(name, value) for name, value in headers.items()},
+        "body": render_config(config.body, ctx),
+    }
+    return NodeResult(output=response, webhook_response=response)
+
+
+def _header_text(name: str, value: Any) -> str:
+    if isinstance(value, dict | list) or value is None:
+        raise NodeFailed(f"header '{name}' must render to a string, number or boolean")
+    text = value if isinstance(value, str) else json.dumps(value)
+    if "\r" in text or "\n" in text:
+        raise NodeFailed(f"header '{name}' contains a line break")  # header injection
+    return text

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from a2n.nodes.config import NodeConfig
+from a2n.nodes.context import ChildRequest, NodeContext, NodeFailed, NodeResult, parse_config, render_config
 from a2n.nodes.spec import NodeSpec
 
 
@@ -28,3 +29,13 @@ SPEC = NodeSpec(
     config_model=SubWorkflowConfig,
     output_schema={"description": "The child execution's output (any JSON value)."},
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """A ChildRequest with the rendered workflow id and input (the node's own input by default)."""
+    config = parse_config(SubWorkflowConfig, ctx)
+    workflow_id = render_config(config.workflowId, ctx)
+    if not isinstance(workflow_id, str) or not workflow_id:
+        raise NodeFailed("'workflowId' must render to a non-empty string")
+    child_input = ctx.input if config.input is None else render_config(config.input, ctx)
+    return NodeResult(child=ChildRequest(workflow_id=workflow_id, input=child_input))

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from a2n.errors import Problem
 from a2n.nodes.config import ExpressionText, HandleName, NodeConfig, bare_expression_problems
+from a2n.nodes.context import NodeContext, NodeFailed, NodeResult, parse_config
 from a2n.nodes.spec import ERROR_HANDLE, NodeSpec
 
 
@@ -66,3 +67,19 @@ SPEC = NodeSpec(
     config_problems=_config_problems,
     dynamic_outputs=_handles,
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """Its input, through the first truthy case's handle, else ``default``; the choice is the
+    engine's (a2n.engine.routing) so a run and the planner can never disagree."""
+    from a2n.engine.expressions import ExpressionError
+    from a2n.engine.routing import switch_handles
+
+    config = parse_config(SwitchConfig, ctx)
+    try:
+        handles = switch_handles(config.model_dump(), ctx.expression_context)
+    except ExpressionError as error:
+        raise NodeFailed(f"expression failed: {error}") from None
+    if not handles:
+        raise NodeFailed("no case matched and the switch has no default")
+    return NodeResult(output=ctx.input, handles=handles)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from a2n.nodes.config import NodeConfig
+from a2n.nodes.context import NodeContext, NodeResult, parse_config, render_config
 from a2n.nodes.spec import NodeSpec
 
 
@@ -25,3 +26,9 @@ SPEC = NodeSpec(
     config_model=TransformConfig,
     output_schema={"description": "The evaluated value (any JSON value)."},
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """The rendered ``value``."""
+    config = parse_config(TransformConfig, ctx)
+    return NodeResult(output=render_config(config.value, ctx))

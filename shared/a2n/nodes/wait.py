@@ -6,13 +6,14 @@ One flat config with ``mode`` deciding which other field applies; the rule is ch
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from a2n.errors import Problem
 from a2n.nodes.config import NodeConfig
+from a2n.nodes.context import NodeContext, NodeFailed, NodeResult, WaitRequest, parse_config, render_config
 from a2n.nodes.spec import NodeSpec
 
 MAX_WAIT_SECONDS = 366 * 24 * 3600
@@ -69,3 +70,33 @@ SPEC = NodeSpec(
     },
     config_problems=_config_problems,
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """A WaitRequest; the step service parks the node and builds its output on resume."""
+    config = parse_config(WaitConfig, ctx)
+    if config.mode == "duration":
+        return NodeResult(wait=WaitRequest(until=ctx.now + timedelta(seconds=config.seconds or 0)))
+    if config.mode == "until":
+        return NodeResult(wait=WaitRequest(until=_wake_time(render_config(config.at, ctx))))
+    timeout_at = None if config.timeoutSeconds is None else ctx.now + timedelta(seconds=config.timeoutSeconds)
+    return NodeResult(wait=WaitRequest(until=None, resume=True, timeout_at=timeout_at))
+
+
+def resumed_output(resumed_at: datetime, data: Any = None) -> dict[str, Any]:
+    """The output of a wait node once it continues: when, and the data the resume call sent."""
+    moment = resumed_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"resumedAt": moment, "data": data}
+
+
+def _wake_time(at: Any) -> datetime:
+    # A time in the past is returned as is: the service wakes the node at once.
+    if not isinstance(at, str):
+        raise NodeFailed(f"'at' must render to an ISO-8601 date-time string, got {type(at).__name__}")
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise NodeFailed(f"'at' is not an ISO-8601 date-time: {at[:100]!r}") from None
+    if moment.tzinfo is None:
+        raise NodeFailed("'at' must carry a timezone offset (e.g. 'Z' or '+02:00')")
+    return moment.astimezone(UTC)
