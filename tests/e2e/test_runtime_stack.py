@@ -6,21 +6,16 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from a2n.local.clock import ManualClock
 from a2n.local.runtime import LocalRuntime
 
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 
-
-@pytest.fixture(scope="module")
-def runtime(database_url: str) -> Iterator[LocalRuntime]:
-    with LocalRuntime(TEMPLATE, clock=ManualClock(), database_url=database_url) as rt:
-        yield rt
+@pytest.fixture
+def runtime(stack: LocalRuntime) -> LocalRuntime:
+    """The package's stack (tests/e2e/conftest.py): one runtime per process, as moto's state is."""
+    return stack
 
 
 def test_health_is_ok_with_the_database_through_the_http_api(runtime: LocalRuntime) -> None:

@@ -23,6 +23,11 @@ START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 def runtime() -> Iterator[LocalRuntime]:
     with LocalRuntime(TEMPLATE, clock=ManualClock(START)) as rt:
         yield rt
+        # Moto's state is per process and another runtime (the e2e stack) may keep it alive.
+        scheduler = rt.aws_client("scheduler")
+        for schedule in scheduler.list_schedules().get("Schedules", []):
+            if schedule["Name"].startswith("s-"):
+                scheduler.delete_schedule(Name=schedule["Name"])
 
 
 def recorded(rt: LocalRuntime, logical_id: str) -> list[Any]:

@@ -22,6 +22,9 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 class MotoServer:
     """A moto server thread bound to 127.0.0.1 (``port=0`` picks a free port)."""
 
+    # Servers running in this process; they share moto's state (see ``reset``).
+    _running = 0
+
     def __init__(self, *, port: int = 0, region: str = "us-east-1") -> None:
         self.region = region
         self._port = port
@@ -34,7 +37,9 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
         self._server.start()
-        self.reset()
+        if MotoServer._running == 0:
+            self.reset()  # never under another live server: that would wipe its queues
+        MotoServer._running += 1
         return self.endpoint
 
     def reset(self) -> None:
@@ -52,6 +57,7 @@ class MotoServer:
         if self._server is not None:
             self._server.stop()
             self._server = None
+            MotoServer._running -= 1
 
     @property
     def endpoint(self) -> str:
