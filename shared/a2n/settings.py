@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """All A2N configuration. Env names are ``A2N_<FIELD>`` unless an alias says otherwise."""
 
-    model_config = SettingsConfigDict(env_prefix="A2N_", extra="ignore", frozen=True)
+    # env_ignore_empty: the template passes "" for unset optional parameters (e.g. no JWT secret).
+    model_config = SettingsConfigDict(env_prefix="A2N_", extra="ignore", frozen=True, env_ignore_empty=True)
 
     stage: str = "dev"
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("A2N_LOG_LEVEL", "LOG_LEVEL"))
@@ -76,6 +77,11 @@ class Settings(BaseSettings):
     http_allow_networks: list[str] = Field(
         default_factory=list, validation_alias=AliasChoices("A2N_HTTP_ALLOW_NETWORKS")
     )
+
+    # --- outbound HTTP (nodes) ------------------------------------------------------------
+    # Extra CA bundle (PEM) for the HTTP node's TLS verification, e.g. a corporate CA; unset →
+    # the system's default trust store.
+    http_ca_bundle: Path | None = None
 
     # --- triggers -------------------------------------------------------------------------
     schedule_group: str = "a2n-dev"

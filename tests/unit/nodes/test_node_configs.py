@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from a2n.nodes.trigger_webhook import activation_problems
 from a2n.workflows.validation import validate_definition
 

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import pytest
+
 from a2n.nodes.registry import all_specs, get_spec, node_type_catalogue, output_handles
 
 SECTION_7_TYPES = {

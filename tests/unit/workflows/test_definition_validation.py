@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from a2n.errors import ValidationFailed
 from a2n.workflows.validation import ensure_valid_definition, validate_definition
 
