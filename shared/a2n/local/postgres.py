@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from a2n.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    import pg8000.native  # type: ignore[import-untyped]
+    import pg8000.native
 
     from a2n.settings import Settings
 
