@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     # the system's default trust store.
     http_ca_bundle: Path | None = None
 
+    # --- sweeper and retention (executions-API engineer) ------------------------------------
+    # Finished executions (with their nodes and logs) are deleted this many days after they end;
+    # log lines of any execution after retention_logs_days. 0 disables that rule.
+    retention_succeeded_days: int = 90
+    retention_failed_days: int = 180
+    retention_logs_days: int = 30
+    # Outbox rows still present this long after commit lost their publish: the sweeper resends them.
+    outbox_republish_after_s: int = 30
+
     # --- triggers -------------------------------------------------------------------------
     schedule_group: str = "a2n-dev"
     schedule_target_arn: str | None = None

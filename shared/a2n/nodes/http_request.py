@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from a2n.nodes.config import HttpMethod, NodeConfig, QueryValue
+from a2n.nodes.context import NodeContext, NodeResult
 from a2n.nodes.spec import NodeSpec
 
 # Lambda's own ceiling; a node timeout beyond it could never be honoured.
@@ -28,6 +29,8 @@ class HttpRequestConfig(NodeConfig):
     bodyType: Literal["json", "form", "raw"] = "json"
     timeoutMs: Annotated[int, Field(ge=1, le=MAX_TIMEOUT_MS)] = DEFAULT_TIMEOUT_MS
     responseType: Literal["json", "text", "auto"] = "auto"
+    # false: a 4xx/5xx response is output like any other instead of failing the node.
+    failOnStatus: bool = True
 
 
 RESPONSE_SCHEMA = {
@@ -36,6 +39,7 @@ RESPONSE_SCHEMA = {
         "status": {"type": "integer"},
         "headers": {"type": "object", "additionalProperties": {"type": "string"}},
         "body": {"description": "Parsed JSON or text, per responseType."},
+        "bodyEncoding": {"enum": ["base64"], "description": "Set when a binary body is base64 text."},
     },
     "required": ["status", "headers", "body"],
 }
@@ -49,3 +53,10 @@ SPEC = NodeSpec(
     output_schema=RESPONSE_SCHEMA,
     accepts_credentials=True,
 )
+
+
+def run(ctx: NodeContext) -> NodeResult:
+    """Sends the request; the HTTP machinery is imported only when a request is made."""
+    from a2n.nodes.http.call import call
+
+    return call(ctx)
