@@ -90,6 +90,8 @@ class ExecutionNodeState(IdMixin, TimestampsMixin, Base):
     child_execution_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("executions.id", ondelete="SET NULL")
     )
+    # Output handles a SUCCEEDED node took (condition/switch/errorOutput): the planner's dead edges.
+    handles: Mapped[list[str] | None]
 
 
 class ExecutionLog(Base):

@@ -538,6 +538,7 @@ def upgrade() -> None:
         sa.Column("resume_token_hash", sa.TEXT(), nullable=True),
         sa.Column("wait_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("child_execution_id", sa.UUID(), nullable=True),
+        sa.Column("handles", postgresql.ARRAY(sa.TEXT()), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
