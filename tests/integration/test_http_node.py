@@ -437,3 +437,11 @@ def test_redirect_loops_stop_after_five_hops(api: FakeApi) -> None:
     with pytest.raises(NodeFailed, match="more than 5 redirects"):
         run_http({"method": "GET", "url": f"{api.base}/redirect"})
     assert len(api.seen("/redirect")) == 6
+
+
+def test_failures_do_not_repeat_a_query_string_that_may_hold_an_api_key(api: FakeApi) -> None:
+    credential = Credential("k", "api_key", {"key": "k-123456", "in": "query", "name": "api_key"})
+    with pytest.raises(NodeFailed) as failure:
+        run_http({"method": "GET", "url": f"{api.base}/status/500?x=1"}, credential)
+    assert "k-123456" not in str(failure.value)
+    assert api.seen("/status/500")[0].query["api_key"] == ["k-123456"]

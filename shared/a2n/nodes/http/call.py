@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from a2n.nodes.context import NodeContext, NodeFailed, NodeResult, parse_config, render_config
-from a2n.nodes.http.client import InboundResponse, OutboundRequest, Transport
+from a2n.nodes.http.client import InboundResponse, OutboundRequest, Transport, without_query
 from a2n.nodes.http.credentials import Authorization, authorize
 from a2n.nodes.http.message import as_text, encode_body, response_output, url_with_query
 
@@ -43,7 +43,7 @@ def call(ctx: NodeContext) -> NodeResult:
         raise
     if config.failOnStatus and response.status >= 400:
         raise NodeFailed(
-            f"HTTP {response.status} from {response.url}",
+            f"HTTP {response.status} from {without_query(response.url)}",
             retryable=response.status == 429 or response.status >= 500,
             details={"status": response.status, "body": _excerpt(output["body"])},
             secrets=auth.secrets,

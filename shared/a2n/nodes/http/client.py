@@ -57,7 +57,7 @@ class Transport:
             if response.status not in REDIRECT_STATUSES or not location:
                 return response
             request = _redirected(request, response.status, urljoin(request.url, location), sensitive)
-        raise NodeFailed(f"more than {MAX_REDIRECTS} redirects", details={"url": request.url})
+        raise NodeFailed(f"more than {MAX_REDIRECTS} redirects", details={"url": without_query(request.url)})
 
     def _exchange(self, target: Target, request: OutboundRequest) -> InboundResponse:
         connection: http.client.HTTPConnection | None = None
@@ -73,14 +73,20 @@ class Transport:
                 merged[key] = f"{merged[key]}, {value}" if key in merged else value
             return InboundResponse(raw.status, merged, body, request.url)
         except TimeoutError:
-            raise NodeFailed("request timed out", retryable=True, details={"url": request.url}) from None
+            raise NodeFailed(
+                "request timed out", retryable=True, details={"url": without_query(request.url)}
+            ) from None
         except ssl.SSLError as error:
-            raise NodeFailed(f"TLS failed: {error.reason or error}", details={"url": request.url}) from None
+            raise NodeFailed(
+                f"TLS failed: {error.reason or error}", details={"url": without_query(request.url)}
+            ) from None
         except (ValueError, http.client.InvalidURL) as error:  # http.client refusing a header or path
-            raise NodeFailed(f"invalid request: {error}", details={"url": request.url}) from None
+            raise NodeFailed(
+                f"invalid request: {error}", details={"url": without_query(request.url)}
+            ) from None
         except (OSError, http.client.HTTPException) as error:
             message = f"connection failed: {type(error).__name__}: {error}"
-            raise NodeFailed(message, retryable=True, details={"url": request.url}) from None
+            raise NodeFailed(message, retryable=True, details={"url": without_query(request.url)}) from None
         finally:
             if connection is not None:
                 connection.close()
@@ -153,6 +159,11 @@ def _redirected(
         dropped = CREDENTIAL_HEADERS | sensitive
         headers = {k: v for k, v in headers.items() if k.lower() not in dropped}
     return replace(request, method=method, url=url, headers=headers, body=body)
+
+
+def without_query(url: str) -> str:
+    """The URL as shown in errors: an API key may travel in the query string."""
+    return urlsplit(url)._replace(query="", fragment="").geturl()
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
