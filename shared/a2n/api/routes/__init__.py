@@ -1,0 +1,1 @@
+"""Route functions and their OpenAPI descriptions, one module per area of API.md."""

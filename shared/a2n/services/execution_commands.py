@@ -1,0 +1,143 @@
+"""Mutating use cases on one execution from the API: cancel, retry, resume, delete.
+
+Each runs in one transaction (access check, workspace-scoped load, the engine's state change,
+audit entry), commits, and only then publishes the step messages the engine produced.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from a2n.auth.policy import Action
+from a2n.db.enums import ACTIVE_EXECUTION_STATUSES
+from a2n.errors import Conflict, NotFound
+from a2n.services.audit import Actor, Origin, record_audit
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.auth.principal import Principal
+    from a2n.db.models import Execution
+    from a2n.services.executions import StartedExecution
+
+ENTITY = "execution"
+
+
+def cancel(principal: Principal, execution_id: uuid.UUID, origin: Origin | None = None) -> str:
+    """Running nodes finish; nothing new starts. A finished execution is a 409. Returns its status."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.executions import cancel_execution, publish_outbox
+
+    with UnitOfWork() as uow:
+        execution = _load(uow.session, principal, Action.EXECUTION_CANCEL, execution_id)
+        if execution.status not in ACTIVE_EXECUTION_STATUSES:
+            raise Conflict(f"Execution already ended ({execution.status})")
+        messages = cancel_execution(uow.session, execution.id)
+        _audit(uow.session, principal, "execution.cancel", execution, origin)
+        status = _status_now(uow.session, execution)
+        uow.commit()
+    publish_outbox(messages)
+    return status
+
+
+def retry(
+    principal: Principal,
+    execution_id: uuid.UUID,
+    from_node_id: str | None,
+    origin: Origin | None = None,
+) -> StartedExecution:
+    """A new execution of the same version, from ``from_node_id`` (default: the failed node)."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.executions import publish_outbox, rerun_execution
+
+    with UnitOfWork() as uow:
+        execution = _load(uow.session, principal, Action.EXECUTION_RETRY, execution_id)
+        started, messages = rerun_execution(uow.session, execution_id=execution.id, from_node_id=from_node_id)
+        changes = {"retryOf": str(execution.id), "fromNodeId": from_node_id}
+        record_audit(
+            uow.session,
+            workspace_id=execution.workspace_id,
+            actor=Actor.of(principal),
+            action="execution.retry",
+            entity_type=ENTITY,
+            entity_id=started.execution_id,
+            changes=changes,
+            origin=origin,
+        )
+        uow.commit()
+    publish_outbox(messages)
+    return started
+
+
+def resume(
+    principal: Principal,
+    execution_id: uuid.UUID,
+    token: str,
+    data: Any,
+    origin: Origin | None = None,
+) -> str:
+    """Wake the waiting node holding ``token``; its output carries ``data``. Returns the status."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.executions import publish_outbox, resume_node
+
+    with UnitOfWork() as uow:
+        execution = _load(uow.session, principal, Action.EXECUTION_RESUME, execution_id)
+        messages = resume_node(uow.session, execution_id=execution.id, token=token, data=data)
+        # Neither the token nor the data enter the trail: both may be secrets of the caller.
+        _audit(uow.session, principal, "execution.resume", execution, origin)
+        status = _status_now(uow.session, execution)
+        uow.commit()
+    publish_outbox(messages)
+    return status
+
+
+def delete(principal: Principal, execution_id: uuid.UUID, origin: Origin | None = None) -> None:
+    """Delete a finished execution with its nodes and logs; an active one is a 409 (cancel first)."""
+    from a2n.db.repositories.execution_queries import ExecutionQueryRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.EXECUTION_DELETE)
+        repo = ExecutionQueryRepository(uow.session)
+        # Locked, so a step cannot complete (and re-publish successors) between check and delete.
+        execution = repo.lock_in_workspace(uuid.UUID(principal.workspace_id), execution_id)
+        if execution is None:
+            raise NotFound("Execution not found")
+        if execution.status in ACTIVE_EXECUTION_STATUSES:
+            raise Conflict("Execution is still active; cancel it first")
+        _audit(uow.session, principal, "execution.delete", execution, origin)
+        repo.delete_by_id(execution.id)
+        uow.commit()
+
+
+def _load(session: Session, principal: Principal, action: Action, execution_id: uuid.UUID) -> Execution:
+    from a2n.db.repositories.execution_queries import ExecutionQueryRepository
+    from a2n.services.access import require
+
+    require(session, principal, action)
+    repo = ExecutionQueryRepository(session)
+    return repo.require_in_workspace(uuid.UUID(principal.workspace_id), execution_id)
+
+
+def _audit(
+    session: Session, principal: Principal, action: str, execution: Execution, origin: Origin | None
+) -> None:
+    record_audit(
+        session,
+        workspace_id=execution.workspace_id,
+        actor=Actor.of(principal),
+        action=action,
+        entity_type=ENTITY,
+        entity_id=execution.id,
+        changes={"workflowId": str(execution.workflow_id), "status": str(execution.status)},
+        origin=origin,
+    )
+
+
+def _status_now(session: Session, execution: Execution) -> str:
+    """The status after the engine's change, which may have gone through SQL, not this object."""
+    session.flush()
+    session.refresh(execution, ["status"])
+    return str(execution.status)
