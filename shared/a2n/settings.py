@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     retention_logs_days: int = 30
     # Outbox rows still present this long after commit lost their publish: the sweeper resends them.
     outbox_republish_after_s: int = 30
+    # Webhook replay ids are kept this long (the signature tolerance is minutes; retries can be days).
+    retention_webhook_receipts_days: int = 7
+    # API Idempotency-Key window (API.md: 24 h); after it the key is cleared and may be reused.
+    idempotency_window_h: int = 24
 
     # --- triggers -------------------------------------------------------------------------
     schedule_group: str = "a2n-dev"

@@ -1,0 +1,80 @@
+"""Housekeeping queries of the sweeper: retention deletes, idempotency-key expiry, credential expiry.
+
+Each statement handles one bounded batch of rows locked ``FOR UPDATE SKIP LOCKED``, so two
+sweepers running at once split the work instead of waiting on (or double-acting on) each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
+
+from a2n.db.enums import ExecutionStatus
+from a2n.db.models import Credential, Execution, ExecutionLog, WebhookReceipt
+
+
+class RetentionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def delete_ended_executions(
+        self, statuses: Sequence[ExecutionStatus], ended_before: datetime, *, limit: int
+    ) -> int:
+        """Executions in ``statuses`` that ended before the cutoff; nodes and logs cascade."""
+        batch = (
+            select(Execution.id)
+            .where(Execution.status.in_(statuses), Execution.ended_at < ended_before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self._rowcount(delete(Execution).where(Execution.id.in_(batch)))
+
+    def delete_logs(self, before: datetime, *, limit: int) -> int:
+        batch = select(ExecutionLog.id).where(ExecutionLog.ts < before).limit(limit)
+        return self._rowcount(
+            delete(ExecutionLog).where(ExecutionLog.id.in_(batch.with_for_update(skip_locked=True)))
+        )
+
+    def delete_webhook_receipts(self, before: datetime, *, limit: int) -> int:
+        batch = (
+            select(WebhookReceipt.id)
+            .where(WebhookReceipt.received_at < before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self._rowcount(delete(WebhookReceipt).where(WebhookReceipt.id.in_(batch)))
+
+    def clear_idempotency_keys(self, created_before: datetime, *, limit: int) -> int:
+        """Forget keys older than their window, so the same key may start a new execution."""
+        batch = (
+            select(Execution.id)
+            .where(Execution.idempotency_key.is_not(None), Execution.created_at < created_before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(Execution).where(Execution.id.in_(batch)).values(idempotency_key=None, request_hash=None)
+        )
+        return self._rowcount(statement)
+
+    def deactivate_expired_credentials(self, now: datetime, *, limit: int) -> int:
+        batch = (
+            select(Credential.id)
+            .where(Credential.is_active.is_(True), Credential.expires_at < now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = update(Credential).where(Credential.id.in_(batch)).values(is_active=False, updated_at=now)
+        return self._rowcount(statement)
+
+    def _rowcount(self, statement: Any) -> int:
+        # Bulk statements: no ORM objects are loaded or synchronised.
+        result = cast(
+            "CursorResult[Any]",
+            self.session.execute(statement, execution_options={"synchronize_session": False}),
+        )
+        return int(result.rowcount)
