@@ -1,23 +1,128 @@
-"""The HTTP API's Lambda authorizer fails closed until credential checks exist."""
+"""The HTTP API's Lambda authorizer: JWT or API key in, principal context out; anything else denied."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 from lambda_handlers import FakeLambdaContext, load_function, sample_event
+from sqlalchemy.orm import Session
+
+from a2n.auth.principal import Principal, principal_from_context
+from a2n.db.models import ApiKey
+from a2n.services import api_keys, auth
+from a2n.services.workspaces import create_workspace, list_workspaces
+from a2n.settings import reset_settings
+
+PASSWORD = "correct horse battery"
+DENY = {"isAuthorized": False}
 
 
-def test_authorizer_denies_a_request_with_a_bearer_token() -> None:
-    handler = load_function("functions/auth/authorizer").lambda_handler
+@pytest.fixture(autouse=True)
+def signing_keys(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("A2N_LOCAL_KEY_DIR", str(tmp_path))
+    reset_settings()
+    yield
+    reset_settings()
 
-    result = handler(sample_event("authorizer-request.json"), FakeLambdaContext())
 
-    # Simple-response format: exactly this key, and nothing that could be read as a grant.
-    assert result == {"isAuthorized": False}
+@pytest.fixture
+def handler() -> Any:
+    return load_function("functions/auth/authorizer").lambda_handler
 
 
-def test_authorizer_denies_a_request_without_any_identity() -> None:
-    handler = load_function("functions/auth/authorizer").lambda_handler
+def _event(token: str | None, workspace: str | None = None) -> dict[str, Any]:
     event = sample_event("authorizer-request.json")
     event["headers"].pop("authorization")
-    event["identitySource"] = []
+    if token is not None:
+        event["headers"]["authorization"] = f"Bearer {token}"
+    if workspace is not None:
+        event["headers"]["x-workspace-id"] = workspace
+    return event
 
-    assert handler(event, FakeLambdaContext()) == {"isAuthorized": False}
+
+def _session_principal(signed_in: auth.SignIn) -> Principal:
+    user_id = str(signed_in.user.id)
+    probe = Principal(user_id=user_id, workspace_id=user_id, auth_type="jwt")
+    return Principal(user_id=user_id, workspace_id=str(list_workspaces(probe)[0].id), auth_type="jwt")
+
+
+def test_sample_event_with_a_bogus_key_is_denied(handler: Any, db_session: Session) -> None:
+    assert handler(sample_event("authorizer-request.json"), FakeLambdaContext()) == DENY
+
+
+def test_a_valid_access_token_yields_the_personal_workspace(handler: Any, db_session: Session) -> None:
+    signed_in = auth.register(f"a-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    answer = handler(_event(signed_in.access_token), FakeLambdaContext())
+
+    assert answer["isAuthorized"] is True
+    assert principal_from_context(answer["context"]) == _session_principal(signed_in)
+
+
+def test_x_workspace_id_selects_a_membership_and_refuses_others(handler: Any, db_session: Session) -> None:
+    me = auth.register(f"b-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    stranger = auth.register(f"c-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    second = create_workspace(_session_principal(me), "Team")
+
+    chosen = handler(_event(me.access_token, str(second.id)), FakeLambdaContext())
+    assert chosen["context"]["workspaceId"] == str(second.id)
+    foreign = _session_principal(stranger).workspace_id
+    assert handler(_event(me.access_token, foreign), FakeLambdaContext()) == DENY
+    assert handler(_event(me.access_token, "not-a-uuid"), FakeLambdaContext()) == DENY
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "Bearer", "Basic dXNlcjpwYXNz", "Bearer a b", "bearer not.a.jwt", "Bearer a2n_" + "x" * 49],
+)
+def test_malformed_credentials_are_denied(handler: Any, db_session: Session, header: str) -> None:
+    event = _event(None)
+    event["headers"]["authorization"] = header
+    assert handler(event, FakeLambdaContext()) == DENY
+
+
+def test_api_key_carries_its_scopes_and_stops_working_once_revoked(handler: Any, db_session: Session) -> None:
+    signed_in = auth.register(f"k-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    owner = _session_principal(signed_in)
+    created = api_keys.create_api_key(owner, "ci", ["workflows:read"], None)
+
+    answer = handler(_event(created.plain), FakeLambdaContext())
+    principal = principal_from_context(answer["context"])
+    assert (principal.auth_type, principal.scopes, principal.api_key_id) == (
+        "api_key", frozenset({"workflows:read"}), str(created.row.id)
+    )
+    assert db_session.get(ApiKey, created.row.id).last_used_at is not None
+    assert handler(_event(created.plain, str(uuid.uuid4())), FakeLambdaContext()) == DENY  # other workspace
+
+    api_keys.revoke_api_key(owner, str(created.row.id))
+    assert handler(_event(created.plain), FakeLambdaContext()) == DENY
+
+
+def test_an_expired_api_key_is_denied(handler: Any, db_session: Session) -> None:
+    signed_in = auth.register(f"e-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    created = api_keys.create_api_key(
+        _session_principal(signed_in), "short", ["workflows:read"], datetime.now(UTC) + timedelta(seconds=60)
+    )
+    db_session.get(ApiKey, created.row.id).expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db_session.flush()
+    assert handler(_event(created.plain), FakeLambdaContext()) == DENY
+
+
+def test_an_inactive_user_is_denied(handler: Any, db_session: Session) -> None:
+    signed_in = auth.register(f"i-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    db_session.get(type(signed_in.user), signed_in.user.id).is_active = False
+    db_session.flush()
+    assert handler(_event(signed_in.access_token), FakeLambdaContext()) == DENY
+
+
+def test_a_database_failure_denies_instead_of_raising(handler: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import a2n.db.uow
+
+    def broken(self: object) -> None:
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(a2n.db.uow.UnitOfWork, "__enter__", broken)
+    assert handler(_event("whatever.jwt.token"), FakeLambdaContext()) == DENY

@@ -6,18 +6,30 @@ The encrypted columns are read and written whole; nothing here ever sees plainte
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from a2n.db.base import utcnow
 from a2n.db.models import Credential
-from a2n.db.repositories.base import WorkspaceScopedRepository
+from a2n.db.repositories.base import UNIQUE_VIOLATION, WorkspaceScopedRepository, _sqlstate
+from a2n.errors import Conflict
 
 
 class CredentialRepository(WorkspaceScopedRepository[Credential]):
     model = Credential
+
+    def save(self, *, conflict: str) -> None:
+        """Flush pending changes now, so a duplicate name is ``Conflict(conflict)`` at this line."""
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError as error:
+            if _sqlstate(error) == UNIQUE_VIOLATION:
+                raise Conflict(conflict) from error
+            raise
 
     def usable(self, workspace_id: uuid.UUID, credential_id: uuid.UUID, now: datetime) -> Credential | None:
         """The credential if it is in the workspace, active and not expired; else None."""
@@ -41,15 +53,17 @@ class CredentialRepository(WorkspaceScopedRepository[Credential]):
             execution_options={"synchronize_session": False},
         )
 
-    def stale_ids(self, key_id: str, key_version: int, *, limit: int) -> Sequence[uuid.UUID]:
-        """Ids of rows not yet on (key_id, key_version), oldest first, for rotation."""
-        query = (
-            select(Credential.id)
-            .where(tuple_(Credential.key_id, Credential.key_version) != tuple_(key_id, key_version))
-            .order_by(Credential.created_at, Credential.id)
-            .limit(limit)
+    def stale_ids(
+        self, key_id: str, key_version: int, *, limit: int, skip: Collection[uuid.UUID] = ()
+    ) -> Sequence[uuid.UUID]:
+        """Ids of rows not yet on (key_id, key_version), oldest first, for rotation; ``skip``
+        leaves out rows this run already gave up on (locked by another run, or unreadable)."""
+        query = select(Credential.id).where(
+            tuple_(Credential.key_id, Credential.key_version) != tuple_(key_id, key_version)
         )
-        return list(self.session.scalars(query))
+        if skip:
+            query = query.where(Credential.id.not_in(list(skip)))
+        return list(self.session.scalars(query.order_by(Credential.created_at, Credential.id).limit(limit)))
 
     def count_stale(self, key_id: str, key_version: int) -> int:
         query = select(func.count()).where(

@@ -1,22 +1,26 @@
-"""Repositories for users, workspaces and memberships (lookups every auth path needs)."""
+"""Repositories for users, workspaces and memberships, refresh tokens and API keys
+(the lookups every auth path needs)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from a2n.db.enums import WorkspaceRole
-from a2n.db.models import User, Workspace, WorkspaceMember
-from a2n.db.repositories.base import Repository
+from a2n.db.models import ApiKey, RefreshToken, User, Workspace, WorkspaceMember
+from a2n.db.repositories.base import Keyset, Repository, Slice, WorkspaceScopedRepository
 
 
 class UserRepository(Repository[User]):
     model = User
 
-    def get_by_email(self, email: str) -> User | None:
-        """Case-insensitive, served by the unique index on lower(email)."""
-        return self.session.scalars(select(User).where(func.lower(User.email) == email.lower())).one_or_none()
+    def get_by_email(self, email: str, *, lock: bool = False) -> User | None:
+        """Case-insensitive, served by the unique index on lower(email). ``lock``: FOR UPDATE, so
+        concurrent failed logins count one by one."""
+        query = select(User).where(func.lower(User.email) == email.lower())
+        return self.session.scalars(query.with_for_update() if lock else query).one_or_none()
 
 
 class WorkspaceRepository(Repository[Workspace]):
@@ -41,3 +45,92 @@ class WorkspaceRepository(Repository[Workspace]):
             .order_by(Workspace.created_at, Workspace.id)
         )
         return [(workspace, role) for workspace, role in rows]
+
+    def members(self, workspace_id: uuid.UUID) -> list[tuple[WorkspaceMember, str]]:
+        """Each membership of the workspace with the member's email, oldest first."""
+        rows = self.session.execute(
+            select(WorkspaceMember, User.email)
+            .join(User, User.id == WorkspaceMember.user_id)
+            .where(WorkspaceMember.workspace_id == workspace_id)
+            .order_by(WorkspaceMember.created_at, WorkspaceMember.id)
+        )
+        return [(member, email) for member, email in rows]
+
+    def membership(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, *, lock: bool = False
+    ) -> WorkspaceMember | None:
+        query = select(WorkspaceMember).where(
+            WorkspaceMember.workspace_id == workspace_id, WorkspaceMember.user_id == user_id
+        )
+        return self.session.scalars(query.with_for_update() if lock else query).one_or_none()
+
+    def owners_locked(self, workspace_id: uuid.UUID) -> list[uuid.UUID]:
+        """The OWNERs' user ids, rows locked so two demotions cannot both see "another owner left"."""
+        return list(
+            self.session.scalars(
+                select(WorkspaceMember.user_id)
+                .where(
+                    WorkspaceMember.workspace_id == workspace_id,
+                    WorkspaceMember.role == WorkspaceRole.OWNER,
+                )
+                .with_for_update()
+            )
+        )
+
+    def slugs_like(self, base: str) -> set[str]:
+        """Slugs equal to ``base`` or ``base-<suffix>``, to pick a free one."""
+        pattern = base.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "-%"
+        return set(
+            self.session.scalars(
+                select(Workspace.slug).where((Workspace.slug == base) | Workspace.slug.like(pattern))
+            )
+        )
+
+
+class WorkspaceMemberRepository(Repository[WorkspaceMember]):
+    model = WorkspaceMember
+
+
+class RefreshTokenRepository(Repository[RefreshToken]):
+    model = RefreshToken
+
+    def get_by_hash_locked(self, token_hash: str) -> RefreshToken | None:
+        """The token row locked FOR UPDATE: a concurrent refresh with the same token waits, then
+        sees it spent — so only one of two simultaneous refreshes succeeds."""
+        return self.session.scalars(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+        ).one_or_none()
+
+    def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
+        result = self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class ApiKeyRepository(WorkspaceScopedRepository[ApiKey]):
+    model = ApiKey
+
+    def get_by_hash(self, key_hash: str) -> ApiKey | None:
+        return self.session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).one_or_none()
+
+    def list_for_user(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, *, limit: int, after: Keyset | None
+    ) -> Slice[ApiKey]:
+        """A user's live (not revoked) keys in one workspace, newest first."""
+        query = select(ApiKey).where(
+            ApiKey.workspace_id == workspace_id, ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None)
+        )
+        return self.page(query, limit=limit, after=after)
+
+    def touch(self, key_id: uuid.UUID, at: datetime, *, every: timedelta) -> None:
+        """Record use at most once per ``every``: a conditional UPDATE, so hot keys do not write
+        on every request."""
+        self.session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key_id)
+            .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < at - every))
+            .values(last_used_at=at)
+        )

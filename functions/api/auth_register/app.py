@@ -1,0 +1,12 @@
+"""POST /auth/register (public) — create an account, its personal workspace and a session."""
+
+from typing import Any
+
+from a2n.api.http import route
+from a2n.api.routes.auth import register
+
+_handle = route(register)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _handle(event, context)

@@ -1,0 +1,166 @@
+"""Public auth routes of API.md: register, login, refresh, logout.
+
+Route functions parse the body, call one service function and shape the response.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING
+
+from pydantic import Field, field_validator
+
+from a2n.api.http import Request, Response
+from a2n.api.openapi import RouteDoc
+from a2n.api.schemas import RequestBody, ResponseBody, UtcDatetime
+
+if TYPE_CHECKING:
+    from a2n.services.audit import Origin
+    from a2n.services.auth import SignIn
+
+MIN_PASSWORD = 10
+# argon2 hashes whatever it is given; a cap keeps a 1 MiB "password" from costing real CPU.
+MAX_PASSWORD = 1024
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+class Credentials(RequestBody):
+    email: str = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        value = value.strip()
+        if not _EMAIL.match(value):
+            raise ValueError("must be an email address")
+        return value
+
+
+class Registration(Credentials):
+    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class RefreshRequest(RequestBody):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class UserOut(ResponseBody):
+    id: uuid.UUID
+    email: str
+    name: str | None = None
+    created_at: UtcDatetime
+
+
+class TokensOut(ResponseBody):
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class SessionOut(TokensOut):
+    user: UserOut
+
+
+def register(request: Request) -> Response:
+    from a2n.services.auth import register as register_user
+
+    body = request.parse(Registration)
+    signed_in = register_user(body.email, body.password, body.name, origin=_origin(request))
+    return Response(201, _session(signed_in))
+
+
+def login(request: Request) -> Response:
+    from a2n.services.auth import LoginLocked
+    from a2n.services.auth import login as login_user
+
+    body = request.parse(Credentials)
+    try:
+        signed_in = login_user(body.email, body.password, origin=_origin(request))
+    except LoginLocked as locked:
+        response = Response.problem(locked)
+        response.headers["Retry-After"] = str(locked.retry_after_s)
+        return response
+    return Response(200, _session(signed_in))
+
+
+def refresh(request: Request) -> Response:
+    from a2n.services.auth import refresh as rotate
+
+    pair = rotate(request.parse(RefreshRequest).refresh_token)
+    return Response(
+        200,
+        TokensOut(
+            access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+        ),
+    )
+
+
+def logout(request: Request) -> Response:
+    from a2n.services.auth import logout as revoke
+
+    revoke(request.parse(RefreshRequest).refresh_token)
+    return Response.no_content()
+
+
+def _session(signed_in: SignIn) -> SessionOut:
+    return SessionOut(
+        user=UserOut.model_validate(signed_in.user),
+        access_token=signed_in.access_token,
+        refresh_token=signed_in.refresh_token,
+        expires_in=signed_in.expires_in,
+    )
+
+
+def _origin(request: Request) -> Origin:
+    from a2n.services.audit import Origin
+
+    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
+
+
+_TAGS = ("auth",)
+ROUTES: tuple[RouteDoc, ...] = (
+    RouteDoc(
+        "POST",
+        "/auth/register",
+        "Create an account, its personal workspace and a session",
+        Registration,
+        SessionOut,
+        status=201,
+        public=True,
+        tags=_TAGS,
+        errors=(409,),
+    ),
+    RouteDoc(
+        "POST",
+        "/auth/login",
+        "Sign in (429 with Retry-After while locked)",
+        Credentials,
+        SessionOut,
+        public=True,
+        tags=_TAGS,
+        errors=(401,),
+    ),
+    RouteDoc(
+        "POST",
+        "/auth/refresh",
+        "Rotate a refresh token for new tokens",
+        RefreshRequest,
+        TokensOut,
+        public=True,
+        tags=_TAGS,
+        errors=(401,),
+    ),
+    RouteDoc(
+        "POST",
+        "/auth/logout",
+        "Revoke a refresh token",
+        RefreshRequest,
+        None,
+        status=204,
+        public=True,
+        tags=_TAGS,
+    ),
+)

@@ -1,0 +1,140 @@
+"""Identity routes of API.md: ``GET /me`` and the caller's API keys (create, list, revoke).
+
+The plain API key appears in exactly one response: the create.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field
+
+from a2n.api.http import Request, Response
+from a2n.api.openapi import QueryParam, RouteDoc
+from a2n.api.pagination import Page, encode_cursor, page_request
+from a2n.api.schemas import PageOf, RequestBody, ResponseBody, UtcDatetime
+from a2n.services.audit import Origin
+
+
+class WorkspaceRoleOut(ResponseBody):
+    id: uuid.UUID
+    name: str
+    role: str
+
+
+class MeOut(ResponseBody):
+    id: uuid.UUID
+    email: str
+    name: str | None = None
+    created_at: UtcDatetime
+    workspaces: list[WorkspaceRoleOut]
+
+
+class ApiKeyCreate(RequestBody):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1, max_length=20)
+    expires_at: UtcDatetime | None = None
+
+
+class ApiKeyOut(ResponseBody):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: UtcDatetime
+    expires_at: UtcDatetime | None = None
+    last_used_at: UtcDatetime | None = None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str
+
+
+def get_me(request: Request) -> Response:
+    from a2n.services.auth import me
+
+    view = me(request.principal)
+    body = MeOut(
+        id=view.user.id,
+        email=view.user.email,
+        name=view.user.name,
+        created_at=view.user.created_at,
+        workspaces=[WorkspaceRoleOut(id=w.id, name=w.name, role=w.role) for w in view.workspaces],
+    )
+    return Response(200, body)
+
+
+def create_api_key(request: Request) -> Response:
+    from a2n.services.api_keys import create_api_key as create
+
+    body = request.parse(ApiKeyCreate)
+    created = create(request.principal, body.name, body.scopes, body.expires_at, origin=_origin(request))
+    out = ApiKeyCreated.model_validate(
+        {**ApiKeyOut.model_validate(created.row).model_dump(), "key": created.plain}
+    )
+    return Response(201, out)
+
+
+def list_api_keys(request: Request) -> Response:
+    from a2n.db.repositories.base import Keyset
+    from a2n.services.api_keys import list_api_keys as list_keys
+
+    page = page_request(request.query)
+    after = None
+    if page.cursor is not None:
+        after = Keyset(page.cursor.sort_key_datetime(), _cursor_id(page.cursor.id))
+    found = list_keys(request.principal, limit=page.limit, after=after)
+    last = found.next_keyset()
+    next_cursor = encode_cursor(last.created_at, last.id) if last is not None else None
+    return Response(200, Page([ApiKeyOut.model_validate(k) for k in found.items], next_cursor))
+
+
+def delete_api_key(request: Request) -> Response:
+    from a2n.services.api_keys import revoke_api_key
+
+    revoke_api_key(request.principal, request.path_param("id"), origin=_origin(request))
+    return Response.no_content()
+
+
+def _cursor_id(value: str) -> uuid.UUID:
+    from a2n.errors import BadRequest
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise BadRequest("Invalid cursor") from None
+
+
+def _origin(request: Request) -> Origin:
+    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
+
+
+_TAGS = ("identity",)
+_PAGING = (QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}), QueryParam("cursor"))
+ROUTES: tuple[RouteDoc, ...] = (
+    RouteDoc("GET", "/me", "The caller and its workspaces", response_model=MeOut, tags=_TAGS),
+    RouteDoc(
+        "POST",
+        "/api-keys",
+        "Create an API key (the key is shown only in this response)",
+        ApiKeyCreate,
+        ApiKeyCreated,
+        status=201,
+        tags=_TAGS,
+    ),
+    RouteDoc(
+        "GET",
+        "/api-keys",
+        "The caller's API keys in this workspace (never the key)",
+        response_model=PageOf[ApiKeyOut],
+        tags=_TAGS,
+        query=_PAGING,
+    ),
+    RouteDoc(
+        "DELETE",
+        "/api-keys/{id}",
+        "Revoke an API key; it fails from the next request",
+        status=204,
+        tags=_TAGS,
+    ),
+)

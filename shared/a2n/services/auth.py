@@ -1,0 +1,238 @@
+"""Sign-up and sessions: register, login (with lockout), refresh-token rotation, logout, ``/me``.
+
+Every use case is one transaction; failures that must be remembered (a failed login, a reused
+refresh token revoking its family) are committed before the error is raised.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from a2n.errors import Locked, Unauthorized
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.auth.principal import Principal
+    from a2n.db.models import User
+    from a2n.services.audit import Origin
+
+INVALID_CREDENTIALS = "Invalid email or password"
+INVALID_REFRESH = "Invalid refresh token"
+LOCK_AFTER_FAILURES = 5
+LOCK_BASE_S = 30
+LOCK_MAX_S = 15 * 60
+
+
+class LoginLocked(Locked):
+    """429 while an account is locked; ``retry_after_s`` becomes the Retry-After header."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("Too many failed sign-in attempts; try again later")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in hands out: the user, a short-lived access token and a refresh token."""
+
+    user: User
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    id: uuid.UUID
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MeView:
+    user: User
+    workspaces: list[MembershipView]
+
+
+def register(email: str, password: str, name: str | None, *, origin: Origin | None = None) -> SignIn:
+    """Create the user, its personal workspace (OWNER) and a first session, all or nothing."""
+    from a2n.auth.passwords import hash_password
+    from a2n.db.models import User
+    from a2n.db.repositories.identity import UserRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.audit import Actor, record_audit
+    from a2n.services.workspaces import create_owned_workspace
+
+    password_hash = hash_password(password)  # slow: outside the transaction's lock time
+    with UnitOfWork() as uow:
+        user = UserRepository(uow.session).add(
+            User(email=email, password_hash=password_hash, name=name), conflict="Email already registered"
+        )
+        workspace = create_owned_workspace(uow.session, user.id, f"{name or email}'s workspace")
+        actor = Actor("user", str(user.id), email)
+        record_audit(
+            uow.session,
+            workspace_id=workspace.id,
+            actor=actor,
+            action="user.register",
+            entity_type="user",
+            entity_id=user.id,
+            changes={"email": email},
+            origin=origin,
+        )
+        session = _open_session(uow.session, user)
+        uow.commit()
+    return session
+
+
+def login(email: str, password: str, *, now: datetime | None = None, origin: Origin | None = None) -> SignIn:
+    """A session for valid credentials. Unknown email and wrong password get the same 401 after the
+    same hashing work; 5 failures in a row lock the account for 30 s, doubling up to 15 min."""
+    from a2n.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
+    from a2n.db.repositories.identity import UserRepository
+    from a2n.db.uow import UnitOfWork
+
+    now = now or datetime.now(UTC)
+    with UnitOfWork() as uow:
+        user = UserRepository(uow.session).get_by_email(email, lock=True)
+        if user is None or not user.is_active:
+            dummy_verify(password)
+            raise Unauthorized(INVALID_CREDENTIALS)
+        if user.locked_until is not None and user.locked_until > now:
+            raise LoginLocked(_seconds_until(user.locked_until, now))
+        if not verify_password(user.password_hash, password):
+            _record_failure(user, now)
+            uow.commit()
+            raise Unauthorized(INVALID_CREDENTIALS)
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+        _audit_login(uow.session, user, origin)
+        session = _open_session(uow.session, user, now=now)
+        uow.commit()
+    return session
+
+
+def refresh(refresh_token: str, *, now: datetime | None = None) -> TokenPair:
+    """Rotate: the presented token is spent and a new one of the same family issued. A token
+    already spent or revoked is a sign of theft: the whole family is revoked (SECURITY 18)."""
+    from a2n.auth.tokens import hash_token
+    from a2n.db.repositories.identity import RefreshTokenRepository, UserRepository
+    from a2n.db.uow import UnitOfWork
+
+    now = now or datetime.now(UTC)
+    with UnitOfWork() as uow:
+        tokens = RefreshTokenRepository(uow.session)
+        row = tokens.get_by_hash_locked(hash_token(refresh_token))
+        if row is None:
+            raise Unauthorized(INVALID_REFRESH)
+        if row.revoked_at is not None:
+            tokens.revoke_family(row.family_id, now)
+            uow.commit()
+            raise Unauthorized(INVALID_REFRESH)
+        user = UserRepository(uow.session).get(row.user_id)
+        if row.expires_at <= now or user is None or not user.is_active:
+            raise Unauthorized(INVALID_REFRESH)
+        session = _open_session(uow.session, user, now=now, family_id=row.family_id, replacing=row)
+        uow.commit()
+    return TokenPair(session.access_token, session.refresh_token, session.expires_in)
+
+
+def logout(refresh_token: str, *, now: datetime | None = None) -> None:
+    """Revoke the token if it is live; an unknown token is not an error (no oracle)."""
+    from a2n.auth.tokens import hash_token
+    from a2n.db.repositories.identity import RefreshTokenRepository
+    from a2n.db.uow import UnitOfWork
+
+    with UnitOfWork() as uow:
+        row = RefreshTokenRepository(uow.session).get_by_hash_locked(hash_token(refresh_token))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = now or datetime.now(UTC)
+            uow.commit()
+
+
+def me(principal: Principal) -> MeView:
+    from a2n.auth.policy import Action
+    from a2n.db.repositories.identity import UserRepository, WorkspaceRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.USER_READ)
+        user = UserRepository(uow.session).get(uuid.UUID(principal.user_id))
+        if user is None:
+            raise Unauthorized("Authentication required")
+        memberships = WorkspaceRepository(uow.session).for_user(user.id)
+        if principal.is_api_key:  # a key sees only the workspace it is bound to
+            memberships = [(w, r) for w, r in memberships if str(w.id) == principal.workspace_id]
+        view = MeView(user, [MembershipView(w.id, w.name, r.value) for w, r in memberships])
+        uow.session.expunge(user)  # read-only: keep the loaded user usable after the rollback
+    return view
+
+
+def _open_session(
+    session: Session,
+    user: User,
+    *,
+    now: datetime | None = None,
+    family_id: uuid.UUID | None = None,
+    replacing: object = None,
+) -> SignIn:
+    """Issue an access token and store a new refresh token (rotating ``replacing`` if given)."""
+    from a2n.auth.tokens import issue_access_token, new_refresh_token
+    from a2n.db.models import RefreshToken
+    from a2n.db.repositories.identity import RefreshTokenRepository
+    from a2n.settings import get_settings
+
+    now = now or datetime.now(UTC)
+    plain, token_hash = new_refresh_token()
+    row = RefreshTokenRepository(session).add(
+        RefreshToken(
+            token_hash=token_hash,
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            expires_at=now + timedelta(seconds=get_settings().refresh_token_ttl_s),
+        )
+    )
+    if isinstance(replacing, RefreshToken):
+        replacing.revoked_at, replacing.replaced_by = now, row.id
+    access, expires_in = issue_access_token(user_id=str(user.id))
+    return SignIn(user=user, access_token=access, refresh_token=plain, expires_in=expires_in)
+
+
+def _record_failure(user: User, now: datetime) -> None:
+    user.failed_logins += 1
+    over = user.failed_logins - LOCK_AFTER_FAILURES
+    if over >= 0:
+        user.locked_until = now + timedelta(seconds=min(LOCK_BASE_S * 2 ** min(over, 16), LOCK_MAX_S))
+
+
+def _seconds_until(at: datetime, now: datetime) -> int:
+    return max(1, int((at - now).total_seconds() + 0.999))
+
+
+def _audit_login(session: Session, user: User, origin: Origin | None) -> None:
+    from a2n.db.repositories.identity import WorkspaceRepository
+    from a2n.services.audit import Actor, record_audit
+
+    workspaces = WorkspaceRepository(session).for_user(user.id)
+    record_audit(
+        session,
+        workspace_id=workspaces[0][0].id if workspaces else None,
+        actor=Actor("user", str(user.id), user.email),
+        action="user.login",
+        entity_type="user",
+        entity_id=user.id,
+        origin=origin,
+    )

@@ -1,0 +1,130 @@
+"""The Lambda authorizer's decision: who is calling (JWT or ``a2n_`` API key) and in which workspace.
+
+Fails closed: any doubt or error is ``{"isAuthorized": false}`` (never an exception, which API Gateway
+would turn into a 500). No caching anywhere, so a revoked key or removed member fails on the next call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from a2n.errors import Unauthorized
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.auth.principal import Principal
+
+DENY: dict[str, Any] = {"isAuthorized": False}
+WORKSPACE_HEADER = "x-workspace-id"
+# last_used_at is a hint for humans; writing it on every request would make every call a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """The simple-response answer for an HTTP API (payload 2.0) authorizer event."""
+    from a2n.observability import get_logger
+
+    try:
+        principal = resolve_principal(event, now=now)
+    except Unauthorized as refused:
+        get_logger().info(
+            "request denied", extra={"reason": refused.detail, "routeArn": event.get("routeArn")}
+        )
+        return DENY
+    except Exception:
+        get_logger().exception("authorizer failed; denying")
+        return DENY
+    from a2n.auth.principal import authorizer_context
+
+    return {"isAuthorized": True, "context": authorizer_context(principal)}
+
+
+def resolve_principal(event: Mapping[str, Any], *, now: datetime | None = None) -> Principal:
+    """The caller the event's credentials prove; Unauthorized for anything less."""
+    from a2n.auth.api_keys import KEY_PREFIX, looks_like_api_key
+    from a2n.db.uow import UnitOfWork
+
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
+    token = _bearer(headers.get("authorization", ""))
+    requested = _requested_workspace(headers.get(WORKSPACE_HEADER))
+    with UnitOfWork() as uow:
+        if token.startswith(KEY_PREFIX):
+            if not looks_like_api_key(token):
+                raise Unauthorized("Malformed API key")
+            principal = _api_key_principal(uow.session, token, requested, now or datetime.now(UTC))
+        else:
+            principal = _jwt_principal(uow.session, token, requested)
+        uow.commit()  # last_used_at, when due
+    return principal
+
+
+def _bearer(value: str) -> str:
+    scheme, _, token = value.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise Unauthorized("Expected 'Authorization: Bearer <token>'")
+    return token
+
+
+def _requested_workspace(value: str | None) -> uuid.UUID | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        raise Unauthorized("X-Workspace-Id is not a workspace id") from None
+
+
+def _jwt_principal(session: Session, token: str, requested: uuid.UUID | None) -> Principal:
+    from a2n.auth.principal import Principal
+    from a2n.auth.tokens import verify_access_token
+    from a2n.db.repositories.identity import UserRepository, WorkspaceRepository
+
+    claims = verify_access_token(token)
+    user_id = _uuid_or_deny(claims.user_id)
+    user = UserRepository(session).get(user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("Unknown or inactive user")
+    workspace_ids = [w.id for w, _ in WorkspaceRepository(session).for_user(user_id)]
+    if requested is not None and requested not in workspace_ids:
+        # Valid caller, wrong workspace: refused here (403 at the gateway) rather than by each route.
+        raise Unauthorized("Not a member of the requested workspace")
+    workspace = requested or (workspace_ids[0] if workspace_ids else None)
+    if workspace is None:
+        raise Unauthorized("User has no workspace")
+    return Principal(user_id=str(user_id), workspace_id=str(workspace), auth_type="jwt")
+
+
+def _api_key_principal(session: Session, token: str, requested: uuid.UUID | None, now: datetime) -> Principal:
+    from a2n.auth.api_keys import hash_api_key
+    from a2n.auth.principal import Principal
+    from a2n.db.repositories.identity import ApiKeyRepository, UserRepository
+
+    keys = ApiKeyRepository(session)
+    key = keys.get_by_hash(hash_api_key(token))
+    if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        raise Unauthorized("Unknown, revoked or expired API key")
+    if requested is not None and requested != key.workspace_id:
+        raise Unauthorized("API key is bound to another workspace")
+    user = UserRepository(session).get(key.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("API key owner is inactive")
+    keys.touch(key.id, now, every=LAST_USED_RESOLUTION)
+    return Principal(
+        user_id=str(key.user_id),
+        workspace_id=str(key.workspace_id),
+        auth_type="api_key",
+        scopes=frozenset(key.scopes),
+        api_key_id=str(key.id),
+    )
+
+
+def _uuid_or_deny(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Unauthorized("Invalid subject") from None

@@ -1,0 +1,149 @@
+"""Register, login (lockout, same answer for unknown emails), refresh rotation and reuse, logout, /me."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from a2n.auth.principal import Principal
+from a2n.auth.tokens import hash_token, verify_access_token
+from a2n.db.enums import WorkspaceRole
+from a2n.db.models import AuditLog, RefreshToken, User, WorkspaceMember
+from a2n.errors import Conflict, Unauthorized
+from a2n.services import auth
+from a2n.settings import reset_settings
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def signing_keys(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("A2N_LOCAL_KEY_DIR", str(tmp_path))
+    reset_settings()
+    yield
+    reset_settings()
+
+
+def _email(tag: str) -> str:
+    import uuid
+
+    return f"{tag}-{uuid.uuid4().hex[:8]}@Example.com"
+
+
+def test_register_creates_user_owned_personal_workspace_session_and_audit(db_session: Session) -> None:
+    email = _email("reg")
+    signed_in = auth.register(email, PASSWORD, "Ada")
+
+    claims = verify_access_token(signed_in.access_token)
+    assert claims.user_id == str(signed_in.user.id)
+    mine = WorkspaceMember.user_id == signed_in.user.id
+    member = db_session.scalars(select(WorkspaceMember).where(mine)).one()
+    assert member.role == WorkspaceRole.OWNER
+    stored = db_session.scalars(select(RefreshToken).where(RefreshToken.user_id == signed_in.user.id)).one()
+    assert stored.token_hash == hash_token(signed_in.refresh_token)  # only the hash is stored
+    assert db_session.scalars(select(AuditLog).where(AuditLog.action == "user.register",
+                                                     AuditLog.entity_id == str(signed_in.user.id))).one()
+    assert signed_in.user.password_hash != PASSWORD
+
+
+def test_register_rejects_the_same_email_in_another_case(db_session: Session) -> None:
+    email = _email("dup")
+    auth.register(email, PASSWORD, None)
+    with pytest.raises(Conflict):
+        auth.register(email.upper(), PASSWORD, None)
+
+
+def test_personal_workspace_slugs_stay_unique_for_equal_names(db_session: Session) -> None:
+    a = auth.register(_email("a"), PASSWORD, "Same Name")
+    b = auth.register(_email("b"), PASSWORD, "Same Name")
+    slugs = {auth.me(_principal(a)).workspaces[0].name, auth.me(_principal(b)).workspaces[0].name}
+    assert slugs == {"Same Name's workspace"}
+    from a2n.db.models import Workspace
+
+    rows = db_session.scalars(select(Workspace.slug).where(Workspace.name == "Same Name's workspace")).all()
+    assert len(rows) == len(set(rows)) >= 2
+
+
+def test_login_answers_unknown_email_and_wrong_password_identically(db_session: Session) -> None:
+    email = _email("login")
+    auth.register(email, PASSWORD, None)
+    with pytest.raises(Unauthorized) as wrong:
+        auth.login(email, "not the password")
+    with pytest.raises(Unauthorized) as unknown:
+        auth.login(_email("nobody"), "not the password")
+    assert wrong.value.problem() == unknown.value.problem()
+    assert auth.login(email.lower(), PASSWORD).user.email == email
+
+
+def test_five_failures_lock_with_growing_backoff_and_success_resets(db_session: Session) -> None:
+    email = _email("lock")
+    auth.register(email, PASSWORD, None)
+    now = datetime.now(UTC)
+    for _ in range(auth.LOCK_AFTER_FAILURES):
+        with pytest.raises(Unauthorized):
+            auth.login(email, "wrong password!", now=now)
+    with pytest.raises(auth.LoginLocked) as locked:
+        auth.login(email, PASSWORD, now=now)  # even the right password waits
+    assert locked.value.status == 429 and 1 <= locked.value.retry_after_s <= auth.LOCK_BASE_S
+
+    later = now + timedelta(seconds=auth.LOCK_BASE_S + 1)
+    with pytest.raises(Unauthorized):
+        auth.login(email, "wrong again!!", now=later)
+    with pytest.raises(auth.LoginLocked) as longer:
+        auth.login(email, PASSWORD, now=later)
+    assert longer.value.retry_after_s > auth.LOCK_BASE_S  # doubled
+
+    free = later + timedelta(seconds=auth.LOCK_MAX_S)
+    auth.login(email, PASSWORD, now=free)
+    user = db_session.scalars(select(User).where(User.email == email)).one()
+    assert (user.failed_logins, user.locked_until, user.last_login_at) == (0, None, free)
+
+
+def test_refresh_rotates_and_a_reused_token_revokes_the_whole_family(db_session: Session) -> None:
+    first = auth.register(_email("rot"), PASSWORD, None)
+    second = auth.refresh(first.refresh_token)
+    third = auth.refresh(second.refresh_token)
+
+    with pytest.raises(Unauthorized):
+        auth.refresh(first.refresh_token)  # spent: theft suspected
+    with pytest.raises(Unauthorized):
+        auth.refresh(third.refresh_token)  # the live descendant died with its family
+    rows = db_session.scalars(select(RefreshToken).where(RefreshToken.user_id == first.user.id)).all()
+    assert rows and all(r.revoked_at is not None for r in rows)
+    spent = next(r for r in rows if r.token_hash == hash_token(first.refresh_token))
+    assert spent.replaced_by is not None
+
+
+def test_expired_and_unknown_refresh_tokens_are_refused(db_session: Session) -> None:
+    signed_in = auth.register(_email("exp"), PASSWORD, None)
+    with pytest.raises(Unauthorized):
+        auth.refresh("not-a-token")
+    with pytest.raises(Unauthorized):
+        auth.refresh(signed_in.refresh_token, now=datetime.now(UTC) + timedelta(days=31))
+
+
+def test_logout_revokes_and_unknown_tokens_are_silently_accepted(db_session: Session) -> None:
+    signed_in = auth.register(_email("out"), PASSWORD, None)
+    auth.logout("never-issued")
+    auth.logout(signed_in.refresh_token)
+    with pytest.raises(Unauthorized):
+        auth.refresh(signed_in.refresh_token)
+
+
+def test_me_lists_workspaces_with_roles(db_session: Session) -> None:
+    signed_in = auth.register(_email("me"), PASSWORD, "Grace")
+    view = auth.me(_principal(signed_in))
+    assert view.user.name == "Grace"
+    assert [(w.name, w.role) for w in view.workspaces] == [("Grace's workspace", "OWNER")]
+
+
+def _principal(signed_in: auth.SignIn) -> Principal:
+    from a2n.services.workspaces import list_workspaces
+
+    user_id = str(signed_in.user.id)
+    probe = Principal(user_id=user_id, workspace_id=user_id, auth_type="jwt")
+    return Principal(user_id=user_id, workspace_id=str(list_workspaces(probe)[0].id), auth_type="jwt")
