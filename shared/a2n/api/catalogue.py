@@ -1,0 +1,48 @@
+"""Every route of the API in one list, gathered from each area's ``ROUTES``, and the OpenAPI
+document built from it (once per container: it only changes with a deploy)."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from a2n.api.openapi import RouteDoc
+
+# One module per area of API.md, in the order the document lists them.
+ROUTE_MODULES: tuple[str, ...] = (
+    "a2n.api.routes.public",
+    "a2n.api.routes.auth",
+    "a2n.api.routes.identity",
+    "a2n.api.routes.workspaces",
+    "a2n.api.routes.workflows",
+    "a2n.api.routes.executions",
+    "a2n.api.routes.credentials",
+    "a2n.api.routes.audit",
+    "a2n.api.routes.templates",
+    "a2n.api.routes.catalog",
+    "a2n.api.routes.triggers",
+)
+
+
+def route_docs() -> tuple[RouteDoc, ...]:
+    """The ``ROUTES`` of every area module that exists (areas land one by one)."""
+    docs: list[RouteDoc] = []
+    for name in ROUTE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise  # a broken import inside an existing module must not hide its routes
+            continue
+        docs.extend(getattr(module, "ROUTES", ()))
+    return tuple(docs)
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    import a2n
+    from a2n.api.openapi import build_openapi
+
+    return build_openapi(route_docs(), version=a2n.__version__)

@@ -1,0 +1,597 @@
+"""Workflow use cases: create, list, read, replace, delete, versions and restore, import/export and
+validation. Each runs in one transaction, checks access first, scopes by workspace and audits changes;
+every save validates the whole definition (ARCHITECTURE §4) and its credential references at once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from a2n.api.pagination import Page, PageRequest, encode_cursor
+from a2n.auth.policy import Action
+from a2n.errors import NotFound, Problem, ValidationFailed
+from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.workflow_definitions import (
+    credential_refs,
+    is_storable_text,
+    redact_definition,
+    restore_masked_secrets,
+    unstorable_text_problems,
+    with_credential_ids,
+    with_credential_names,
+    without_secrets,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.auth.principal import Principal
+    from a2n.db.models import Workflow, WorkflowVersion
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "VersionView",
+    "WorkflowDraft",
+    "WorkflowView",
+    "create_workflow",
+    "delete_workflow",
+    "export_workflow",
+    "get_version",
+    "get_workflow",
+    "import_workflow",
+    "list_versions",
+    "list_workflows",
+    "redact_definition",
+    "replace_workflow",
+    "restore_version",
+    "validate_workflow_definition",
+]
+
+EXPORT_FORMAT = 1
+DEFINITION = "/definition"
+
+
+@dataclass(frozen=True)
+class WorkflowDraft:
+    """What a client may set on a workflow; everything else is the server's."""
+
+    name: str
+    definition: dict[str, Any]
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    # API.md's top-level ``variables``: stored as ``definition.variables``, its one home.
+    variables: dict[str, Any] | None = None
+
+    def with_variables_in_definition(self) -> tuple[WorkflowDraft, list[Problem]]:
+        if self.variables is None:
+            return self, []
+        if "variables" in self.definition:
+            return self, [Problem("/variables", "variables are also in definition.variables; send them once")]
+        definition = {**self.definition, "variables": self.variables}
+        return WorkflowDraft(self.name, definition, self.description, self.tags), []
+
+
+@dataclass(frozen=True)
+class WorkflowView:
+    id: uuid.UUID
+    name: str
+    description: str | None
+    definition: dict[str, Any] | None  # None in lists
+    version: int
+    is_active: bool
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    execution_count: int
+    success_count: int
+    failure_count: int
+    last_executed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: int
+    created_at: datetime
+    created_by: uuid.UUID | None
+    change_note: str | None
+    definition: dict[str, Any] | None = None
+
+
+def _view(workflow: Workflow, *, with_definition: bool = True) -> WorkflowView:
+    return WorkflowView(
+        id=workflow.id,
+        name=workflow.name,
+        description=workflow.description,
+        definition=redact_definition(workflow.definition) if with_definition else None,
+        version=workflow.version,
+        is_active=workflow.is_active,
+        tags=list(workflow.tags),
+        created_at=workflow.created_at,
+        updated_at=workflow.updated_at,
+        execution_count=workflow.execution_count,
+        success_count=workflow.success_count,
+        failure_count=workflow.failure_count,
+        last_executed_at=workflow.last_executed_at,
+    )
+
+
+def _version_view(row: WorkflowVersion, *, with_definition: bool) -> VersionView:
+    return VersionView(
+        version=row.version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        change_note=row.change_note,
+        definition=redact_definition(row.definition) if with_definition else None,
+    )
+
+
+def _uuid_or_404(text: str, what: str = "Workflow") -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(f"{what} not found") from None
+
+
+def _workspace(principal: Principal) -> uuid.UUID:
+    return uuid.UUID(principal.workspace_id)
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+
+def _credential_problems(
+    session: Session, workspace_id: uuid.UUID, definition: Mapping[str, Any]
+) -> list[Problem]:
+    from a2n.db.repositories.workflows import CredentialReferences
+
+    refs = credential_refs(definition, "credentialId")
+    parsed: dict[int, uuid.UUID | None] = {}
+    for index, text in refs.items():
+        try:
+            parsed[index] = uuid.UUID(text)
+        except ValueError:
+            parsed[index] = None
+    known = CredentialReferences(session).existing_ids(workspace_id, {u for u in parsed.values() if u})
+    return [
+        Problem(f"{DEFINITION}/nodes/{index}/credentialId", "credential not found")
+        for index, credential_id in parsed.items()
+        if credential_id not in known
+    ]
+
+
+def _definition_problems(session: Session, workspace_id: uuid.UUID, definition: Any) -> list[Problem]:
+    from a2n.workflows.limits import limit_problems
+    from a2n.workflows.validation import validate_definition
+
+    limits = limit_problems(definition, DEFINITION)
+    if limits:
+        return limits  # a hostile document gets no further walks
+    problems = validate_definition(definition, pointer_prefix=DEFINITION)
+    problems += unstorable_text_problems(definition, DEFINITION)
+    if isinstance(definition, Mapping):
+        problems += _credential_problems(session, workspace_id, definition)
+    return list(dict.fromkeys(problems))
+
+
+def _unmasked(draft: WorkflowDraft, stored: Mapping[str, Any] | None) -> tuple[WorkflowDraft, list[Problem]]:
+    definition, problems = restore_masked_secrets(draft.definition, stored, DEFINITION)
+    return WorkflowDraft(draft.name, definition, draft.description, draft.tags), problems
+
+
+def _ensure_saveable(
+    session: Session, workspace_id: uuid.UUID, draft: WorkflowDraft, *, extra: list[Problem] | None = None
+) -> None:
+    problems = list(extra or [])
+    for where, text in (("/name", draft.name), ("/description", draft.description or "")):
+        if not is_storable_text(text):
+            problems.append(Problem(where, "text contains NUL or an unpaired surrogate"))
+    problems += unstorable_text_problems(draft.tags, "/tags")
+    problems += _definition_problems(session, workspace_id, draft.definition)
+    if problems:
+        raise ValidationFailed(problems, "the workflow cannot be saved")
+
+
+def validate_workflow_definition(principal: Principal, definition: Any) -> None:
+    """``POST /workflows/validate``: returns if the definition could be saved, else 422 with all."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_WRITE)
+        problems = _definition_problems(uow.session, _workspace(principal), definition)
+    if problems:
+        raise ValidationFailed(problems, "the workflow definition is invalid")
+
+
+# --- create / read --------------------------------------------------------------------------------
+
+
+def _save_new(
+    session: Session, principal: Principal, draft: WorkflowDraft, *, action: str, origin: Origin | None
+) -> WorkflowView:
+    from a2n.db.models import Workflow, WorkflowVersion
+    from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+
+    workflow = Workflow(
+        workspace_id=_workspace(principal),
+        created_by=uuid.UUID(principal.user_id),
+        name=draft.name,
+        description=draft.description,
+        definition=draft.definition,
+        version=1,
+        tags=list(dict.fromkeys(draft.tags)),
+    )
+    WorkflowRepository(session).add(workflow)
+    WorkflowVersionRepository(session).add(
+        WorkflowVersion(
+            workflow_id=workflow.id, version=1, definition=draft.definition, created_by=workflow.created_by
+        )
+    )
+    _audit(
+        session,
+        principal,
+        action=action,
+        workflow=workflow,
+        changes={"name": draft.name, "version": 1},
+        origin=origin,
+    )
+    session.flush()
+    return _view(workflow)
+
+
+def create_workflow(
+    principal: Principal, draft: WorkflowDraft, *, origin: Origin | None = None
+) -> WorkflowView:
+    """``POST /workflows``: version 1 and its version row, validated and audited, in one transaction."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_WRITE)
+        draft, problems = draft.with_variables_in_definition()
+        draft, masked = _unmasked(draft, None)
+        _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
+        view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
+        uow.commit()
+    return view
+
+
+def get_workflow(principal: Principal, workflow_id: str) -> WorkflowView:
+    from a2n.db.repositories.workflows import WorkflowRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_READ)
+        workflow = WorkflowRepository(uow.session).require_live(
+            _workspace(principal), _uuid_or_404(workflow_id)
+        )
+        return _view(workflow)
+
+
+def list_workflows(
+    principal: Principal,
+    page: PageRequest,
+    *,
+    active: bool | None = None,
+    tag: str | None = None,
+    text: str | None = None,
+) -> Page[WorkflowView]:
+    """Newest first, without definitions; ``text`` matches name or description literally."""
+    from a2n.db.repositories.base import Keyset
+    from a2n.db.repositories.workflows import WorkflowRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    after = None
+    if page.cursor is not None:
+        after = Keyset(page.cursor.sort_key_datetime(), _cursor_id(page.cursor.id))
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_READ)
+        found = WorkflowRepository(uow.session).search(
+            _workspace(principal), active=active, tag=tag, text=text, limit=page.limit, after=after
+        )
+        items = [_view(w, with_definition=False) for w in found.items]
+        keyset = found.next_keyset()  # inside: leaving the unit of work expires the rows
+    return Page(items=items, next_cursor=encode_cursor(keyset.created_at, keyset.id) if keyset else None)
+
+
+def _cursor_id(text: str) -> uuid.UUID:
+    from a2n.errors import BadRequest
+
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise BadRequest("Invalid cursor") from None
+
+
+# --- replace / delete / restore -------------------------------------------------------------------
+
+
+def _save_version(
+    session: Session,
+    principal: Principal,
+    workflow: Workflow,
+    draft: WorkflowDraft,
+    *,
+    change_note: str | None,
+    action: str,
+    origin: Origin | None,
+) -> WorkflowView:
+    """The workflow (row-locked by the caller) becomes ``draft`` as the next version."""
+    from a2n.db.models import WorkflowVersion
+    from a2n.db.repositories.workflows import VERSION_CONFLICT, WorkflowVersionRepository
+
+    version = workflow.version + 1
+    WorkflowVersionRepository(session).add(
+        WorkflowVersion(
+            workflow_id=workflow.id,
+            version=version,
+            definition=draft.definition,
+            change_note=change_note,
+            created_by=uuid.UUID(principal.user_id),
+        ),
+        conflict=VERSION_CONFLICT,  # the row lock serialises saves; the unique key is the last guard
+    )
+    workflow.name, workflow.description = draft.name, draft.description
+    workflow.definition, workflow.tags = draft.definition, list(dict.fromkeys(draft.tags))
+    workflow.version = version
+    workflow.updated_at = datetime.now(UTC)
+    _audit(
+        session,
+        principal,
+        action=action,
+        workflow=workflow,
+        changes={"name": draft.name, "version": version},
+        origin=origin,
+    )
+    session.flush()
+    return _view(workflow)
+
+
+def replace_workflow(
+    principal: Principal,
+    workflow_id: str,
+    draft: WorkflowDraft,
+    *,
+    change_note: str | None = None,
+    expected_version: int | None = None,
+    origin: Origin | None = None,
+) -> WorkflowView:
+    """``PUT /workflows/{id}``: the next version; ``expected_version`` (If-Match) must be current."""
+    from a2n.db.repositories.workflows import WorkflowRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.errors import Conflict
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_WRITE)
+        workflow = WorkflowRepository(uow.session).require_live(
+            _workspace(principal), _uuid_or_404(workflow_id), lock=True
+        )
+        if expected_version is not None and expected_version != workflow.version:
+            raise Conflict(
+                f"If-Match is version {expected_version} but the workflow is at {workflow.version}"
+            )
+        draft, problems = draft.with_variables_in_definition()
+        draft, masked = _unmasked(draft, workflow.definition)
+        _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
+        view = _save_version(
+            uow.session,
+            principal,
+            workflow,
+            draft,
+            change_note=change_note,
+            action="workflow.update",
+            origin=origin,
+        )
+        uow.commit()
+    return view
+
+
+def delete_workflow(principal: Principal, workflow_id: str, *, origin: Origin | None = None) -> None:
+    """``DELETE /workflows/{id}``: archived, not erased, so its executions stay readable; every
+    workflow lookup skips archived rows, so it is gone for the API."""
+    from a2n.db.repositories.workflows import WorkflowRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_DELETE)
+        workflow = WorkflowRepository(uow.session).require_live(
+            _workspace(principal), _uuid_or_404(workflow_id), lock=True
+        )
+        workflow.archived_at = datetime.now(UTC)
+        workflow.is_active = False
+        _audit(
+            uow.session,
+            principal,
+            action="workflow.delete",
+            workflow=workflow,
+            changes={"name": workflow.name},
+            origin=origin,
+        )
+        uow.commit()
+
+
+def list_versions(principal: Principal, workflow_id: str, page: PageRequest) -> Page[VersionView]:
+    """Newest first; the cursor carries the last version number returned."""
+    from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.errors import BadRequest
+    from a2n.services.access import require
+
+    before = None
+    if page.cursor is not None:
+        if not isinstance(page.cursor.sort_key, int) or isinstance(page.cursor.sort_key, bool):
+            raise BadRequest("Invalid cursor")
+        before = page.cursor.sort_key
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_READ)
+        workflow = WorkflowRepository(uow.session).require_live(
+            _workspace(principal), _uuid_or_404(workflow_id)
+        )
+        rows = WorkflowVersionRepository(uow.session).of_workflow(
+            workflow.id, limit=page.limit, before=before
+        )
+        items = [_version_view(row, with_definition=False) for row in rows[: page.limit]]
+    more = len(rows) > page.limit
+    return Page(items=items, next_cursor=encode_cursor(items[-1].version, workflow.id) if more else None)
+
+
+def _load_version(
+    session: Session, principal: Principal, workflow_id: str, version: int
+) -> tuple[Workflow, WorkflowVersion]:
+    from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+
+    workflow = WorkflowRepository(session).require_live(
+        _workspace(principal), _uuid_or_404(workflow_id), lock=True
+    )
+    return workflow, WorkflowVersionRepository(session).require_version(workflow.id, version)
+
+
+def get_version(principal: Principal, workflow_id: str, version: int) -> VersionView:
+    from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_READ)
+        workflow = WorkflowRepository(uow.session).require_live(
+            _workspace(principal), _uuid_or_404(workflow_id)
+        )
+        row = WorkflowVersionRepository(uow.session).require_version(workflow.id, version)
+        return _version_view(row, with_definition=True)
+
+
+def restore_version(
+    principal: Principal, workflow_id: str, version: int, *, origin: Origin | None = None
+) -> WorkflowView:
+    """A new version equal to ``version``'s definition, validated again (a credential deleted since
+    makes it a 422). Name, description and tags stay as they are now."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_WRITE)
+        workflow, old = _load_version(uow.session, principal, workflow_id, version)
+        draft = WorkflowDraft(
+            name=workflow.name,
+            description=workflow.description,
+            definition=dict(old.definition),
+            tags=list(workflow.tags),
+        )
+        _ensure_saveable(uow.session, _workspace(principal), draft)
+        view = _save_version(
+            uow.session,
+            principal,
+            workflow,
+            draft,
+            change_note=f"Restored from version {version}",
+            action="workflow.restore",
+            origin=origin,
+        )
+        uow.commit()
+    return view
+
+
+# --- export / import ------------------------------------------------------------------------------
+
+
+def export_workflow(principal: Principal, workflow_id: str) -> dict[str, Any]:
+    """The portable document: credentials by name, webhook secrets removed, no ids of this workspace."""
+    from a2n.db.repositories.workflows import CredentialReferences, WorkflowRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_READ)
+        workflow = WorkflowRepository(uow.session).require_live(
+            _workspace(principal), _uuid_or_404(workflow_id)
+        )
+        ids = {
+            uuid.UUID(t) for t in credential_refs(workflow.definition, "credentialId").values() if _is_uuid(t)
+        }
+        names = CredentialReferences(uow.session).names_by_id(_workspace(principal), ids)
+        definition = with_credential_names(
+            without_secrets(workflow.definition), {str(k): v for k, v in names.items()}
+        )
+        return {
+            "a2nExport": EXPORT_FORMAT,
+            "name": workflow.name,
+            "description": workflow.description,
+            "tags": list(workflow.tags),
+            "definition": definition,
+        }
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def import_workflow(
+    principal: Principal, draft: WorkflowDraft, *, origin: Origin | None = None
+) -> WorkflowView:
+    """``POST /workflows/import``: ``credentialName``s resolve to this workspace's credentials by
+    name; ids from elsewhere mean nothing here, so ``credentialId`` is refused."""
+    from a2n.db.repositories.workflows import CredentialReferences
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_WRITE)
+        problems = [
+            Problem(f"{DEFINITION}/nodes/{i}/credentialId", "imports name credentials with credentialName")
+            for i in credential_refs(draft.definition, "credentialId")
+        ]
+        wanted = credential_refs(draft.definition, "credentialName")
+        found = CredentialReferences(uow.session).ids_by_name(_workspace(principal), set(wanted.values()))
+        problems += [
+            Problem(
+                f"{DEFINITION}/nodes/{i}/credentialName", f"no credential named {name!r} in this workspace"
+            )
+            for i, name in wanted.items()
+            if name not in found
+        ]
+        resolved = {i: str(found[name]) for i, name in wanted.items() if name in found}
+        saveable, masked = _unmasked(
+            WorkflowDraft(
+                name=draft.name,
+                description=draft.description,
+                definition=with_credential_ids(draft.definition, resolved),
+                tags=draft.tags,
+            ),
+            None,
+        )
+        _ensure_saveable(uow.session, _workspace(principal), saveable, extra=problems + masked)
+        view = _save_new(uow.session, principal, saveable, action="workflow.import", origin=origin)
+        uow.commit()
+    return view
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    *,
+    action: str,
+    workflow: Workflow,
+    changes: Mapping[str, Any],
+    origin: Origin | None,
+) -> None:
+    record_audit(
+        session,
+        workspace_id=workflow.workspace_id,
+        actor=Actor.of(principal),
+        action=action,
+        entity_type="workflow",
+        entity_id=workflow.id,
+        changes=changes,
+        origin=origin,
+    )
