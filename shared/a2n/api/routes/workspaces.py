@@ -1,0 +1,176 @@
+"""Workspaces routes of API.md: create, list, read (with members), delete; add, re-role, remove members.
+
+Route functions parse the request, call one service function and shape the response.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field
+
+from a2n.api.http import Request, Response
+from a2n.api.openapi import RouteDoc
+from a2n.api.schemas import RequestBody, ResponseBody
+from a2n.auth.policy import Role
+from a2n.services.audit import Origin
+
+
+class WorkspaceCreate(RequestBody):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class MemberAdd(RequestBody):
+    email: str = Field(min_length=3, max_length=254)
+    role: Role
+
+
+class MemberRoleUpdate(RequestBody):
+    role: Role
+
+
+class WorkspaceOut(ResponseBody):
+    id: uuid.UUID
+    name: str
+    slug: str
+    role: str
+
+
+class MemberOut(ResponseBody):
+    user_id: uuid.UUID
+    email: str
+    role: str
+
+
+class WorkspaceDetailOut(WorkspaceOut):
+    members: list[MemberOut]
+
+
+class WorkspaceList(ResponseBody):
+    items: list[WorkspaceOut]
+    next_cursor: str | None = None
+
+
+def create_workspace(request: Request) -> Response:
+    from a2n.services.workspaces import create_workspace as create
+
+    body = request.parse(WorkspaceCreate)
+    return Response(
+        201, WorkspaceOut.model_validate(create(request.principal, body.name, origin=_origin(request)))
+    )
+
+
+def list_workspaces(request: Request) -> Response:
+    from a2n.services.workspaces import list_workspaces as list_mine
+
+    # A person belongs to a handful of workspaces: one page, with the list envelope of API.md.
+    items = [WorkspaceOut.model_validate(w) for w in list_mine(request.principal)]
+    return Response(200, WorkspaceList(items=items))
+
+
+def get_workspace(request: Request) -> Response:
+    from a2n.services.workspaces import get_workspace as get
+
+    detail = get(request.principal, request.path_param("id"))
+    body = WorkspaceDetailOut(
+        **WorkspaceOut.model_validate(detail.workspace).model_dump(),
+        members=[MemberOut.model_validate(m) for m in detail.members],
+    )
+    return Response(200, body)
+
+
+def delete_workspace(request: Request) -> Response:
+    from a2n.services.workspaces import delete_workspace as delete
+
+    delete(request.principal, request.path_param("id"), origin=_origin(request))
+    return Response.no_content()
+
+
+def add_member(request: Request) -> Response:
+    from a2n.services.workspaces import add_member as add
+
+    body = request.parse(MemberAdd)
+    member = add(request.principal, request.path_param("id"), body.email, body.role, origin=_origin(request))
+    return Response(201, MemberOut.model_validate(member))
+
+
+def update_member(request: Request) -> Response:
+    from a2n.services.workspaces import update_member as update
+
+    body = request.parse(MemberRoleUpdate)
+    member = update(
+        request.principal,
+        request.path_param("id"),
+        request.path_param("userId"),
+        body.role,
+        origin=_origin(request),
+    )
+    return Response(200, MemberOut.model_validate(member))
+
+
+def remove_member(request: Request) -> Response:
+    from a2n.services.workspaces import remove_member as remove
+
+    remove(request.principal, request.path_param("id"), request.path_param("userId"), origin=_origin(request))
+    return Response.no_content()
+
+
+def _origin(request: Request) -> Origin:
+    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
+
+
+_TAGS = ("workspaces",)
+ROUTES: tuple[RouteDoc, ...] = (
+    RouteDoc(
+        "POST",
+        "/workspaces",
+        "Create a workspace (the caller becomes OWNER)",
+        WorkspaceCreate,
+        WorkspaceOut,
+        status=201,
+        tags=_TAGS,
+    ),
+    RouteDoc("GET", "/workspaces", "The caller's workspaces", response_model=WorkspaceList, tags=_TAGS),
+    RouteDoc(
+        "GET",
+        "/workspaces/{id}",
+        "A workspace with its members",
+        response_model=WorkspaceDetailOut,
+        tags=_TAGS,
+    ),
+    RouteDoc(
+        "DELETE",
+        "/workspaces/{id}",
+        "Delete a workspace (OWNER; not the personal one)",
+        status=204,
+        tags=_TAGS,
+        errors=(409,),
+    ),
+    RouteDoc(
+        "POST",
+        "/workspaces/{id}/members",
+        "Add a registered user (ADMIN+)",
+        MemberAdd,
+        MemberOut,
+        status=201,
+        tags=_TAGS,
+        errors=(409,),
+    ),
+    RouteDoc(
+        "PATCH",
+        "/workspaces/{id}/members/{userId}",
+        "Change a member's role",
+        MemberRoleUpdate,
+        MemberOut,
+        tags=_TAGS,
+        errors=(409,),
+    ),
+    RouteDoc(
+        "DELETE",
+        "/workspaces/{id}/members/{userId}",
+        "Remove a member",
+        status=204,
+        tags=_TAGS,
+        errors=(409,),
+    ),
+)

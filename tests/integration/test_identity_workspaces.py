@@ -1,0 +1,143 @@
+"""Workspaces, members and API keys: roles decide, the last OWNER stays, other tenants see 404."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session
+
+from a2n.auth.policy import Role
+from a2n.auth.principal import Principal
+from a2n.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from a2n.services import api_keys, auth, workspaces
+from a2n.settings import reset_settings
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def signing_keys(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("A2N_LOCAL_KEY_DIR", str(tmp_path))
+    reset_settings()
+    yield
+    reset_settings()
+
+
+def _user(db_session: Session) -> tuple[Principal, str]:
+    email = f"w-{uuid.uuid4().hex[:8]}@example.com"
+    signed_in = auth.register(email, PASSWORD, None)
+    user_id = str(signed_in.user.id)
+    probe = Principal(user_id=user_id, workspace_id=user_id, auth_type="jwt")
+    personal = workspaces.list_workspaces(probe)[0].id
+    return Principal(user_id=user_id, workspace_id=str(personal), auth_type="jwt"), email
+
+
+def test_create_and_read_a_workspace_with_its_members(db_session: Session) -> None:
+    owner, email = _user(db_session)
+    team = workspaces.create_workspace(owner, "Ops Team")
+    assert (team.slug, team.role) == ("ops-team", "OWNER")
+    again = workspaces.create_workspace(owner, "Ops  team!")
+    assert again.slug != team.slug and again.slug.startswith("ops-team")
+
+    detail = workspaces.get_workspace(owner, str(team.id))
+    assert [(m.email, m.role) for m in detail.members] == [(email, "OWNER")]
+    assert {w.id for w in workspaces.list_workspaces(owner)} >= {team.id, again.id}
+
+
+def test_another_tenant_gets_404_for_every_workspace_route(db_session: Session) -> None:
+    owner, _ = _user(db_session)
+    stranger, stranger_email = _user(db_session)
+    team = str(workspaces.create_workspace(owner, "Private").id)
+    calls = [
+        lambda: workspaces.get_workspace(stranger, team),
+        lambda: workspaces.delete_workspace(stranger, team),
+        lambda: workspaces.add_member(stranger, team, stranger_email, Role.VIEWER),
+        lambda: workspaces.update_member(stranger, team, owner.user_id, Role.VIEWER),
+        lambda: workspaces.remove_member(stranger, team, owner.user_id),
+        lambda: workspaces.get_workspace(stranger, "not-a-uuid"),
+    ]
+    for call in calls:
+        with pytest.raises(NotFound):
+            call()
+
+
+def test_members_roles_and_the_last_owner(db_session: Session) -> None:
+    owner, _ = _user(db_session)
+    admin, admin_email = _user(db_session)
+    viewer, viewer_email = _user(db_session)
+    team = str(workspaces.create_workspace(owner, "Roles").id)
+
+    workspaces.add_member(owner, team, admin_email.upper(), Role.ADMIN)
+    with pytest.raises(Conflict):
+        workspaces.add_member(owner, team, admin_email, Role.MEMBER)
+    with pytest.raises(NotFound):
+        workspaces.add_member(owner, team, "nobody@example.com", Role.MEMBER)
+
+    as_admin = Principal(user_id=admin.user_id, workspace_id=team, auth_type="jwt")
+    workspaces.add_member(as_admin, team, viewer_email, Role.VIEWER)
+    with pytest.raises(Forbidden):  # only an OWNER grants OWNER
+        workspaces.update_member(as_admin, team, viewer.user_id, Role.OWNER)
+    with pytest.raises(Forbidden):  # nor demotes one
+        workspaces.update_member(as_admin, team, owner.user_id, Role.ADMIN)
+    as_viewer = Principal(user_id=viewer.user_id, workspace_id=team, auth_type="jwt")
+    with pytest.raises(Forbidden):
+        workspaces.remove_member(as_viewer, team, admin.user_id)
+
+    with pytest.raises(Conflict):
+        workspaces.update_member(owner, team, owner.user_id, Role.ADMIN)
+    with pytest.raises(Conflict):
+        workspaces.remove_member(owner, team, owner.user_id)
+    workspaces.update_member(owner, team, admin.user_id, Role.OWNER)
+    workspaces.remove_member(owner, team, owner.user_id)  # another OWNER remains
+    roles = {m.email: m.role for m in workspaces.get_workspace(as_admin, team).members}
+    assert roles == {admin_email: "OWNER", viewer_email: "VIEWER"}
+
+
+def test_delete_workspace_is_owner_only_and_spares_the_personal_one(db_session: Session) -> None:
+    owner, _ = _user(db_session)
+    admin, admin_email = _user(db_session)
+    team = str(workspaces.create_workspace(owner, "Doomed").id)
+    workspaces.add_member(owner, team, admin_email, Role.ADMIN)
+    with pytest.raises(Forbidden):
+        workspaces.delete_workspace(
+            Principal(user_id=admin.user_id, workspace_id=team, auth_type="jwt"), team
+        )
+    with pytest.raises(Conflict):
+        workspaces.delete_workspace(owner, owner.workspace_id)
+    workspaces.delete_workspace(owner, team)
+    with pytest.raises(NotFound):
+        workspaces.get_workspace(owner, team)
+
+
+def test_api_key_scopes_are_capped_by_role_and_keys_cannot_mint_keys(db_session: Session) -> None:
+    owner, _ = _user(db_session)
+    viewer, viewer_email = _user(db_session)
+    team = str(workspaces.create_workspace(owner, "Keys").id)
+    workspaces.add_member(owner, team, viewer_email, Role.VIEWER)
+    as_viewer = Principal(user_id=viewer.user_id, workspace_id=team, auth_type="jwt")
+
+    with pytest.raises(ValidationFailed):
+        api_keys.create_api_key(as_viewer, "too much", ["workflows:write"], None)
+    with pytest.raises(ValidationFailed):
+        api_keys.create_api_key(as_viewer, "unknown", ["root:all"], None)
+    created = api_keys.create_api_key(as_viewer, "read", ["workflows:read"], None)
+    assert created.plain.startswith("a2n_") and created.row.key_hash != created.plain
+
+    as_key = Principal(
+        user_id=viewer.user_id,
+        workspace_id=team,
+        auth_type="api_key",
+        scopes=frozenset({"workflows:read"}),
+        api_key_id=str(created.row.id),
+    )
+    with pytest.raises(Forbidden):
+        api_keys.create_api_key(as_key, "child", ["workflows:read"], None)
+
+    listed = api_keys.list_api_keys(as_viewer, limit=10, after=None)
+    assert [k.id for k in listed.items] == [created.row.id]
+    with pytest.raises(NotFound):  # someone else's key
+        api_keys.revoke_api_key(owner, str(created.row.id))
+    api_keys.revoke_api_key(as_viewer, str(created.row.id))
+    assert api_keys.list_api_keys(as_viewer, limit=10, after=None).items == []
