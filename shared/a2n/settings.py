@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     schedule_target_arn: str | None = None
     schedule_role_arn: str | None = None
     schedule_dlq_arn: str | None = None
+    # Triggers engineer: a sync webhook never waits longer than this (API Gateway cuts at 30 s and
+    # the webhook function's Timeout is 29 s); a schedule fire older than this is dropped, not run
+    # (EventBridge Scheduler's retries stop after 24 h, so only a manual DLQ redrive is later).
+    webhook_sync_max_ms: int = 25_000
+    schedule_max_lateness_s: int = 86_400
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,132 @@
+"""Trigger routes: ``POST /workflows/{id}/activate|deactivate`` and the public webhook endpoint
+``ANY /webhooks/{token}[/{proxy+}]`` (whose answer is the workflow's, not an API resource)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from a2n.api.http import Request, Response
+from a2n.api.openapi import RouteDoc
+from a2n.api.schemas import ResponseBody
+from a2n.errors import NotFound
+
+if TYPE_CHECKING:
+    from a2n.services.activation import ActivationResult
+    from a2n.services.audit import Origin
+
+
+class TriggerOut(ResponseBody):
+    node_id: str
+    type: str
+    webhook_url: str | None = None
+    schedule_expression: str | None = None
+    timezone: str | None = None
+
+
+class ActivationOut(ResponseBody):
+    is_active: bool
+    triggers: list[TriggerOut]
+
+
+class WebhookAccepted(ResponseBody):
+    execution_id: uuid.UUID
+
+
+def activate_workflow(request: Request) -> Response:
+    from a2n.services.activation import activate_workflow as activate
+
+    result = activate(request.principal, _workflow_id(request), origin=_origin(request))
+    return Response(200, _activation_body(result))
+
+
+def deactivate_workflow(request: Request) -> Response:
+    from a2n.services.activation import deactivate_workflow as deactivate
+
+    result = deactivate(request.principal, _workflow_id(request), origin=_origin(request))
+    return Response(200, _activation_body(result))
+
+
+def receive_webhook(request: Request) -> Response:
+    from a2n.services.webhooks import WebhookDelivery
+    from a2n.services.webhooks import receive_webhook as receive
+
+    delivery = WebhookDelivery(
+        token=request.path_param("token"),
+        method=request.method,
+        path="/" + request.path_params.get("rest", ""),
+        headers=request.headers,
+        query=request.query,
+        body=request.body,
+    )
+    answer = receive(delivery)
+    content_type = next((v for k, v in answer.headers.items() if k.lower() == "content-type"), None)
+    if content_type is None:
+        return Response(answer.status, answer.body, answer.headers)
+    return Response(answer.status, answer.body, answer.headers, content_type=content_type)
+
+
+def _activation_body(result: ActivationResult) -> ActivationOut:
+    triggers = [
+        TriggerOut(
+            node_id=t.node_id,
+            type=t.type,
+            webhook_url=t.webhook_url,
+            schedule_expression=t.schedule_expression,
+            timezone=t.timezone,
+        )
+        for t in result.triggers
+    ]
+    return ActivationOut(is_active=result.is_active, triggers=triggers)
+
+
+def _workflow_id(request: Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.path_param("id"))
+    except ValueError:
+        raise NotFound("Workflow not found") from None
+
+
+def _origin(request: Request) -> Origin:
+    from a2n.services.audit import Origin
+
+    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
+
+
+ROUTES: tuple[RouteDoc, ...] = (
+    RouteDoc(
+        "POST",
+        "/workflows/{id}/activate",
+        "Activate a workflow: register its webhooks and schedules",
+        response_model=ActivationOut,
+        tags=("workflows",),
+        errors=(422, 503),
+    ),
+    RouteDoc(
+        "POST",
+        "/workflows/{id}/deactivate",
+        "Deactivate a workflow: delete its schedules; its webhooks answer 404",
+        response_model=ActivationOut,
+        tags=("workflows",),
+    ),
+    RouteDoc(
+        "ANY",
+        "/webhooks/{token}",
+        "Trigger a workflow (async: 202 {executionId}; sync: the workflow's answer)",
+        response_model=WebhookAccepted,
+        status=202,
+        public=True,
+        tags=("webhooks",),
+        errors=(401, 405, 413),
+    ),
+    RouteDoc(
+        "ANY",
+        "/webhooks/{token}/{rest+}",
+        "Trigger a workflow with a sub-path (passed as trigger.path)",
+        response_model=WebhookAccepted,
+        status=202,
+        public=True,
+        tags=("webhooks",),
+        errors=(401, 405, 413),
+    ),
+)

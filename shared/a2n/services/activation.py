@@ -1,0 +1,376 @@
+"""Activation: a workflow's trigger rows follow its definition, and its schedules follow activation.
+
+Saving syncs the rows (webhook secrets move into encrypted storage); activating checks each trigger
+can run and creates one EventBridge Scheduler schedule per schedule/poll trigger; deactivating or
+deleting removes them. Scheduler calls happen before commit, so a failure leaves nothing half-active.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from a2n.db.enums import TriggerType
+from a2n.errors import ConfigurationError, Problem, ValidationFailed
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.auth.principal import Principal
+    from a2n.db.models import Workflow, WorkflowTrigger
+    from a2n.services.audit import Origin
+
+# What a stored definition holds where the user wrote a webhook secret; sending it back on a save
+# keeps the stored secret, sending any other value replaces it (the old one stays valid for a while).
+STORED_SECRET = "********"  # noqa: S105 - a marker, not a secret
+SECRET_FIELDS = ("secret", "password")
+# After a secret is replaced, senders still signing with the old one are accepted this long.
+SECRET_OVERLAP = timedelta(hours=24)
+TRIGGER_TYPES: dict[str, TriggerType] = {
+    "trigger.webhook": TriggerType.WEBHOOK,
+    "trigger.schedule": TriggerType.SCHEDULE,
+    "trigger.poll": TriggerType.POLL,
+}
+_SCHEDULED = (TriggerType.SCHEDULE, TriggerType.POLL)
+
+
+@dataclass(frozen=True)
+class TriggerView:
+    """What activation reports per trigger (API: ``{nodeId, type, webhookUrl?, scheduleExpression?}``)."""
+
+    node_id: str
+    type: str
+    webhook_url: str | None = None
+    schedule_expression: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivationResult:
+    workflow_id: uuid.UUID
+    is_active: bool
+    triggers: list[TriggerView]
+
+
+# --- the save path (called by the workflows service) -------------------------------------------
+
+
+def split_webhook_secrets(definition: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A copy of ``definition`` with webhook secrets replaced by STORED_SECRET, and the new secret
+    values by node id (values equal to the marker are not new)."""
+    stored = copy.deepcopy(dict(definition))
+    fresh: dict[str, str] = {}
+    for node in stored.get("nodes") or []:
+        auth = _webhook_auth(node)
+        for field in SECRET_FIELDS:
+            value = auth.get(field) if auth is not None else None
+            if isinstance(value, str) and value:
+                if value != STORED_SECRET:
+                    fresh[str(node["id"])] = value
+                auth[field] = STORED_SECRET  # type: ignore[index]
+    return stored, fresh
+
+
+def sync_saved_triggers(session: Session, workflow: Workflow, *, now: datetime | None = None) -> None:
+    """Call on every save, after setting ``workflow.definition`` and before writing its version row:
+    replaces webhook secrets in the definition by the marker, stores them encrypted, syncs the
+    trigger rows and — for an active workflow — its schedules (422 if a trigger cannot run)."""
+    definition, fresh = split_webhook_secrets(workflow.definition)
+    workflow.definition = definition
+    rows = _sync_rows(session, workflow, fresh, now or datetime.now(UTC))
+    if workflow.is_active:
+        _ensure_runnable(workflow, rows, now or datetime.now(UTC))
+        _apply_schedules(rows, active=True)
+        for row in rows:
+            row.is_active = True
+
+
+def detach_triggers(session: Session, workflow: Workflow) -> None:
+    """Before deleting a workflow: its schedules go, its webhooks stop answering."""
+    from a2n.db.repositories.triggers import TriggerRepository
+
+    triggers = TriggerRepository(session)
+    rows = triggers.of_workflow(workflow.id)
+    _apply_schedules(rows, active=False)
+    triggers.deactivate_all(workflow.id)
+
+
+# --- use cases ----------------------------------------------------------------------------------
+
+
+def activate_workflow(
+    principal: Principal, workflow_id: uuid.UUID, *, origin: Origin | None = None
+) -> ActivationResult:
+    return _set_active(principal, workflow_id, active=True, origin=origin)
+
+
+def deactivate_workflow(
+    principal: Principal, workflow_id: uuid.UUID, *, origin: Origin | None = None
+) -> ActivationResult:
+    return _set_active(principal, workflow_id, active=False, origin=origin)
+
+
+def _set_active(
+    principal: Principal, workflow_id: uuid.UUID, *, active: bool, origin: Origin | None
+) -> ActivationResult:
+    from a2n.auth.policy import Action
+    from a2n.db.repositories.workflows import WorkflowRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services import access
+    from a2n.services.audit import Actor, record_audit
+
+    with UnitOfWork() as uow:
+        access.require(uow.session, principal, Action.WORKFLOW_ACTIVATE)
+        workspace_id = uuid.UUID(principal.workspace_id)
+        workflow = WorkflowRepository(uow.session).require_live(workspace_id, workflow_id, lock=True)
+        now = datetime.now(UTC)
+        # Rows are re-derived from the definition (a no-op when saves already synced them).
+        workflow.definition, fresh = split_webhook_secrets(workflow.definition)
+        rows = _sync_rows(uow.session, workflow, fresh, now)
+        if active:
+            _ensure_runnable(workflow, rows, now)
+        _apply_schedules(rows, active=active)
+        for row in rows:
+            row.is_active = active
+        changed = workflow.is_active != active
+        workflow.is_active = active
+        if changed:
+            record_audit(
+                uow.session,
+                workspace_id=workspace_id,
+                actor=Actor.of(principal),
+                action="workflow.activate" if active else "workflow.deactivate",
+                entity_type="workflow",
+                entity_id=workflow.id,
+                changes={"isActive": active},
+                origin=origin,
+            )
+        uow.commit()
+        return ActivationResult(workflow.id, active, [trigger_view(row) for row in rows])
+
+
+def resync_all() -> int:
+    """Re-create the schedules of every active trigger (``a2n dev`` start: moto forgets them)."""
+    from a2n.db.repositories.triggers import TriggerRepository
+    from a2n.db.uow import UnitOfWork
+
+    with UnitOfWork() as uow:
+        rows = TriggerRepository(uow.session).active_scheduled()
+        _apply_schedules(rows, active=True)
+        uow.commit()
+        return len(rows)
+
+
+def trigger_view(row: WorkflowTrigger) -> TriggerView:
+    from a2n.settings import get_settings
+
+    if row.type == TriggerType.WEBHOOK:
+        base = get_settings().public_base_url.rstrip("/")
+        return TriggerView(row.node_id, row.type.value, webhook_url=f"{base}/webhooks/{row.webhook_token}")
+    return TriggerView(
+        row.node_id, row.type.value, schedule_expression=row.schedule_expression, timezone=row.timezone
+    )
+
+
+# --- rows -----------------------------------------------------------------------------------------
+
+
+def _trigger_nodes(definition: Mapping[str, Any]) -> dict[str, tuple[int, Mapping[str, Any]]]:
+    """Trigger nodes that own a row (webhook, schedule, poll) by id, with their index."""
+    found: dict[str, tuple[int, Mapping[str, Any]]] = {}
+    for index, node in enumerate(definition.get("nodes") or []):
+        if isinstance(node, Mapping) and node.get("type") in TRIGGER_TYPES:
+            found[str(node["id"])] = (index, node)
+    return found
+
+
+def _sync_rows(
+    session: Session, workflow: Workflow, fresh: Mapping[str, str], now: datetime
+) -> list[WorkflowTrigger]:
+    from a2n.db.models import WorkflowTrigger
+    from a2n.db.repositories.triggers import TriggerRepository
+
+    triggers = TriggerRepository(session)
+    nodes = _trigger_nodes(workflow.definition)
+    kept: list[WorkflowTrigger] = []
+    for row in triggers.of_workflow(workflow.id):
+        entry = nodes.get(row.node_id)
+        if entry is None or TRIGGER_TYPES[str(entry[1]["type"])] != row.type:
+            _apply_schedules([row], active=False)
+            triggers.delete(row)
+        else:
+            kept.append(row)
+    known = {row.node_id for row in kept}
+    for node_id, (_, node) in nodes.items():
+        if node_id not in known:
+            row = WorkflowTrigger(
+                id=uuid.uuid4(),
+                workflow_id=workflow.id,
+                workspace_id=workflow.workspace_id,
+                node_id=node_id,
+                type=TRIGGER_TYPES[str(node["type"])],
+                is_active=False,
+            )
+            kept.append(triggers.add(row))
+    for row in kept:
+        _fill_row(row, nodes[row.node_id][1], fresh.get(row.node_id), now)
+    session.flush()
+    return sorted(kept, key=lambda row: nodes[row.node_id][0])
+
+
+def _fill_row(row: WorkflowTrigger, node: Mapping[str, Any], secret: str | None, now: datetime) -> None:
+    config = dict(node.get("config") or {})
+    row.config = config
+    if row.type == TriggerType.WEBHOOK:
+        if row.webhook_token is None:
+            row.webhook_token = new_webhook_token()
+        if secret is not None:
+            _store_secret(row, secret, now)
+    else:
+        row.schedule_expression = str(config.get("expression", ""))
+        row.timezone = str(config.get("timezone") or "UTC")
+        row.schedule_name = f"a2n-{row.id}"
+
+
+def new_webhook_token() -> str:
+    """192 random bits, URL-safe: the token is the webhook's address and must not be guessable."""
+    return secrets.token_urlsafe(24)
+
+
+def _store_secret(row: WorkflowTrigger, secret: str, now: datetime) -> None:
+    from a2n.crypto.envelope import decrypt_secret, encrypt_secret
+
+    current = stored_blob(row.webhook_secret_encrypted)
+    if (
+        current is not None
+        and decrypt_secret(current, purpose="webhook", owner_id=str(row.id)) == secret.encode()
+    ):
+        return
+    if current is not None:
+        row.webhook_secret_previous_encrypted = row.webhook_secret_encrypted
+        row.webhook_secret_previous_valid_until = now + SECRET_OVERLAP
+    blob = encrypt_secret(secret.encode(), purpose="webhook", owner_id=str(row.id))
+    row.webhook_secret_encrypted = pack_blob(blob)
+
+
+def pack_blob(blob: Any) -> bytes:
+    """An EncryptedBlob as one bytea value (the trigger row has one column per secret)."""
+    import base64
+
+    fields = {
+        "c": base64.b64encode(blob.ciphertext).decode(),
+        "k": base64.b64encode(blob.data_key_ciphertext).decode(),
+        "i": blob.key_id,
+        "v": blob.key_version,
+    }
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def stored_blob(packed: bytes | None) -> Any:
+    """The EncryptedBlob of ``pack_blob``'s output, or None."""
+    import base64
+
+    from a2n.crypto.envelope import EncryptedBlob
+
+    if not packed:
+        return None
+    fields = json.loads(packed)
+    return EncryptedBlob(
+        ciphertext=base64.b64decode(fields["c"]),
+        data_key_ciphertext=base64.b64decode(fields["k"]),
+        key_id=str(fields["i"]),
+        key_version=int(fields["v"]),
+    )
+
+
+# --- checks and schedules ---------------------------------------------------------------------------
+
+
+def _ensure_runnable(workflow: Workflow, rows: list[WorkflowTrigger], now: datetime) -> None:
+    """Every trigger must be able to run before the workflow goes live (SECURITY case 26)."""
+    nodes = _trigger_nodes(workflow.definition)
+    problems: list[Problem] = []
+    for row in rows:
+        pointer = f"/definition/nodes/{nodes[row.node_id][0]}/config"
+        problems.extend(_row_problems(row, pointer, now))
+    if problems:
+        raise ValidationFailed(problems, "The workflow cannot be activated")
+
+
+def _row_problems(row: WorkflowTrigger, pointer: str, now: datetime) -> list[Problem]:
+    if row.type == TriggerType.WEBHOOK:
+        from a2n.nodes.trigger_webhook import activation_problems
+
+        config = copy.deepcopy(row.config)
+        auth = config.get("auth")
+        if isinstance(auth, dict):
+            has_secret = row.webhook_secret_encrypted is not None
+            for field in SECRET_FIELDS:
+                auth[field] = STORED_SECRET if has_secret and auth.get(field) else None
+        return activation_problems(config, pointer)
+    from a2n.scheduling.expressions import validate_schedule
+
+    messages = validate_schedule(row.schedule_expression or "", row.timezone or "UTC", now=now)
+    return [Problem(f"{pointer}/expression", message) for message in messages]
+
+
+def _apply_schedules(rows: list[WorkflowTrigger], *, active: bool) -> None:
+    from a2n.adapters import scheduler
+
+    for row in rows:
+        if row.type not in _SCHEDULED or not row.schedule_name:
+            continue
+        group = _schedule_settings()["group"]
+        if active:
+            row.schedule_arn = scheduler.put_schedule(_schedule_spec(row))
+        else:
+            scheduler.delete_schedule(row.schedule_name, group)
+            row.schedule_arn = None
+
+
+def _schedule_spec(row: WorkflowTrigger) -> Any:
+    from a2n.adapters.scheduler import ScheduleSpec
+
+    target = _schedule_settings()
+    payload = {"triggerId": str(row.id), "scheduledTime": "<aws.scheduler.scheduled-time>"}
+    return ScheduleSpec(
+        name=row.schedule_name or f"a2n-{row.id}",
+        group=target["group"],
+        expression=row.schedule_expression or "",
+        timezone=row.timezone or "UTC",
+        target_arn=target["target"],
+        role_arn=target["role"],
+        dlq_arn=target["dlq"] or None,
+        input=json.dumps(payload),
+        description=f"A2N workflow {row.workflow_id} node {row.node_id}",
+    )
+
+
+def _schedule_settings() -> dict[str, str]:
+    from a2n.settings import get_settings
+
+    settings = get_settings()
+    if not settings.schedule_target_arn or not settings.schedule_role_arn:
+        raise ConfigurationError(
+            "A2N_SCHEDULE_TARGET_ARN and A2N_SCHEDULE_ROLE_ARN must be set for schedules"
+        )
+    return {
+        "group": settings.schedule_group,
+        "target": settings.schedule_target_arn,
+        "role": settings.schedule_role_arn,
+        "dlq": settings.schedule_dlq_arn or "",
+    }
+
+
+def _webhook_auth(node: Any) -> dict[str, Any] | None:
+    if not isinstance(node, dict) or node.get("type") != "trigger.webhook":
+        return None
+    config = node.get("config")
+    auth = config.get("auth") if isinstance(config, dict) else None
+    return auth if isinstance(auth, dict) else None

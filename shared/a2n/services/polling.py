@@ -1,0 +1,139 @@
+"""trigger.poll fires: run the configured request through the http_request node, pick the items,
+and start one execution per item whose key was never seen — keys and executions in one transaction.
+
+The first poll of a trigger only records what exists (like n8n): activating a poll on a feed with
+500 old entries must not start 500 runs. ``itemsPath`` reads the response ``{status, headers, body}``;
+``keyExpression`` reads one item.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from a2n.errors import A2NError
+
+if TYPE_CHECKING:
+    from a2n.db.repositories.triggers import LiveTrigger
+    from a2n.db.uow import UnitOfWork
+    from a2n.nodes.context import Credential
+
+MAX_ITEMS_PER_POLL = 1000
+_POLL_TIMEOUT_S = 30.0
+
+
+class PollFailed(A2NError):
+    """The poll request or item extraction failed; the fire is retried by EventBridge."""
+
+    status, title, type_slug = 502, "Poll failed", "poll-failed"
+
+
+def poll_once(uow: UnitOfWork, live: LiveTrigger, scheduled_time: datetime) -> tuple[uuid.UUID, ...]:
+    """One poll: new items → executions (committed and published here); their ids."""
+    from a2n.services.executions import publish_outbox
+
+    trigger = live.trigger
+    credential = _credential(uow, live)
+    response = _fetch(trigger.config, trigger.id, credential, scheduled_time)
+    keyed = keyed_items(trigger.config, response)
+    started, messages = _start_new(uow, live, keyed)
+    uow.commit()
+    publish_outbox(messages)
+    return started
+
+
+def keyed_items(config: dict[str, Any], response: Any) -> dict[str, Any]:
+    """The response's items by key (first occurrence wins); items without a key are skipped."""
+    from a2n.engine.expressions import ExpressionError, evaluate
+
+    try:
+        items = evaluate(str(config["itemsPath"]), response)
+    except ExpressionError as error:
+        raise PollFailed(f"itemsPath failed: {error}") from None
+    if not isinstance(items, list):
+        items = [] if items is None else [items]
+    keyed: dict[str, Any] = {}
+    for item in items[:MAX_ITEMS_PER_POLL]:
+        try:
+            key = evaluate(str(config["keyExpression"]), item)
+        except ExpressionError:
+            continue
+        if key is not None:
+            keyed.setdefault(key if isinstance(key, str) else json.dumps(key, sort_keys=True), item)
+    return keyed
+
+
+def _start_new(
+    uow: UnitOfWork, live: LiveTrigger, keyed: dict[str, Any]
+) -> tuple[tuple[uuid.UUID, ...], list[Any]]:
+    from a2n.db.enums import ExecutionMode
+    from a2n.db.repositories.triggers import PollSeenItemRepository
+    from a2n.services.executions import StartRequest, start_execution
+
+    seen = PollSeenItemRepository(uow.session)
+    first_poll = not seen.has_any(live.trigger.id)
+    new_keys = seen.record_new(live.trigger.id, list(keyed))
+    if first_poll:
+        return (), []
+    ids: list[uuid.UUID] = []
+    messages: list[Any] = []
+    for key in [k for k in keyed if k in new_keys]:
+        request = StartRequest(
+            workflow_id=live.workflow.id,
+            workspace_id=live.workflow.workspace_id,
+            mode=ExecutionMode.POLL,
+            trigger_data=keyed[key],
+            trigger_node_id=live.trigger.node_id,
+            trigger_id=live.trigger.id,
+        )
+        started, outbox = start_execution(uow.session, request)
+        ids.append(started.execution_id)
+        messages.extend(outbox)
+    return tuple(ids), messages
+
+
+def _credential(uow: UnitOfWork, live: LiveTrigger) -> Credential | None:
+    from a2n.nodes.context import Credential
+
+    nodes: list[dict[str, Any]] = live.workflow.definition.get("nodes", [])
+    node = next((n for n in nodes if n.get("id") == live.trigger.node_id), {})
+    credential_id = node.get("credentialId")
+    if not credential_id:
+        return None
+    from a2n.services.credentials import load_for_node
+
+    opened = load_for_node(uow.session, workspace_id=live.workflow.workspace_id, credential_id=credential_id)
+    return Credential(id=opened.id, type=opened.type, data=opened.data)
+
+
+def _fetch(config: dict[str, Any], trigger_id: uuid.UUID, credential: Credential | None, at: datetime) -> Any:
+    """The http_request node's output for the poll's request (same SSRF guard, same credentials)."""
+    from a2n.engine.expressions import expression_context
+    from a2n.nodes.context import NodeContext, NodeFailed
+    from a2n.nodes.http_request import run
+
+    context = expression_context(
+        trigger={"scheduledTime": at.astimezone(UTC).isoformat()},
+        input=None,
+        nodes={},
+        variables={},
+        execution={"id": f"poll-{trigger_id}", "startedAt": at.isoformat(), "mode": "poll"},
+    )
+    ctx = NodeContext(
+        execution_id=f"poll-{trigger_id}",
+        node_id="poll",
+        node_type="http_request",
+        attempt=1,
+        config=config["request"],
+        input=None,
+        expression_context=context,
+        credential=credential,
+        timeout_s=_POLL_TIMEOUT_S,
+        now=datetime.now(UTC),
+    )
+    try:
+        return run(ctx).output
+    except NodeFailed as failure:
+        raise PollFailed(f"poll request failed: {failure.message}") from None
