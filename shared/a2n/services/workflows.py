@@ -438,8 +438,9 @@ def list_versions(principal: Principal, workflow_id: str, page: PageRequest) -> 
             workflow.id, limit=page.limit, before=before
         )
         items = [_version_view(row, with_definition=False) for row in rows[: page.limit]]
+        workflow_uuid = workflow.id  # read inside: leaving the unit of work expires the row
     more = len(rows) > page.limit
-    return Page(items=items, next_cursor=encode_cursor(items[-1].version, workflow.id) if more else None)
+    return Page(items=items, next_cursor=encode_cursor(items[-1].version, workflow_uuid) if more else None)
 
 
 def _load_version(
