@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     queue_urls: dict[str, str] = Field(default_factory=dict)
     node_output_limit_bytes: int = 1_048_576
     step_lease_s: int = 120
+    # --- engine: step runs (execution core) -------------------------------------------------
+    # A node without `timeoutMs` gets this; its lease is timeout + step_lease_s, so a lease only
+    # expires once the worker is surely gone (the step functions' Lambda timeout is below it).
+    node_timeout_default_s: float = 25.0
     http_allow_networks: list[str] = Field(
         default_factory=list, validation_alias=AliasChoices("A2N_HTTP_ALLOW_NETWORKS")
     )

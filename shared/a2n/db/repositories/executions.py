@@ -1,0 +1,441 @@
+"""SQL of the execution engine: start, claim, lock + load, batched state writes, outbox, sweeps.
+
+Each method is one statement, shaped for the step budget (§11): a step costs a claim, a lock,
+a state read, one batched UPDATE and one multi-row INSERT per table it touches.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, insert, text
+from sqlalchemy.orm import Session
+
+from a2n.db.models import ExecutionLog, ExecutionNodeState, OutboxMessage
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowHead:
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    version: int
+    definition: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingExecution:
+    id: uuid.UUID
+    status: str
+    request_hash: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedStep:
+    """A node attempt this worker now owns, with what its run needs."""
+
+    node_type: str
+    input: Any
+    woke: bool  # a WAITING node whose time came (wait wake-up), not a fresh QUEUED attempt
+    resume_mode: bool
+    started_at: datetime
+    workflow_id: uuid.UUID
+    workflow_version: int
+    workspace_id: uuid.UUID
+    trigger_data: Any
+    mode: str
+    execution_started_at: datetime
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LockedExecution:
+    id: uuid.UUID
+    status: str
+    workflow_id: uuid.UUID
+    workflow_version: int
+    workspace_id: uuid.UUID
+    mode: str
+    started_at: datetime
+    trigger_data: Any
+    parent_execution_id: uuid.UUID | None
+    parent_node_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNodeState:
+    node_id: str
+    node_type: str
+    status: str
+    attempt: int
+    input: Any
+    output: Any
+    handles: list[str] | None
+    error: Any
+    resume_token_hash: str | None
+    child_execution_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueNode:
+    execution_id: uuid.UUID
+    node_id: str
+    node_type: str
+    attempt: int
+
+
+_CLAIM = text("""
+WITH consumed AS (
+    DELETE FROM outbox WHERE execution_id = :e AND node_id = :n AND attempt = :a
+), claimed AS (
+    UPDATE execution_node_states s
+    SET status = 'RUNNING',
+        started_at = CASE WHEN s.status = 'WAITING' THEN s.started_at ELSE now() END,
+        lease_until = now() + make_interval(secs => :lease),
+        updated_at = now()
+    FROM executions e
+    WHERE s.execution_id = :e AND s.node_id = :n AND s.attempt = :a
+      AND e.id = s.execution_id AND e.status IN ('RUNNING', 'WAITING')
+      AND (s.status = 'QUEUED' OR (s.status = 'WAITING' AND s.wait_until <= now()))
+    RETURNING s.node_type, s.input, s.wait_until IS NOT NULL AS woke,
+              s.resume_token_hash IS NOT NULL AS resume_mode, s.started_at,
+              e.workflow_id, e.workflow_version, e.workspace_id, e.trigger_data, e.mode,
+              e.started_at AS execution_started_at
+)
+SELECT c.*, (
+    SELECT jsonb_object_agg(o.node_id, o.output) FROM execution_node_states o
+    WHERE o.execution_id = :e AND o.status = 'SUCCEEDED'
+) AS outputs
+FROM claimed c
+""")
+
+_LOCK = text("""
+SELECT id, status, workflow_id, workflow_version, workspace_id, mode, started_at, trigger_data,
+       parent_execution_id, parent_node_id
+FROM executions WHERE id = :e FOR UPDATE""")
+_LOCK_OR_SKIP = text("""
+SELECT id, status, workflow_id, workflow_version, workspace_id, mode, started_at, trigger_data,
+       parent_execution_id, parent_node_id
+FROM executions WHERE id = :e FOR UPDATE SKIP LOCKED""")
+
+_STATES = text("""
+SELECT node_id, node_type, status, attempt, input, output, handles, error, resume_token_hash,
+       child_execution_id
+FROM execution_node_states WHERE execution_id = :e
+""")
+
+# One statement for every node a plan changes; set_* flags say which JSON columns to write, so a
+# JSON null output stays distinguishable from "unchanged".
+_APPLY = text("""
+UPDATE execution_node_states s SET
+    status = c.status,
+    attempt = COALESCE(c.attempt, s.attempt),
+    input = CASE WHEN c.set_input THEN c.input ELSE s.input END,
+    output = CASE WHEN c.set_output THEN c.output ELSE s.output END,
+    error = CASE WHEN c.set_error THEN c.error ELSE s.error END,
+    handles = CASE WHEN c.set_handles THEN c.handles ELSE s.handles END,
+    queued_at = CASE WHEN c.status = 'QUEUED' THEN now() ELSE s.queued_at END,
+    started_at = CASE WHEN c.status = 'QUEUED' THEN NULL ELSE s.started_at END,
+    ended_at = CASE WHEN c.status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED') THEN now() END,
+    lease_until = NULL,
+    next_attempt_at = c.next_attempt_at,
+    wait_until = c.wait_until,
+    resume_token_hash = c.resume_token_hash,
+    child_execution_id = COALESCE(c.child_execution_id, s.child_execution_id),
+    updated_at = now()
+FROM jsonb_to_recordset(CAST(:changes AS jsonb)) AS c(
+    node_id text, status text, attempt int, set_input bool, input jsonb, set_output bool,
+    output jsonb, set_error bool, error jsonb, set_handles bool, handles text[],
+    next_attempt_at timestamptz, wait_until timestamptz, resume_token_hash text,
+    child_execution_id uuid)
+WHERE s.execution_id = :e AND s.node_id = c.node_id
+""")
+
+_UPDATE_EXECUTION = text("""
+WITH ex AS (
+    UPDATE executions SET
+        status = :status,
+        output = CASE WHEN :ending THEN CAST(:output AS jsonb) ELSE output END,
+        error = CASE WHEN :ending THEN CAST(:error AS jsonb) ELSE error END,
+        ended_at = CASE WHEN :ending THEN now() ELSE ended_at END,
+        duration_ms = CASE WHEN :ending
+            THEN (extract(epoch FROM now() - started_at) * 1000)::bigint ELSE duration_ms END,
+        webhook_response = COALESCE(CAST(:webhook_response AS jsonb), webhook_response),
+        error_workflow_execution_id = COALESCE(:error_execution, error_workflow_execution_id),
+        updated_at = now()
+    WHERE id = :e
+    RETURNING workflow_id, status
+)
+UPDATE workflows w SET
+    success_count = w.success_count + (ex.status = 'SUCCEEDED')::int,
+    failure_count = w.failure_count + (ex.status IN ('FAILED', 'TIMED_OUT'))::int
+FROM ex WHERE :ending AND w.id = ex.workflow_id
+""")
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class ExecutionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- start ----------------------------------------------------------------------------
+    def workflow_head(self, workspace_id: uuid.UUID, workflow_id: uuid.UUID) -> WorkflowHead | None:
+        row = self.session.execute(
+            text(
+                "SELECT id, workspace_id, version, definition FROM workflows"
+                " WHERE id = :w AND workspace_id = :ws AND archived_at IS NULL"
+            ),
+            {"w": workflow_id, "ws": workspace_id},
+        ).one_or_none()
+        return None if row is None else WorkflowHead(*row)
+
+    def by_idempotency_key(self, workflow_id: uuid.UUID, key: str) -> ExistingExecution | None:
+        row = self.session.execute(
+            text(
+                "SELECT id, status, request_hash, created_at FROM executions"
+                " WHERE workflow_id = :w AND idempotency_key = :k"
+            ),
+            {"w": workflow_id, "k": key},
+        ).one_or_none()
+        return None if row is None else ExistingExecution(*row)
+
+    def by_scheduled_time(self, trigger_id: uuid.UUID, scheduled_time: datetime) -> ExistingExecution | None:
+        row = self.session.execute(
+            text(
+                "SELECT id, status, request_hash, created_at FROM executions"
+                " WHERE trigger_id = :t AND scheduled_time = :s"
+            ),
+            {"t": trigger_id, "s": scheduled_time},
+        ).one_or_none()
+        return None if row is None else ExistingExecution(*row)
+
+    def release_idempotency_key(self, execution_id: uuid.UUID) -> None:
+        self.session.execute(
+            text("UPDATE executions SET idempotency_key = NULL WHERE id = :e"), {"e": execution_id}
+        )
+
+    def insert_execution(self, values: Mapping[str, Any]) -> bool:
+        """False when a unique key (idempotency key, schedule fire) already holds an execution."""
+        row = self.session.execute(
+            text("""
+INSERT INTO executions (id, workflow_id, workflow_version, workspace_id, status, mode, trigger_id,
+    scheduled_time, trigger_data, output, error, started_at, ended_at, duration_ms, deadline_at,
+    parent_execution_id, parent_node_id, retry_of, idempotency_key, request_hash, created_at, updated_at)
+VALUES (:id, :workflow_id, :workflow_version, :workspace_id, :status, :mode, :trigger_id,
+    :scheduled_time, CAST(:trigger_data AS jsonb), CAST(:output AS jsonb), CAST(:error AS jsonb),
+    now(), :ended_at, :duration_ms, now() + make_interval(secs => :timeout_s),
+    :parent_execution_id, :parent_node_id, :retry_of, :idempotency_key, :request_hash, now(), now())
+ON CONFLICT DO NOTHING RETURNING id
+"""),
+            {
+                **values,
+                "trigger_data": dumps(values["trigger_data"]),
+                "output": dumps(values["output"]) if values.get("output") is not None else None,
+                "error": dumps(values["error"]) if values.get("error") is not None else None,
+            },
+        ).one_or_none()
+        return row is not None
+
+    def count_started(self, workflow_id: uuid.UUID, *, ended: str | None) -> None:
+        """Workflow stats: one more execution (and its result when it ended at start)."""
+        self.session.execute(
+            text(
+                "UPDATE workflows SET execution_count = execution_count + 1, last_executed_at = now(),"
+                " success_count = success_count + (COALESCE(CAST(:ended AS text), '') = 'SUCCEEDED')::int,"
+                " failure_count = failure_count"
+                " + (COALESCE(CAST(:ended AS text), '') IN ('FAILED', 'TIMED_OUT'))::int"
+                " WHERE id = :w"
+            ),
+            {"w": workflow_id, "ended": ended},
+        )
+
+    def insert_node_states(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(_table(ExecutionNodeState)).values(list(rows)))
+
+    def ancestry_depth(self, execution_id: uuid.UUID) -> int:
+        """How many parents this execution has (sub-workflow nesting)."""
+        depth = self.session.execute(
+            text("""
+WITH RECURSIVE chain(id, parent, depth) AS (
+    SELECT id, parent_execution_id, 0 FROM executions WHERE id = :e
+    UNION ALL
+    SELECT x.id, x.parent_execution_id, c.depth + 1 FROM executions x JOIN chain c ON x.id = c.parent
+    WHERE c.depth < 100
+) SELECT max(depth) FROM chain
+"""),
+            {"e": execution_id},
+        ).scalar_one()
+        return int(depth or 0)
+
+    # --- step -----------------------------------------------------------------------------
+    def claim(
+        self, execution_id: uuid.UUID, node_id: str, attempt: int, lease_s: float
+    ) -> ClaimedStep | None:
+        """QUEUED (or due WAITING) → RUNNING for exactly this attempt; consumes its outbox row."""
+        row = self.session.execute(
+            _CLAIM, {"e": execution_id, "n": node_id, "a": attempt, "lease": lease_s}
+        ).one_or_none()
+        if row is None:
+            return None
+        values = row._mapping
+        return ClaimedStep(**{**values, "outputs": values["outputs"] or {}})
+
+    def definition(self, workflow_id: uuid.UUID, version: int) -> dict[str, Any] | None:
+        """The pinned version's definition (the workflow row holds the current one)."""
+        found: dict[str, Any] | None = self.session.execute(
+            text(
+                "SELECT COALESCE((SELECT definition FROM workflow_versions"
+                " WHERE workflow_id = :w AND version = :v),"
+                " (SELECT definition FROM workflows WHERE id = :w AND version = :v))"
+            ),
+            {"w": workflow_id, "v": version},
+        ).scalar_one()
+        return found
+
+    def lock(self, execution_id: uuid.UUID, *, skip_locked: bool = False) -> LockedExecution | None:
+        statement = _LOCK_OR_SKIP if skip_locked else _LOCK
+        row = self.session.execute(statement, {"e": execution_id}).one_or_none()
+        return None if row is None else LockedExecution(*row)
+
+    def node_states(self, execution_id: uuid.UUID) -> dict[str, StoredNodeState]:
+        rows = self.session.execute(_STATES, {"e": execution_id})
+        return {row[0]: StoredNodeState(*row) for row in rows}
+
+    def apply_node_changes(self, execution_id: uuid.UUID, changes: Sequence[Mapping[str, Any]]) -> None:
+        if changes:
+            self.session.execute(_APPLY, {"e": execution_id, "changes": dumps(list(changes))})
+
+    def update_execution(
+        self,
+        execution_id: uuid.UUID,
+        *,
+        status: str,
+        ending: bool,
+        output: Any = None,
+        error: Any = None,
+        webhook_response: Any = None,
+        error_execution: uuid.UUID | None = None,
+    ) -> None:
+        self.session.execute(
+            _UPDATE_EXECUTION,
+            {
+                "e": execution_id,
+                "status": status,
+                "ending": ending,
+                "output": dumps(output) if ending else None,
+                "error": dumps(error) if ending and error is not None else None,
+                "webhook_response": None if webhook_response is None else dumps(webhook_response),
+                "error_execution": error_execution,
+            },
+        )
+
+    def insert_logs(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(_table(ExecutionLog)).values(list(rows)))
+
+    def insert_outbox(self, messages: Sequence[OutboxMessage]) -> None:
+        if messages:
+            rows = [
+                {
+                    "id": m.id,
+                    "execution_id": m.execution_id,
+                    "node_id": m.node_id,
+                    "attempt": m.attempt,
+                    "queue": m.queue,
+                    "delay_s": m.delay_s,
+                    "created_at": m.created_at,
+                }
+                for m in messages
+            ]
+            self.session.execute(insert(_table(OutboxMessage)).values(rows))
+
+    # --- sweeps ---------------------------------------------------------------------------
+    def active_children(self, execution_id: uuid.UUID) -> list[uuid.UUID]:
+        rows = self.session.execute(
+            text(
+                "SELECT id FROM executions WHERE parent_execution_id = :e"
+                " AND status IN ('QUEUED', 'RUNNING', 'WAITING')"
+            ),
+            {"e": execution_id},
+        )
+        return [row[0] for row in rows]
+
+    def due_waits(self, now: datetime, limit: int) -> list[DueNode]:
+        """WAITING nodes whose time has come and that no wake message is pending for."""
+        rows = self.session.execute(
+            text("""
+SELECT s.execution_id, s.node_id, s.node_type, s.attempt FROM execution_node_states s
+WHERE s.status = 'WAITING' AND s.wait_until <= :now AND NOT EXISTS (
+    SELECT 1 FROM outbox o WHERE o.execution_id = s.execution_id AND o.node_id = s.node_id
+      AND o.attempt = s.attempt)
+ORDER BY s.wait_until LIMIT :limit
+"""),
+            {"now": now, "limit": limit},
+        )
+        return [DueNode(*row) for row in rows]
+
+    def take_due_retries(self, now: datetime, limit: int) -> list[DueNode]:
+        """QUEUED retries whose delay (longer than SQS can hold) has passed; clears the due time."""
+        rows = self.session.execute(
+            text("""
+UPDATE execution_node_states s SET next_attempt_at = NULL, updated_at = now()
+WHERE s.id IN (SELECT id FROM execution_node_states WHERE status = 'QUEUED'
+               AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit
+               FOR UPDATE SKIP LOCKED)
+RETURNING s.execution_id, s.node_id, s.node_type, s.attempt
+"""),
+            {"now": now, "limit": limit},
+        )
+        return [DueNode(*row) for row in rows]
+
+    def expired_leases(self, now: datetime, limit: int) -> list[DueNode]:
+        rows = self.session.execute(
+            text(
+                "SELECT execution_id, node_id, node_type, attempt FROM execution_node_states"
+                " WHERE status = 'RUNNING' AND lease_until < :now ORDER BY lease_until LIMIT :limit"
+            ),
+            {"now": now, "limit": limit},
+        )
+        return [DueNode(*row) for row in rows]
+
+    def overdue_executions(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        rows = self.session.execute(
+            text(
+                "SELECT id FROM executions WHERE status IN ('QUEUED', 'RUNNING', 'WAITING')"
+                " AND deadline_at < :now ORDER BY deadline_at LIMIT :limit"
+            ),
+            {"now": now, "limit": limit},
+        )
+        return [row[0] for row in rows]
+
+    def stale_outbox(self, older_than: timedelta, limit: int) -> list[OutboxMessage]:
+        """Unconsumed rows past their delay + `older_than`; re-stamped so each is resent once per period."""
+        rows: Sequence[Any] = self.session.execute(
+            text("""
+UPDATE outbox SET created_at = now()
+WHERE id IN (SELECT id FROM outbox
+             WHERE created_at + make_interval(secs => delay_s) + make_interval(secs => :older) < now()
+             ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+RETURNING id, execution_id, node_id, attempt, queue, created_at
+"""),
+            {"older": older_than.total_seconds(), "limit": limit},
+        ).all()
+        return [
+            OutboxMessage(id=r[0], execution_id=r[1], node_id=r[2], attempt=r[3], queue=r[4], delay_s=0,
+                          created_at=r[5])
+            for r in rows
+        ]

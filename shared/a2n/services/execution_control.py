@@ -1,0 +1,141 @@
+"""Operations on a running or finished execution: cancel, re-run from a node, resume a wait.
+
+Each works inside the caller's transaction (the caller checks access, audits and commits) and
+returns the outbox messages to publish after commit.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from a2n.db.base import utcnow
+from a2n.db.enums import ExecutionMode
+from a2n.engine.planner import Outcome, plan_cancel, plan_rerun_from, plan_start
+from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
+from a2n.errors import BadRequest, Conflict, NotFound
+from a2n.services.runs import Completion, apply_plan, compiled_workflow, log_row, planner_states, settle
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.db.models import OutboxMessage
+    from a2n.db.repositories.executions import ExecutionRepository, LockedExecution, StoredNodeState
+    from a2n.services.executions import StartedExecution
+    from a2n.services.runs import CompiledWorkflow
+
+
+def cancel_execution(session: Session, execution_id: uuid.UUID) -> list[OutboxMessage]:
+    """Nothing new starts; running nodes finish and are recorded. Active sub-workflows are
+    cancelled too (unless one is finishing right now: its end then finds the parent cancelled)."""
+    from a2n.db.repositories.executions import ExecutionRepository
+
+    repo = ExecutionRepository(session)
+    locked = repo.lock(execution_id)
+    if locked is None:
+        raise NotFound("Execution not found")
+    return _cancel_locked(session, repo, locked)
+
+
+def _cancel_locked(
+    session: Session, repo: ExecutionRepository, locked: LockedExecution
+) -> list[OutboxMessage]:
+    if ExecutionStatus(locked.status) in EXECUTION_TERMINAL:
+        return []
+    stored = repo.node_states(locked.id)
+    compiled = compiled_workflow(repo, locked.workflow_id, locked.workflow_version)
+    plan = plan_cancel(compiled.graph, planner_states(stored))
+    messages = apply_plan(session, repo, locked, compiled=compiled, stored=stored, plan=plan, now=utcnow())
+    for child_id in repo.active_children(locked.id):
+        child = repo.lock(child_id, skip_locked=True)  # never wait on a child: it locks child → parent
+        if child is not None:
+            messages += _cancel_locked(session, repo, child)
+    return messages
+
+
+def rerun_execution(
+    session: Session, *, execution_id: uuid.UUID, from_node_id: str | None
+) -> tuple[StartedExecution, list[OutboxMessage]]:
+    """A new execution (mode retry, same pinned version) that reuses the outputs of every node
+    upstream of `from_node_id` (default: the failed node; none failed → the whole run again)."""
+    from a2n.db.repositories.executions import ExecutionRepository
+    from a2n.services.executions import StartRequest, write_execution
+
+    repo = ExecutionRepository(session)
+    old = repo.lock(execution_id)
+    if old is None:
+        raise NotFound("Execution not found")
+    stored = repo.node_states(old.id)
+    compiled = compiled_workflow(repo, old.workflow_id, old.workflow_version)
+    request = StartRequest(
+        workflow_id=old.workflow_id, workspace_id=old.workspace_id, mode=ExecutionMode.RETRY,
+        trigger_data=old.trigger_data, retry_of=old.id,
+    )  # fmt: skip
+    from_node = from_node_id or _failed_node(compiled, stored)
+    if from_node is None:
+        trigger = _trigger_that_ran(compiled, stored)
+        plan = plan_start(compiled.graph, trigger, old.trigger_data)
+        return write_execution(repo, request, old.workflow_version, compiled=compiled, plan=plan)
+    if from_node not in compiled.graph.nodes:
+        raise BadRequest(f"'{from_node}' is not a node of this execution's workflow version")
+    try:
+        rerun = plan_rerun_from(compiled.graph, planner_states(stored), from_node)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+    reused = {node_id: _reused_row(stored[node_id]) for node_id in rerun.reused}
+    return write_execution(repo, request, old.workflow_version, compiled=compiled, plan=rerun.plan,
+                           reused=reused)  # fmt: skip
+
+
+def _failed_node(compiled: CompiledWorkflow, stored: dict[str, StoredNodeState]) -> str | None:
+    for node_id in compiled.graph.order:
+        state = stored.get(node_id)
+        if state is not None and state.status == NodeStatus.FAILED.value:
+            return node_id
+    return None
+
+
+def _trigger_that_ran(compiled: CompiledWorkflow, stored: dict[str, StoredNodeState]) -> str:
+    for node_id in compiled.graph.triggers:
+        state = stored.get(node_id)
+        if state is not None and state.status == NodeStatus.SUCCEEDED.value:
+            return node_id
+    return compiled.graph.triggers[0]
+
+
+def _reused_row(state: StoredNodeState) -> dict[str, Any]:
+    return {
+        "status": state.status, "attempt": state.attempt, "input": state.input, "output": state.output,
+        "error": state.error, "handles": state.handles,
+    }  # fmt: skip
+
+
+def resume_node(session: Session, *, execution_id: uuid.UUID, token: str, data: Any) -> list[OutboxMessage]:
+    """The waiting node holding `token` succeeds with {resumedAt, data}. Unknown token → NotFound;
+    an execution that already ended → Conflict."""
+    from a2n.db.repositories.executions import ExecutionRepository
+    from a2n.nodes.wait import resumed_output
+    from a2n.services.steps import resume_token_hash
+
+    repo = ExecutionRepository(session)
+    locked = repo.lock(execution_id)
+    if locked is None:
+        raise NotFound("Execution not found")
+    if ExecutionStatus(locked.status) in EXECUTION_TERMINAL:
+        raise Conflict(f"Execution already ended ({locked.status})")
+    stored = repo.node_states(locked.id)
+    wanted = resume_token_hash(token)
+    for state in stored.values():
+        if (
+            state.status == NodeStatus.WAITING.value
+            and state.resume_token_hash is not None
+            and hmac.compare_digest(state.resume_token_hash, wanted)
+        ):
+            now = utcnow()
+            outcome = Outcome.succeeded(state.node_id, resumed_output(now, data), attempt=state.attempt)
+            completion = Completion()
+            messages = settle(session, repo, locked, stored, outcome, completion=completion, now=now)
+            repo.insert_logs([log_row(locked.id, state.node_id, "INFO", "node resumed")])
+            return messages
+    raise NotFound("No node of this execution is waiting for this token")

@@ -1,0 +1,249 @@
+"""Starting executions: one transaction writes the execution (pinned to the workflow's version),
+every node state and the trigger's successors' outbox rows; the caller publishes after commit.
+
+Also the entry point of the execution operations others call (cancel, re-run, resume, sweeps).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from a2n.db.base import new_id, utcnow
+from a2n.db.enums import ExecutionMode
+from a2n.engine.planner import Plan, plan_start
+from a2n.engine.statuses import NODE_TERMINAL, ExecutionStatus, NodeStatus
+from a2n.errors import BadRequest, Conflict, NotFound
+from a2n.services.execution_control import cancel_execution, rerun_execution, resume_node
+from a2n.services.outbox import outbox_message, publish_outbox, republish_stale_outbox
+from a2n.services.runs import CompiledWorkflow, fold_changes, log_row, remember_compiled
+from a2n.services.sweeps import requeue_expired_leases, timeout_executions, wake_due_waits
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from a2n.auth.principal import Principal
+    from a2n.db.models import OutboxMessage
+    from a2n.db.repositories.executions import ExecutionRepository, ExistingExecution
+    from a2n.engine.graph import Graph
+    from a2n.services.audit import Origin
+
+__all__ = [
+    "StartRequest",
+    "StartedExecution",
+    "cancel_execution",
+    "execute_workflow",
+    "publish_outbox",
+    "republish_stale_outbox",
+    "requeue_expired_leases",
+    "rerun_execution",
+    "resume_node",
+    "start_and_publish",
+    "start_execution",
+    "timeout_executions",
+    "wake_due_waits",
+]
+
+MANUAL_TRIGGER = "trigger.manual"
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+DEFAULT_EXECUTION_TIMEOUT_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    workflow_id: uuid.UUID
+    workspace_id: uuid.UUID
+    mode: ExecutionMode
+    trigger_data: Any = None
+    trigger_node_id: str | None = None
+    trigger_id: uuid.UUID | None = None
+    scheduled_time: datetime | None = None
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    parent_execution_id: uuid.UUID | None = None
+    parent_node_id: str | None = None
+    # Re-runs: the version of the execution being re-run, its id, and the rows it reuses.
+    workflow_version: int | None = None
+    retry_of: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class StartedExecution:
+    execution_id: uuid.UUID
+    status: str
+    created: bool
+
+
+def start_execution(session: Session, request: StartRequest) -> tuple[StartedExecution, list[OutboxMessage]]:
+    """Inside the caller's transaction; the caller commits, then calls publish_outbox(messages)."""
+    from a2n.db.repositories.executions import ExecutionRepository
+
+    repo = ExecutionRepository(session)
+    head = repo.workflow_head(request.workspace_id, request.workflow_id)
+    if head is None:
+        raise NotFound("Workflow not found")
+    existing = _existing(repo, request)
+    if existing is not None:
+        return existing, []
+    compiled = remember_compiled(head.id, head.version, CompiledWorkflow.of(head.definition))
+    trigger = _trigger_node(compiled.graph, request.trigger_node_id)
+    plan = plan_start(compiled.graph, trigger, request.trigger_data)
+    return write_execution(repo, request, head.version, compiled=compiled, plan=plan)
+
+
+def write_execution(
+    repo: ExecutionRepository,
+    request: StartRequest,
+    version: int,
+    *,
+    compiled: CompiledWorkflow,
+    plan: Plan,
+    reused: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[StartedExecution, list[OutboxMessage]]:
+    """Insert the execution, all node rows (reused ones as given) and the plan's outbox rows."""
+    execution_id = new_id()
+    end = plan.finished
+    status = end.status if end is not None else ExecutionStatus.RUNNING
+    timeout_ms = int(compiled.settings.get("timeoutMs") or DEFAULT_EXECUTION_TIMEOUT_MS)
+    inserted = repo.insert_execution({
+        "id": execution_id, "workflow_id": request.workflow_id, "workflow_version": version,
+        "workspace_id": request.workspace_id, "status": status.value, "mode": request.mode.value,
+        "trigger_id": request.trigger_id, "scheduled_time": request.scheduled_time,
+        "trigger_data": request.trigger_data, "output": end.output if end else None,
+        "error": end.error if end else None, "ended_at": utcnow() if end else None,
+        "duration_ms": 0 if end else None, "timeout_s": timeout_ms / 1000,
+        "parent_execution_id": request.parent_execution_id, "parent_node_id": request.parent_node_id,
+        "retry_of": request.retry_of, "idempotency_key": request.idempotency_key,
+        "request_hash": request.request_hash,
+    })  # fmt: skip
+    if not inserted:  # a concurrent request with the same key or fire won the race
+        winner = _existing(repo, request)
+        if winner is None:
+            raise Conflict("An execution with this key already exists")
+        return winner, []
+    repo.insert_node_states(_node_rows(execution_id, compiled.graph, plan, reused or {}))
+    messages = [
+        outbox_message(execution_id, item.node_id, compiled.graph.nodes[item.node_id].type, item.attempt)
+        for item in plan.enqueue
+    ]
+    repo.insert_outbox(messages)
+    repo.count_started(request.workflow_id, ended=end.status.value if end else None)
+    repo.insert_logs([log_row(execution_id, None, "INFO", "execution started", {"mode": request.mode.value})])
+    return StartedExecution(execution_id, status.value, True), messages
+
+
+def start_and_publish(request: StartRequest) -> StartedExecution:
+    """Own unit of work: start, commit, publish."""
+    from a2n.db.uow import UnitOfWork
+
+    with UnitOfWork() as uow:
+        started, messages = start_execution(uow.session, request)
+        uow.commit()
+    publish_outbox(messages)
+    return started
+
+
+def execute_workflow(
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    data: Any,
+    *,
+    idempotency_key: str | None,
+    request_hash: str | None,
+    origin: Origin | None = None,
+) -> StartedExecution:
+    """POST /workflows/{id}/execute: a manual run of the current version (active or not)."""
+    from a2n.auth.policy import Action
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+    from a2n.services.audit import Actor, record_audit
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_EXECUTE)
+        workspace_id = uuid.UUID(str(principal.workspace_id))
+        request = StartRequest(
+            workflow_id=workflow_id, workspace_id=workspace_id, mode=ExecutionMode.MANUAL,
+            trigger_data=data, idempotency_key=idempotency_key, request_hash=request_hash,
+        )  # fmt: skip
+        started, messages = start_execution(uow.session, request)
+        if started.created:
+            record_audit(
+                uow.session, workspace_id=workspace_id, actor=Actor.of(principal),
+                action="workflow.execute", entity_type="execution", entity_id=started.execution_id,
+                changes={"workflowId": str(workflow_id)}, origin=origin,
+            )  # fmt: skip
+        uow.commit()
+    publish_outbox(messages)
+    return started
+
+
+def _existing(repo: ExecutionRepository, request: StartRequest) -> StartedExecution | None:
+    """The execution this request already started (idempotent replay, duplicate schedule fire)."""
+    if request.trigger_id is not None and request.scheduled_time is not None:
+        fired = repo.by_scheduled_time(request.trigger_id, request.scheduled_time)
+        if fired is not None:
+            return StartedExecution(fired.id, fired.status, False)
+    if request.idempotency_key is None:
+        return None
+    found = repo.by_idempotency_key(request.workflow_id, request.idempotency_key)
+    if found is None:
+        return None
+    if _expired(found):
+        repo.release_idempotency_key(found.id)  # past the window the key starts a new execution
+        return None
+    if found.request_hash != request.request_hash:
+        raise Conflict("This Idempotency-Key was used with a different request body")
+    return StartedExecution(found.id, found.status, False)
+
+
+def _expired(found: ExistingExecution) -> bool:
+    return found.created_at < utcnow() - IDEMPOTENCY_WINDOW
+
+
+def _trigger_node(graph: Graph, requested: str | None) -> str:
+    """The requested trigger, else the first manual trigger, else the first trigger of any kind:
+    a workflow without a manual trigger can still be run by hand (its first trigger gets the input)."""
+    if requested is not None:
+        if requested not in graph.triggers:
+            raise BadRequest(f"'{requested}' is not a trigger node of this workflow")
+        return requested
+    manual = [node_id for node_id in graph.triggers if graph.nodes[node_id].type == MANUAL_TRIGGER]
+    if manual:
+        return manual[0]
+    if not graph.triggers:
+        raise BadRequest("The workflow has no trigger node")
+    return graph.triggers[0]
+
+
+def _node_rows(
+    execution_id: uuid.UUID, graph: Graph, plan: Plan, reused: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every node's row for one multi-row INSERT: reused as given, then the plan's changes."""
+    now = utcnow()
+    changes = fold_changes(plan.changes)
+    rows: list[dict[str, Any]] = []
+    for node_id in graph.order:
+        base = dict(reused.get(node_id) or {"status": NodeStatus.PENDING.value, "attempt": 0})
+        change = changes.get(node_id)
+        if change is not None:
+            base["status"] = change["status"]
+            for column in ("input", "output", "error", "handles"):
+                if change[f"set_{column}"]:
+                    base[column] = change[column]
+            if change["attempt"] is not None:
+                base["attempt"] = change["attempt"]
+        status = NodeStatus(base["status"])
+        rows.append({
+            "id": new_id(), "execution_id": execution_id, "node_id": node_id,
+            "node_type": graph.nodes[node_id].type, "status": status.value,
+            "attempt": base.get("attempt", 0), "input": base.get("input"), "output": base.get("output"),
+            "error": base.get("error"), "handles": base.get("handles"),
+            "queued_at": now if status is NodeStatus.QUEUED else None,
+            "started_at": now if status is NodeStatus.SUCCEEDED and node_id not in reused else None,
+            "ended_at": now if status in NODE_TERMINAL else None,
+            "created_at": now, "updated_at": now,
+        })  # fmt: skip
+    return rows

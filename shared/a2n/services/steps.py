@@ -1,0 +1,326 @@
+"""The step protocol (§5): claim with a lease, run outside any transaction, complete with fencing
+under the execution row lock, publish the outbox after commit.
+
+`deps` injects a clock, a random source and fault points so tests can kill a step anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as RunTimeout
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from a2n.db.base import utcnow
+from a2n.engine.planner import Outcome
+from a2n.engine.statuses import NodeStatus
+from a2n.observability import get_logger
+from a2n.services.outbox import publish_outbox
+from a2n.services.runs import Completion, compiled_workflow, is_current, settle
+
+if TYPE_CHECKING:
+    from a2n.db.models import OutboxMessage
+    from a2n.db.repositories.executions import ClaimedStep
+    from a2n.engine.backoff import RandomSource
+    from a2n.engine.graph import Node
+    from a2n.nodes.context import Credential, NodeResult
+    from a2n.services.runs import CompiledWorkflow
+
+logger = get_logger()
+ERROR_TEXT_LIMIT = 2000
+
+
+class StepMessage(BaseModel):
+    """The SQS body of a step: ids only. Anything else fails its record (→ DLQ after 5 receives)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    executionId: uuid.UUID  # camelCase: the wire format
+    nodeId: str = Field(min_length=1, max_length=200)
+    attempt: int = Field(ge=1)
+
+
+class Faults(Protocol):
+    """Test hook: `hit(point)` may raise to kill the step at after_claim, after_run,
+    after_commit or after_publish."""
+
+    def hit(self, point: str) -> None: ...
+
+
+@dataclass
+class StepDeps:
+    faults: Faults | None = None
+    rng: RandomSource | None = None
+    clock: Callable[[], datetime] = utcnow
+    publish: Callable[[Sequence[OutboxMessage]], None] = publish_outbox
+
+    def hit(self, point: str) -> None:
+        if self.faults is not None:
+            self.faults.hit(point)
+
+
+@dataclass
+class Attempt:
+    """What the run produced, ready for the completion transaction (already scrubbed)."""
+
+    outcome: Outcome
+    completion: Completion = field(default_factory=Completion)
+    child: Any = None  # a ChildRequest, started inside the completion transaction
+
+
+def process_step_batch(
+    event: Mapping[str, Any], context: Any, *, deps: StepDeps | None = None
+) -> dict[str, Any]:
+    """A node-step Lambda's body: each record on its own; failures reported one by one."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    def record_handler(record: SQSRecord) -> None:
+        handle_step_message(StepMessage.model_validate_json(record.body), deps=deps)
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    result = process_partial_response(
+        event=dict(event), record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(result)
+
+
+def handle_step_message(message: StepMessage, *, deps: StepDeps | None = None) -> str:
+    """Run one step message to its end; returns what happened (skipped / discarded / completed)."""
+    deps = deps or StepDeps()
+    claimed = claim_step(message)
+    if claimed is None:
+        return "skipped"  # duplicate or stale delivery: acknowledge
+    step, compiled, credential = claimed
+    deps.hit("after_claim")
+    attempt = run_claimed(message, step, compiled, credential=credential, now=deps.clock())
+    deps.hit("after_run")
+    messages = complete_step(message, attempt, deps)
+    if messages is None:
+        return "discarded"
+    deps.hit("after_commit")
+    deps.publish(messages)
+    deps.hit("after_publish")
+    return "completed"
+
+
+def claim_step(message: StepMessage) -> tuple[ClaimedStep, CompiledWorkflow, Credential | None] | None:
+    """Transaction 1: the claim, the pinned graph (cached) and the node's credential."""
+    from a2n.db.repositories.executions import ExecutionRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.settings import get_settings
+
+    settings = get_settings()
+    with UnitOfWork() as uow:
+        repo = ExecutionRepository(uow.session)
+        lease_s = settings.node_timeout_default_s + settings.step_lease_s
+        step = repo.claim(message.executionId, message.nodeId, message.attempt, lease_s)
+        if step is None:
+            uow.commit()  # the claim also consumed this message's outbox row
+            return None
+        compiled = compiled_workflow(repo, step.workflow_id, step.workflow_version)
+        node = compiled.graph.nodes[message.nodeId]
+        credential = _credential(uow.session, step, node) if node.credential_id else None
+        uow.commit()
+    return step, compiled, credential
+
+
+def _credential(session: Any, step: ClaimedStep, node: Node) -> Credential | None:
+    from a2n.errors import NotFound
+    from a2n.nodes.context import Credential
+    from a2n.services.credentials import load_for_node
+
+    try:
+        found = load_for_node(session, workspace_id=step.workspace_id, credential_id=str(node.credential_id))
+    except NotFound:
+        return None  # the run fails with a clear error (see run_claimed)
+    return Credential(id=found.id, type=found.type, data=found.data)
+
+
+def run_claimed(
+    message: StepMessage, step: ClaimedStep, compiled: CompiledWorkflow, *, credential: Credential | None,
+    now: datetime,
+) -> Attempt:  # fmt: skip
+    """Outside any transaction: the node's run with its timeout, as a scrubbed Attempt."""
+    from a2n.nodes.context import NodeFailed
+    from a2n.nodes.secrets import scrub, secret_values
+
+    node = compiled.graph.nodes[message.nodeId]
+    if step.woke:
+        return _woken(message, step, now)
+    secret_set = set(secret_values(credential))
+    try:
+        if node.credential_id and credential is None:
+            raise NodeFailed(f"credential {node.credential_id} is missing, inactive or expired")
+        ctx = _context(message, step, compiled, credential=credential, node=node, now=now)
+        result = _run_with_timeout(node, ctx)
+        secret_set |= result.secrets
+        attempt = _attempt_from(message, result, now)
+    except NodeFailed as failure:
+        secret_set |= failure.secrets
+        attempt = Attempt(Outcome.failed(message.nodeId, failure.as_error(), message.attempt))
+    except Exception as error:  # a bug or an unexpected library error: the message, never a traceback
+        logger.exception("node raised", extra={"node_type": node.type, "node_id": message.nodeId})
+        text = f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
+        error_shape = {"message": text, "retryable": True}
+        attempt = Attempt(Outcome.failed(message.nodeId, error_shape, message.attempt))
+    attempt.completion.started_at = step.started_at
+    return _scrubbed(attempt, frozenset(secret_set), scrub)
+
+
+def _context(
+    message: StepMessage, step: ClaimedStep, compiled: CompiledWorkflow, *, credential: Credential | None,
+    node: Node, now: datetime,
+) -> Any:  # fmt: skip
+    from a2n.engine.expressions import expression_context
+    from a2n.nodes.context import NodeContext
+
+    execution = {"id": str(message.executionId), "startedAt": step.execution_started_at.isoformat(),
+                 "mode": step.mode}  # fmt: skip
+    context = expression_context(
+        trigger=step.trigger_data, input=step.input, nodes=step.outputs,
+        variables=compiled.variables, execution=execution,
+    )  # fmt: skip
+    return NodeContext(
+        execution_id=str(message.executionId), node_id=node.id, node_type=node.type,
+        attempt=message.attempt, config=node.config, input=step.input, expression_context=context,
+        credential=credential, timeout_s=_timeout_s(node), now=now,
+        save_credential_data=_credential_saver(step, node) if credential is not None else None,
+    )  # fmt: skip
+
+
+def _timeout_s(node: Node) -> float:
+    from a2n.settings import get_settings
+
+    return node.timeout_ms / 1000 if node.timeout_ms else get_settings().node_timeout_default_s
+
+
+def _credential_saver(step: ClaimedStep, node: Node) -> Callable[[Mapping[str, Any]], None]:
+    def save(data: Mapping[str, Any]) -> None:
+        from a2n.db.uow import UnitOfWork
+        from a2n.services.credentials import save_refreshed_data
+
+        with UnitOfWork() as uow:
+            save_refreshed_data(uow.session, workspace_id=step.workspace_id,
+                                credential_id=str(node.credential_id), data=dict(data))  # fmt: skip
+            uow.commit()
+
+    return save
+
+
+def _run_with_timeout(node: Node, ctx: Any) -> NodeResult:
+    """The node's run with a deadline. A run past it is abandoned (its result ignored) and the
+    attempt fails as retryable: a Lambda cannot kill a thread, so nodes keep their own timeouts too."""
+    from a2n.nodes.context import NodeFailed
+    from a2n.nodes.registry import get_runner
+
+    runner = get_runner(node.type)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"node-{node.id}"[:30])
+    try:
+        return pool.submit(runner, ctx).result(timeout=ctx.timeout_s)
+    except RunTimeout:
+        raise NodeFailed(f"node timed out after {ctx.timeout_s:g} s", retryable=True) from None
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _attempt_from(message: StepMessage, result: NodeResult, now: datetime) -> Attempt:
+    from a2n.nodes.context import NodeFailed
+    from a2n.settings import get_settings
+
+    if result.wait is not None:
+        return _waiting(message, result, now)
+    if result.child is not None:
+        return Attempt(Outcome.waiting(message.nodeId, message.attempt), child=result.child)
+    size = len(json.dumps(result.output, separators=(",", ":"), default=str).encode())
+    limit = get_settings().node_output_limit_bytes
+    if size > limit:
+        raise NodeFailed(f"output is {size} bytes, over the limit of {limit}")
+    outcome = Outcome.succeeded(message.nodeId, result.output, result.handles, message.attempt)
+    return Attempt(outcome, Completion(webhook_response=result.webhook_response))
+
+
+def _waiting(message: StepMessage, result: NodeResult, now: datetime) -> Attempt:
+    """Park the node; a resume-mode wait gets a token, shown (once) as the waiting node's output."""
+    wait = result.wait
+    assert wait is not None
+    completion = Completion(wait_until=wait.until if not wait.resume else wait.timeout_at)
+    if wait.resume:
+        token = secrets.token_urlsafe(32)
+        completion.resume_token_hash = resume_token_hash(token)
+        completion.waiting_output = {"resumeToken": token}
+    return Attempt(Outcome.waiting(message.nodeId, message.attempt), completion)
+
+
+def resume_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _woken(message: StepMessage, step: ClaimedStep, now: datetime) -> Attempt:
+    """A wait whose time came: duration/until waits continue; a resume wait timed out (continues
+    with no data, like n8n's "limit wait time")."""
+    from a2n.nodes.wait import resumed_output
+
+    output = resumed_output(now)
+    if step.resume_mode:
+        output["timedOut"] = True
+    return Attempt(Outcome.succeeded(message.nodeId, output, attempt=message.attempt))
+
+
+def _scrubbed(attempt: Attempt, secret_set: frozenset[str], scrub: Callable[[Any, Any], Any]) -> Attempt:
+    if not secret_set:
+        return attempt
+    outcome = attempt.outcome
+    attempt.outcome = Outcome(
+        outcome.node_id, outcome.kind, outcome.attempt, scrub(outcome.output, secret_set),
+        outcome.handles, scrub(outcome.error, secret_set),
+    )  # fmt: skip
+    if attempt.completion.webhook_response is not None:
+        attempt.completion.webhook_response = scrub(attempt.completion.webhook_response, secret_set)
+    if attempt.child is not None:
+        from a2n.nodes.context import ChildRequest
+
+        attempt.child = ChildRequest(attempt.child.workflow_id, scrub(attempt.child.input, secret_set))
+    return attempt
+
+
+def complete_step(message: StepMessage, attempt: Attempt, deps: StepDeps) -> list[OutboxMessage] | None:
+    """Transaction 2: fenced completion under the execution lock; None when fenced out."""
+    from a2n.db.repositories.executions import ExecutionRepository
+    from a2n.db.uow import UnitOfWork
+
+    with UnitOfWork() as uow:
+        repo = ExecutionRepository(uow.session)
+        locked = repo.lock(message.executionId)
+        stored = repo.node_states(message.executionId) if locked is not None else {}
+        if locked is None or not is_current(stored, message.nodeId, message.attempt, NodeStatus.RUNNING):
+            logger.info("late completion discarded", extra={"execution_id": str(message.executionId),
+                                                            "node_id": message.nodeId})  # fmt: skip
+            return None
+        if attempt.child is not None:
+            _start_child(uow.session, repo, locked, message, attempt)
+        messages = settle(uow.session, repo, locked, stored, attempt.outcome, completion=attempt.completion,
+                          now=deps.clock(), rng=deps.rng)  # fmt: skip
+        uow.commit()
+    return messages
+
+
+def _start_child(session: Any, repo: Any, locked: Any, message: StepMessage, attempt: Attempt) -> None:
+    from a2n.services.execution_links import ChildRefused, start_child
+
+    try:
+        child_id, messages = start_child(session, repo, locked, message.nodeId, attempt.child)
+    except ChildRefused as refused:
+        attempt.outcome = Outcome.failed(message.nodeId, {"message": str(refused), "retryable": False},
+                                         message.attempt)  # fmt: skip
+        return
+    attempt.completion.child_execution_id = child_id
+    attempt.completion.messages = messages
