@@ -6,86 +6,16 @@ tests talk to it only over HTTP, like a user of ``a2n dev`` would.
 
 from __future__ import annotations
 
-import http.client
-import json
-import uuid
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
+from e2e_support import ApiClient, RegisteredUser, register_user
 
 from a2n.local.clock import ManualClock
 from a2n.local.runtime import LocalRuntime
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class ApiResponse:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body) if self.body else None
-
-
-@dataclass
-class ApiClient:
-    """Minimal HTTP client for the local API; ``token`` is sent as a Bearer credential."""
-
-    base_url: str
-    token: str | None = None
-    default_headers: dict[str, str] = field(default_factory=dict)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        token: str | None = None,
-    ) -> ApiResponse:
-        parts = urlsplit(self.base_url)
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-        sent = {**self.default_headers, **(headers or {})}
-        bearer = token if token is not None else self.token
-        if bearer:
-            sent.setdefault("Authorization", f"Bearer {bearer}")
-        if json_body is not None:
-            body = json.dumps(json_body).encode()
-            sent.setdefault("Content-Type", "application/json")
-        try:
-            conn.request(method, path, body=body, headers=sent)
-            resp = conn.getresponse()
-            return ApiResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
-        finally:
-            conn.close()
-
-    def get(self, path: str, **kw: Any) -> ApiResponse:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, json_body: Any = None, **kw: Any) -> ApiResponse:
-        return self.request("POST", path, json_body=json_body, **kw)
-
-    def put(self, path: str, json_body: Any = None, **kw: Any) -> ApiResponse:
-        return self.request("PUT", path, json_body=json_body, **kw)
-
-    def patch(self, path: str, json_body: Any = None, **kw: Any) -> ApiResponse:
-        return self.request("PATCH", path, json_body=json_body, **kw)
-
-    def delete(self, path: str, **kw: Any) -> ApiResponse:
-        return self.request("DELETE", path, **kw)
-
-    def as_user(self, token: str) -> ApiClient:
-        return ApiClient(self.base_url, token, dict(self.default_headers))
 
 
 @pytest.fixture(scope="package")
@@ -95,13 +25,16 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture(scope="package")
-def stack(
-    database_url: str, clock: ManualClock, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalRuntime]:
+def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stack's local key material (JWT signing key, credential master key)."""
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(scope="package")
+def stack(database_url: str, clock: ManualClock, key_dir: Path) -> Iterator[LocalRuntime]:
     """The whole application from template.yaml, as ``a2n dev`` runs it."""
-    keys = tmp_path_factory.mktemp("keys")
     env = {
-        "A2N_LOCAL_KEY_DIR": str(keys),
+        "A2N_LOCAL_KEY_DIR": str(key_dir),
         # e2e tests call local HTTP servers through the http_request node.
         "A2N_HTTP_ALLOW_NETWORKS": '["127.0.0.0/8"]',
         "A2N_LOG_LEVEL": "WARNING",
@@ -115,36 +48,6 @@ def stack(
 def api(stack: LocalRuntime) -> ApiClient:
     """An anonymous client of the running stack."""
     return ApiClient(stack.url)
-
-
-@dataclass
-class RegisteredUser:
-    email: str
-    password: str
-    user_id: str
-    access_token: str
-    refresh_token: str
-    workspace_id: str
-    client: ApiClient
-
-
-def register_user(api: ApiClient, *, name: str = "Test User") -> RegisteredUser:
-    """POST /auth/register a fresh user; returns its tokens and an authenticated client."""
-    email = f"user-{uuid.uuid4().hex[:10]}@example.com"
-    resp = api.post("/auth/register", {"email": email, "password": PASSWORD, "name": name})
-    assert resp.status == 201, resp.body
-    data = resp.json
-    client = api.as_user(data["accessToken"])
-    me = client.get("/me").json
-    return RegisteredUser(
-        email=email,
-        password=PASSWORD,
-        user_id=data["user"]["id"],
-        access_token=data["accessToken"],
-        refresh_token=data["refreshToken"],
-        workspace_id=me["workspaces"][0]["id"],
-        client=client,
-    )
 
 
 @pytest.fixture

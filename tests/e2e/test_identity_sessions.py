@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import PASSWORD, ApiClient, RegisteredUser
+from e2e_support import PASSWORD, ApiClient, RegisteredUser
 
 
 def test_register_then_me_shows_the_personal_workspace(api: ApiClient) -> None:

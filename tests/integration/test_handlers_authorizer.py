@@ -21,6 +21,12 @@ PASSWORD = "correct horse battery"
 DENY = {"isAuthorized": False}
 
 
+def rejected(answer: dict[str, Any]) -> bool:
+    """Invalid credentials pass through marked ``authError`` (the route answers 401), carrying no
+    principal: HTTP APIs can only deny with 403."""
+    return answer["isAuthorized"] is True and set(answer["context"]) == {"authError"}
+
+
 @pytest.fixture(autouse=True)
 def signing_keys(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("A2N_LOCAL_KEY_DIR", str(tmp_path))
@@ -50,8 +56,8 @@ def _session_principal(signed_in: auth.SignIn) -> Principal:
     return Principal(user_id=user_id, workspace_id=str(list_workspaces(probe)[0].id), auth_type="jwt")
 
 
-def test_sample_event_with_a_bogus_key_is_denied(handler: Any, db_session: Session) -> None:
-    assert handler(sample_event("authorizer-request.json"), FakeLambdaContext()) == DENY
+def test_sample_event_with_a_bogus_key_is_rejected(handler: Any, db_session: Session) -> None:
+    assert rejected(handler(sample_event("authorizer-request.json"), FakeLambdaContext()))
 
 
 def test_a_valid_access_token_yields_the_personal_workspace(handler: Any, db_session: Session) -> None:
@@ -72,16 +78,17 @@ def test_x_workspace_id_selects_a_membership_and_refuses_others(handler: Any, db
     foreign = _session_principal(stranger).workspace_id
     assert handler(_event(me.access_token, foreign), FakeLambdaContext()) == DENY
     assert handler(_event(me.access_token, "not-a-uuid"), FakeLambdaContext()) == DENY
+    assert rejected(handler(_event("forged" + me.access_token, str(second.id)), FakeLambdaContext()))
 
 
 @pytest.mark.parametrize(
     "header",
     ["", "Bearer", "Basic dXNlcjpwYXNz", "Bearer a b", "bearer not.a.jwt", "Bearer a2n_" + "x" * 49],
 )
-def test_malformed_credentials_are_denied(handler: Any, db_session: Session, header: str) -> None:
+def test_malformed_credentials_are_rejected(handler: Any, db_session: Session, header: str) -> None:
     event = _event(None)
     event["headers"]["authorization"] = header
-    assert handler(event, FakeLambdaContext()) == DENY
+    assert rejected(handler(event, FakeLambdaContext()))
 
 
 def test_api_key_carries_its_scopes_and_stops_working_once_revoked(handler: Any, db_session: Session) -> None:
@@ -98,7 +105,7 @@ def test_api_key_carries_its_scopes_and_stops_working_once_revoked(handler: Any,
     assert handler(_event(created.plain, str(uuid.uuid4())), FakeLambdaContext()) == DENY  # other workspace
 
     api_keys.revoke_api_key(owner, str(created.row.id))
-    assert handler(_event(created.plain), FakeLambdaContext()) == DENY
+    assert rejected(handler(_event(created.plain), FakeLambdaContext()))
 
 
 def test_an_expired_api_key_is_denied(handler: Any, db_session: Session) -> None:
@@ -108,14 +115,14 @@ def test_an_expired_api_key_is_denied(handler: Any, db_session: Session) -> None
     )
     db_session.get(ApiKey, created.row.id).expires_at = datetime.now(UTC) - timedelta(seconds=1)
     db_session.flush()
-    assert handler(_event(created.plain), FakeLambdaContext()) == DENY
+    assert rejected(handler(_event(created.plain), FakeLambdaContext()))
 
 
 def test_an_inactive_user_is_denied(handler: Any, db_session: Session) -> None:
     signed_in = auth.register(f"i-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     db_session.get(type(signed_in.user), signed_in.user.id).is_active = False
     db_session.flush()
-    assert handler(_event(signed_in.access_token), FakeLambdaContext()) == DENY
+    assert rejected(handler(_event(signed_in.access_token), FakeLambdaContext()))
 
 
 def test_a_database_failure_denies_instead_of_raising(handler: Any, monkeypatch: pytest.MonkeyPatch) -> None:

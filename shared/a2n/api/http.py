@@ -13,7 +13,7 @@ from typing import Any
 
 from a2n.api.request import Request
 from a2n.api.response import PROBLEM_JSON, Response, iso_utc, render
-from a2n.errors import A2NError
+from a2n.errors import A2NError, Unauthorized
 
 __all__ = ["PROBLEM_JSON", "Request", "Response", "iso_utc", "route"]
 
@@ -34,6 +34,7 @@ def route(fn: RouteFunction) -> LambdaHandler:
         try:
             request = Request.from_event(event, max_body_bytes=get_settings().max_body_bytes)
             _tag_logs(logger, request, context)
+            _refuse_rejected_credentials(request)
             return render(_as_response(fn(request)))
         except A2NError as error:
             log = logger.warning if error.status >= 500 else logger.info
@@ -45,6 +46,13 @@ def route(fn: RouteFunction) -> LambdaHandler:
             return render(Response.problem(A2NError()))
 
     return lambda_handler
+
+
+def _refuse_rejected_credentials(request: Request) -> None:
+    """The authorizer passes invalid credentials through (HTTP APIs can only deny with 403) marked
+    with ``authError``: answer 401 here, before the route function runs."""
+    if request.authorizer and "authError" in request.authorizer:
+        raise Unauthorized(str(request.authorizer["authError"]) or "Invalid credentials")
 
 
 def _as_response(result: RouteResult) -> Response:

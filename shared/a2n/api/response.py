@@ -43,7 +43,9 @@ class Response:
 
     @classmethod
     def problem(cls, error: A2NError) -> Response:
-        return cls(status=error.status, body=error.problem(), content_type=PROBLEM_JSON)
+        # RFC 6750: a 401 names the scheme the client should authenticate with.
+        headers = {"WWW-Authenticate": 'Bearer realm="a2n"'} if error.status == 401 else {}
+        return cls(status=error.status, body=error.problem(), headers=headers, content_type=PROBLEM_JSON)
 
 
 def iso_utc(value: datetime) -> str:

@@ -1,7 +1,11 @@
 """The Lambda authorizer's decision: who is calling (JWT or ``a2n_`` API key) and in which workspace.
 
-Fails closed: any doubt or error is ``{"isAuthorized": false}`` (never an exception, which API Gateway
-would turn into a 500). No caching anywhere, so a revoked key or removed member fails on the next call.
+HTTP APIs answer every authorizer "deny" with 403 and cannot be told otherwise, while invalid
+credentials must be a 401 (API.md). So credentials that prove nothing are let through carrying only an
+``authError`` context, and ``a2n.api.http.route`` answers 401 before any route code runs; a valid caller
+who may not act in the requested workspace is denied here (403). Unexpected errors deny (fail closed,
+never an exception, which API Gateway would turn into a 500). No caching anywhere, so a revoked key or
+removed member fails on the next call.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from a2n.errors import Unauthorized
+from a2n.errors import Forbidden, Unauthorized
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -19,6 +23,7 @@ if TYPE_CHECKING:
     from a2n.auth.principal import Principal
 
 DENY: dict[str, Any] = {"isAuthorized": False}
+AUTH_ERROR = "authError"
 WORKSPACE_HEADER = "x-workspace-id"
 # last_used_at is a hint for humans; writing it on every request would make every call a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -32,6 +37,11 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
         principal = resolve_principal(event, now=now)
     except Unauthorized as refused:
         get_logger().info(
+            "credentials rejected", extra={"reason": refused.detail, "routeArn": event.get("routeArn")}
+        )
+        return unauthenticated(refused.detail)
+    except Forbidden as refused:
+        get_logger().info(
             "request denied", extra={"reason": refused.detail, "routeArn": event.get("routeArn")}
         )
         return DENY
@@ -41,6 +51,11 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
     from a2n.auth.principal import authorizer_context
 
     return {"isAuthorized": True, "context": authorizer_context(principal)}
+
+
+def unauthenticated(reason: str) -> dict[str, Any]:
+    """Let the request reach its route, which answers 401 with ``reason`` and runs nothing else."""
+    return {"isAuthorized": True, "context": {AUTH_ERROR: reason}}
 
 
 def resolve_principal(event: Mapping[str, Any], *, now: datetime | None = None) -> Principal:
@@ -76,7 +91,7 @@ def _requested_workspace(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(value.strip())
     except ValueError:
-        raise Unauthorized("X-Workspace-Id is not a workspace id") from None
+        raise Forbidden("X-Workspace-Id is not a workspace id") from None
 
 
 def _jwt_principal(session: Session, token: str, requested: uuid.UUID | None) -> Principal:
@@ -92,7 +107,7 @@ def _jwt_principal(session: Session, token: str, requested: uuid.UUID | None) ->
     workspace_ids = [w.id for w, _ in WorkspaceRepository(session).for_user(user_id)]
     if requested is not None and requested not in workspace_ids:
         # Valid caller, wrong workspace: refused here (403 at the gateway) rather than by each route.
-        raise Unauthorized("Not a member of the requested workspace")
+        raise Forbidden("Not a member of the requested workspace")
     workspace = requested or (workspace_ids[0] if workspace_ids else None)
     if workspace is None:
         raise Unauthorized("User has no workspace")
@@ -109,7 +124,7 @@ def _api_key_principal(session: Session, token: str, requested: uuid.UUID | None
     if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         raise Unauthorized("Unknown, revoked or expired API key")
     if requested is not None and requested != key.workspace_id:
-        raise Unauthorized("API key is bound to another workspace")
+        raise Forbidden("API key is bound to another workspace")
     user = UserRepository(session).get(key.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("API key owner is inactive")
