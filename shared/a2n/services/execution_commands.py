@@ -27,7 +27,7 @@ ENTITY = "execution"
 def cancel(principal: Principal, execution_id: uuid.UUID, origin: Origin | None = None) -> str:
     """Running nodes finish; nothing new starts. A finished execution is a 409. Returns its status."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.executions import cancel_execution
+    from a2n.services.execution_control import cancel_execution
     from a2n.services.outbox import publish_outbox
 
     with UnitOfWork() as uow:
@@ -50,7 +50,7 @@ def retry(
 ) -> StartedExecution:
     """A new execution of the same version, from ``from_node_id`` (default: the failed node)."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.executions import rerun_execution
+    from a2n.services.execution_control import rerun_execution
     from a2n.services.outbox import publish_outbox
 
     with UnitOfWork() as uow:
@@ -81,7 +81,7 @@ def resume(
 ) -> str:
     """Wake the waiting node holding ``token``; its output carries ``data``. Returns the status."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.executions import resume_node
+    from a2n.services.execution_control import resume_node
     from a2n.services.outbox import publish_outbox
 
     with UnitOfWork() as uow:

@@ -43,7 +43,7 @@ class SweepReport:
 def sweep(now: datetime) -> SweepReport:
     """One sweeper run at ``now``; never raises for a duty's failure (it is logged and counted)."""
     from a2n.observability import get_logger
-    from a2n.services import executions as engine
+    from a2n.services import sweeps as engine
     from a2n.services.outbox import republish_stale_outbox
 
     failed: list[str] = []

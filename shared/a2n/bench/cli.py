@@ -1,0 +1,203 @@
+"""``a2n bench [--quick] [--out FILE]``: run every measurement, print a table, write JSON.
+
+Each section is independent: one that fails is recorded with its error and the rest still run,
+so the JSON always says what was and was not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from a2n.bench import cost
+from a2n.bench.meter import StepMeter
+from a2n.bench.stats import summary
+
+# §11 budgets, reported beside the measurements (a benchmark reports; it never fails a build).
+BUDGETS = {
+    "transactionsPerStep": 2,
+    "statementsPerStep": 10,
+    "cpuMsPerStep": 3.0,
+    "coldImportMs": 300.0,
+    "crudRouteP99Ms": 25.0,
+}
+WORKFLOWS = ("linear10", "fanout10")
+CONCURRENCY = (1, 16)
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke run in seconds")
+    parser.add_argument("--out", type=Path, default=Path("bench-results/bench.json"), help="JSON output file")
+    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
+    parser.add_argument("--database-url", default=None, help="use this Postgres instead of an embedded one")
+
+
+def run(args: argparse.Namespace) -> int:
+    report = run_bench(args.template, quick=args.quick, database_url=args.database_url)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, default=str))
+    print(render_table(report))
+    print(f"\nJSON written to {args.out}")
+    return 0
+
+
+def run_bench(template: Path, *, quick: bool, database_url: str | None) -> dict[str, Any]:
+    from a2n.bench import imports
+
+    report: dict[str, Any] = {
+        "startedAt": datetime.now(UTC).isoformat(),
+        "quick": quick,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "budgets": BUDGETS,
+    }
+    files = imports.handler_files(template)
+    chosen = dict(list(files.items())[:3]) if quick else files
+    report["coldImports"] = _section("cold imports", lambda: _cold_imports(chosen))
+    report.update(_with_stack(template, quick=quick, database_url=database_url))
+    report["finishedAt"] = datetime.now(UTC).isoformat()
+    return report
+
+
+def _with_stack(template: Path, *, quick: bool, database_url: str | None) -> dict[str, Any]:
+    from a2n.bench.stack import bench_stack
+
+    meter = StepMeter()
+    meter.install()
+    _meter_steps(meter)
+    out: dict[str, Any] = {}
+    progress("starting embedded Postgres + local runtime")
+    with bench_stack(template, database_url) as stack:
+        user = stack.register_user()
+        out["workflows"], out["engineOverhead"] = _workflows(user, meter, quick)
+        out["routes"] = _section("routes", lambda: _routes(stack, user, quick))
+        out["cost"] = _section("cost", lambda: _costs(out))
+    return out
+
+
+def _meter_steps(meter: StepMeter) -> None:
+    """Wrap the step service that every node-step handler imports at call time."""
+    try:
+        from a2n.services import steps
+    except ImportError:
+        progress("engine step service (a2n.services.steps) not found: steps are not metered")
+        return
+    steps.handle_step_message = meter.wrap(steps.handle_step_message)
+
+
+def _workflows(user: Any, meter: StepMeter, quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    from a2n.bench import workflows
+
+    builders = {"linear10": workflows.linear_workflow, "fanout10": workflows.fan_out_in_workflow}
+    runs: dict[str, Any] = {}
+    overhead: dict[str, Any] = {}
+    for name in WORKFLOWS:
+
+        def measure(name: str = name) -> dict[str, Any]:
+            workflow_id = workflows.create_workflow(user, f"bench {name}", builders[name]())
+            results: dict[str, Any] = {"workflowId": workflow_id}
+            meter.samples.clear()
+            for concurrency in CONCURRENCY:
+                count = (2 if quick else 10) * concurrency if concurrency > 1 else (3 if quick else 50)
+                progress(f"{name}: {count} executions at concurrency {concurrency}")
+                result = workflows.run_many(user, workflow_id, count, concurrency)
+                results[f"concurrency{concurrency}"] = {
+                    "executions": len(result.latencies_ms),
+                    "statuses": result.statuses,
+                    "executionsPerSecond": round(result.per_second, 2),
+                    "latencyMs": summary(result.latencies_ms),
+                }
+            overhead[name] = _overhead(meter)
+            return results
+
+        runs[name] = _section(f"workflow {name}", measure)
+    return runs, overhead
+
+
+def _overhead(meter: StepMeter) -> dict[str, Any]:
+    samples = list(meter.samples)
+    return {
+        "steps": len(samples),
+        "transactions": summary([s.transactions for s in samples]),
+        "statements": summary([s.statements for s in samples]),
+        "cpuMs": summary([s.cpu_ms for s in samples]),
+        "wallMs": summary([s.wall_ms for s in samples]),
+    }
+
+
+def _routes(stack: Any, user: Any, quick: bool) -> dict[str, Any]:
+    from a2n.bench import routes, workflows
+    from a2n.local.template import load_template
+
+    template = load_template(stack.template)
+    definition = workflows.linear_workflow(3)
+    workflow_id = workflows.create_workflow(user, "bench routes", definition)
+    listed = user.client.call("GET", "/executions?limit=1").body or {}
+    execution_id = (listed.get("items") or [{}])[0].get("id")
+    calls = routes.read_calls(user.workspace_id, workflow_id, execution_id)
+    calls += routes.write_calls(workflow_id, definition)
+    progress(f"routes in-process: {len(calls)} routes x {5 if quick else 200}")
+    measured = routes.measure_routes(template, user.access_token, calls, 5 if quick else 200, progress)
+    return {"perRoute": measured, "notMeasured": routes.not_measured(template, list(measured))}
+
+
+def _costs(report: dict[str, Any]) -> dict[str, Any]:
+    route_rows = report.get("routes", {}).get("perRoute", {})
+    api_ms = route_rows.get("POST /workflows/{id}/execute", {}).get("p50", 0.0)
+    authorizer_ms = route_rows.get("authorizer", {}).get("p50", 0.0)
+    out: dict[str, Any] = {"prices": cost.prices()}
+    for name in WORKFLOWS:
+        wall = report.get("engineOverhead", {}).get(name, {}).get("wallMs", {})
+        shape = cost.ExecutionShape(
+            steps=9, step_ms=wall.get("mean", 0.0), api_ms=api_ms, authorizer_ms=authorizer_ms
+        )
+        out[name] = {
+            "shape": shape.__dict__,
+            "usdPerMillion": cost.as_json(cost.cost_per_million(shape)),
+            # Without metered steps the compute term assumes 1 billed ms per step.
+            "stepDurationsMeasured": bool(wall.get("n")),
+        }
+    return out
+
+
+def _cold_imports(files: dict[str, Path]) -> dict[str, Any]:
+    from a2n.bench.imports import BUDGET_MS, measure_cold_import
+
+    rows = []
+    for lid, path in files.items():
+        row = measure_cold_import(lid, path)
+        progress(f"cold import {lid:<36} {row.ms if row.ms is not None else row.error} ms")
+        rows.append(row.__dict__ | {"overBudget": row.over_budget})
+    return {
+        "budgetMs": BUDGET_MS,
+        "handlers": rows,
+        "overBudget": [r["function"] for r in rows if r["overBudget"]],
+    }
+
+
+def _section(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    began = time.perf_counter()
+    try:
+        result = measure()
+    except Exception as error:  # recorded, not raised: the other sections still run
+        progress(f"{name}: FAILED ({type(error).__name__}: {error})")
+        return {"error": f"{type(error).__name__}: {error}"}
+    result["sectionSeconds"] = round(time.perf_counter() - began, 2)
+    return result
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def render_table(report: dict[str, Any]) -> str:
+    from a2n.bench.table import render
+
+    return render(report)

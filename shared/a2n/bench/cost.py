@@ -1,0 +1,81 @@
+"""AWS cost per million executions, from measured step durations and request counts.
+
+Public on-demand prices, us-east-1, as listed on the AWS pricing pages in January 2026
+(Lambda arm64, SQS standard, API Gateway HTTP API first tier). Free tiers are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+LAMBDA_PER_REQUEST = 0.20 / 1_000_000
+LAMBDA_ARM64_PER_GB_S = 0.0000133334
+SQS_PER_REQUEST = 0.40 / 1_000_000
+HTTP_API_PER_REQUEST = 1.00 / 1_000_000
+# Each step message is sent once, received once and deleted once by the event source mapping.
+SQS_REQUESTS_PER_STEP = 3
+
+FORMULA = (
+    "per execution = lambda_requests x $0.20/M + sum(billed_ms/1000 x memory_GB) x $0.0000133334"
+    " + steps x 3 SQS requests x $0.40/M + 1 HTTP API request x $1.00/M; x 1,000,000"
+)
+
+
+@dataclass(frozen=True)
+class ExecutionShape:
+    """What one execution of a workflow costs in AWS units."""
+
+    steps: int  # node-step Lambda invocations (one per non-trigger node; batching only lowers it)
+    step_ms: float  # mean measured duration of one step invocation
+    api_ms: float  # duration of the start call's route handler (+ the authorizer, billed apart)
+    authorizer_ms: float
+    memory_mb: int = 512
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    lambda_requests: float
+    lambda_compute: float
+    sqs: float
+    api_gateway: float
+    total: float
+
+
+def cost_per_million(shape: ExecutionShape) -> CostBreakdown:
+    """USD per 1,000,000 executions of ``shape``; Lambda bills every invocation per started ms."""
+    gb = shape.memory_mb / 1024
+    billed = [(_billed_ms(shape.step_ms), shape.steps), (_billed_ms(shape.api_ms), 1)]
+    billed.append((_billed_ms(shape.authorizer_ms), 1))
+    gb_seconds = sum(ms / 1000 * gb * count for ms, count in billed)
+    requests = (shape.steps + 2) * LAMBDA_PER_REQUEST
+    compute = gb_seconds * LAMBDA_ARM64_PER_GB_S
+    sqs = shape.steps * SQS_REQUESTS_PER_STEP * SQS_PER_REQUEST
+    api = HTTP_API_PER_REQUEST
+    million = 1_000_000
+    return CostBreakdown(
+        lambda_requests=round(requests * million, 4),
+        lambda_compute=round(compute * million, 4),
+        sqs=round(sqs * million, 4),
+        api_gateway=round(api * million, 4),
+        total=round((requests + compute + sqs + api) * million, 4),
+    )
+
+
+def prices() -> dict[str, object]:
+    return {
+        "lambdaPerRequest": LAMBDA_PER_REQUEST,
+        "lambdaArm64PerGbSecond": LAMBDA_ARM64_PER_GB_S,
+        "sqsPerRequest": SQS_PER_REQUEST,
+        "httpApiPerRequest": HTTP_API_PER_REQUEST,
+        "sqsRequestsPerStep": SQS_REQUESTS_PER_STEP,
+        "priceListDate": "2026-01",
+        "formula": FORMULA,
+    }
+
+
+def as_json(breakdown: CostBreakdown) -> dict[str, float]:
+    return asdict(breakdown)
+
+
+def _billed_ms(ms: float) -> float:
+    return float(max(1, -(-ms // 1)))  # rounded up to the next whole millisecond

@@ -1,0 +1,99 @@
+"""The human-readable end of ``a2n bench``: one text table per section of the JSON report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def render(report: dict[str, Any]) -> str:
+    lines: list[str] = []
+    lines += _engine(report.get("engineOverhead", {}), report.get("budgets", {}))
+    lines += _workflows(report.get("workflows", {}))
+    lines += _cold(report.get("coldImports", {}))
+    lines += _routes(report.get("routes", {}))
+    lines += _cost(report.get("cost", {}))
+    return "\n".join(lines)
+
+
+def _engine(overhead: dict[str, Any], budgets: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "Engine overhead per node step (p50 / p99)",
+        f"{'workflow':<10} {'steps':>6} {'tx':>9} {'stmts':>9} {'cpu ms':>13} {'wall ms':>13}",
+    ]
+    for name, row in overhead.items():
+        if not row.get("steps"):
+            lines.append(f"{name:<10} no steps metered")
+            continue
+        lines.append(
+            f"{name:<10} {row['steps']:>6} {_pair(row['transactions'])} {_pair(row['statements'])} "
+            f"{_pair(row['cpuMs'], 13)} {_pair(row['wallMs'], 13)}"
+        )
+    lines.append(
+        f"budget: <= {budgets.get('transactionsPerStep')} tx,"
+        f" <= {budgets.get('statementsPerStep')} statements, <= {budgets.get('cpuMsPerStep')} ms CPU"
+    )
+    return lines
+
+
+def _workflows(runs: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "Workflows end to end (execute call → terminal status seen)",
+        f"{'workflow':<10} {'conc':>4} {'execs':>6} {'exec/s':>8} {'p50 ms':>9} {'p99 ms':>9}  statuses",
+    ]
+    for name, run in runs.items():
+        if "error" in run:
+            lines.append(f"{name:<10} FAILED: {run['error']}")
+            continue
+        for key, row in run.items():
+            if key.startswith("concurrency") and isinstance(row, dict):
+                lat = row["latencyMs"]
+                lines.append(
+                    f"{name:<10} {key.removeprefix('concurrency'):>4} {row['executions']:>6} "
+                    f"{row['executionsPerSecond']:>8} {lat['p50']:>9} {lat['p99']:>9}  {row['statuses']}"
+                )
+    return lines
+
+
+def _cold(cold: dict[str, Any]) -> list[str]:
+    if "error" in cold:
+        return ["", f"Cold imports FAILED: {cold['error']}"]
+    lines = ["", f"Cold import per handler (budget {cold.get('budgetMs')} ms)"]
+    for row in sorted(cold.get("handlers", []), key=lambda r: -(r["ms"] or 0)):
+        mark = "  OVER" if row["overBudget"] else ""
+        lines.append(f"  {row['function']:<40} {row['ms'] if row['ms'] is not None else row['error']}{mark}")
+    return lines
+
+
+def _routes(routes: dict[str, Any]) -> list[str]:
+    if "error" in routes:
+        return ["", f"Routes FAILED: {routes['error']}"]
+    lines = ["", "API routes in-process (ms)", f"  {'route':<48} {'status':>6} {'p50':>8} {'p99':>8}"]
+    for key, row in routes.get("perRoute", {}).items():
+        if "error" in row:
+            lines.append(f"  {key:<48} {row['error']}")
+        else:
+            lines.append(f"  {key:<48} {row['status']:>6} {row['p50']:>8} {row['p99']:>8}")
+    if routes.get("notMeasured"):
+        lines.append(f"  not measured (not repeatable): {', '.join(routes['notMeasured'])}")
+    return lines
+
+
+def _cost(costs: dict[str, Any]) -> list[str]:
+    if "error" in costs:
+        return ["", f"Cost FAILED: {costs['error']}"]
+    lines = ["", "AWS cost per million executions (USD)"]
+    for name, row in costs.items():
+        if isinstance(row, dict) and "usdPerMillion" in row:
+            usd = row["usdPerMillion"]
+            lines.append(
+                f"  {name:<10} total {usd['total']:>9.2f}  lambda req {usd['lambda_requests']:.2f}"
+                f"  compute {usd['lambda_compute']:.2f}  sqs {usd['sqs']:.2f}  api {usd['api_gateway']:.2f}"
+            )
+    lines.append(f"  {costs.get('prices', {}).get('formula', '')}")
+    return lines
+
+
+def _pair(stat: dict[str, Any], width: int = 9) -> str:
+    return f"{stat['p50']:g}/{stat['p99']:g}".rjust(width)

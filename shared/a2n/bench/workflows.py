@@ -1,0 +1,104 @@
+"""The two measured workflows and their runs over HTTP: end-to-end latency per execution from the
+execute call to the terminal status, and executions per second at a given concurrency."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from a2n.bench.stack import BenchUser
+
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"})
+POLL_S = 0.005
+RUN_TIMEOUT_S = 60.0
+
+
+def linear_workflow(nodes: int = 10) -> dict[str, Any]:
+    """trigger → n1 → … → n9: every step waits for the one before."""
+    ids = ["start"] + [f"n{i}" for i in range(1, nodes)]
+    return {
+        "nodes": [{"id": "start", "type": "trigger.manual", "config": {}}]
+        + [{"id": i, "type": "noop", "config": {}} for i in ids[1:]],
+        "connections": [{"source": a, "target": b} for a, b in itertools.pairwise(ids)],
+    }
+
+
+def fan_out_in_workflow(nodes: int = 10) -> dict[str, Any]:
+    """trigger → 8 parallel branches → join (merge): one fan-out, one join."""
+    branches = [f"b{i}" for i in range(1, nodes - 1)]
+    return {
+        "nodes": [
+            {"id": "start", "type": "trigger.manual", "config": {}},
+            *({"id": b, "type": "noop", "config": {}} for b in branches),
+            {"id": "join", "type": "merge", "config": {"mode": "object"}},
+        ],
+        "connections": [{"source": "start", "target": b} for b in branches]
+        + [{"source": b, "target": "join"} for b in branches],
+    }
+
+
+@dataclass
+class RunResult:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    wall_s: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.wall_s if self.wall_s else 0.0
+
+
+def create_workflow(user: BenchUser, name: str, definition: dict[str, Any]) -> str:
+    answer = user.client.call("POST", "/workflows", {"name": name, "definition": definition})
+    if answer.status != 201:
+        raise RuntimeError(f"POST /workflows answered {answer.status}: {answer.body}")
+    return str(answer.body["id"])
+
+
+def run_one(user: BenchUser, workflow_id: str) -> tuple[float, str]:
+    """(ms from the execute call until a terminal status is visible, that status)."""
+    began = time.perf_counter()
+    answer = user.client.call("POST", f"/workflows/{workflow_id}/execute", {"input": {}})
+    if answer.status != 202:
+        raise RuntimeError(f"execute answered {answer.status}: {answer.body}")
+    path = f"/executions/{answer.body['executionId']}"
+    while time.perf_counter() - began < RUN_TIMEOUT_S:
+        status = str(user.client.call("GET", path).body["status"])
+        if status in TERMINAL:
+            return (time.perf_counter() - began) * 1000, status
+        time.sleep(POLL_S)
+    return (time.perf_counter() - began) * 1000, "STUCK"
+
+
+def run_many(user: BenchUser, workflow_id: str, executions: int, concurrency: int) -> RunResult:
+    result = RunResult()
+    lock = threading.Lock()
+    remaining = iter(range(executions))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if next(remaining, None) is None:
+                    return
+            try:
+                ms, status = run_one(user, workflow_id)
+            except Exception as error:  # counted, so one refused call does not end the run
+                ms, status = -1.0, f"error: {error}"[:120]
+            with lock:
+                if ms < 0:
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+                    continue
+                result.latencies_ms.append(ms)
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.wall_s = time.perf_counter() - began
+    return result
