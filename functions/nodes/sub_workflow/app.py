@@ -1,0 +1,16 @@
+"""Step function of the ``sub_workflow`` node type: SQS batches of step messages from SubWorkflowStepQueue.
+
+Records are handled one by one by the engine's step protocol; failures are reported per record.
+"""
+
+from typing import Any
+
+from a2n.observability import get_logger
+from a2n.services.steps import process_step_batch
+
+logger = get_logger()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_step_batch(event, context)
