@@ -51,6 +51,9 @@ dev: venv  ## run the whole stack locally (embedded Postgres, moto, HTTP API on 
 test: venv  ## run every test (unit, integration, e2e)
 	$(VENV)/bin/pytest -q
 
+bench: venv  ## measure the engine and API budgets on embedded Postgres (table + bench-results/bench.json)
+	$(VENV)/bin/a2n bench
+
 test-unit: venv  ## run the pure unit tests only
 	$(VENV)/bin/pytest -q tests/unit
 
@@ -92,4 +95,4 @@ clean:  ## remove build output and caches (keeps .venv, .tools and local data in
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-.PHONY: help venv tools dev test test-unit lint validate build print-py312 deploy clean
+.PHONY: help venv tools dev test bench test-unit lint validate build print-py312 deploy clean

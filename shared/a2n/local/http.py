@@ -22,6 +22,12 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _log = logging.getLogger("a2n.local")
 
 
+class _ApiServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections under a burst of concurrent clients
+    # (seen at 16 in `a2n bench`); API Gateway queues them, so the stand-in must too.
+    request_queue_size = 256
+
+
 class ApiGateway:
     """Route → authorizer → function, over ``apigw``'s pure request/response mapping."""
 
@@ -122,7 +128,7 @@ class HttpApiServer:
 
     def __init__(self, gateway: ApiGateway, *, port: int = 0) -> None:
         handler = type("BoundRequestHandler", (_RequestHandler,), {"gateway": gateway})
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server = _ApiServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 
