@@ -1,0 +1,106 @@
+"""Webhooks over HTTP through the local runtime (``a2n dev``): activate, call with a GitHub-style
+signature, see the execution succeed; replays 401; sync mode answers with respond_webhook; after
+deactivation the URL is a 404."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from e2e_support import ApiClient, RegisteredUser
+
+from a2n.webhooks.signatures import sign_request
+
+SECRET = "gh-e2e-secret"
+EVENT = json.dumps({"ref": "refs/heads/main", "pusher": {"name": "ada"}}).encode()
+
+
+def webhook_workflow(auth: dict[str, Any], mode: str = "async", respond: bool = False) -> dict[str, Any]:
+    nodes: list[dict[str, Any]] = [
+        {"id": "hook", "type": "trigger.webhook", "config": {"method": "POST", "mode": mode, "auth": auth}},
+        {"id": "shape", "type": "transform", "config": {"value": {"who": "{{ trigger.body.pusher.name }}"}}},
+    ]
+    connections = [{"source": "hook", "target": "shape"}]
+    if respond:
+        body = {"ok": True, "who": "{{ input.who }}"}
+        nodes.append({"id": "reply", "type": "respond_webhook", "config": {"status": 201, "body": body}})
+        connections.append({"source": "shape", "target": "reply"})
+    return {"nodes": nodes, "connections": connections}
+
+
+def activated(user: RegisteredUser, definition: dict[str, Any]) -> tuple[str, str]:
+    created = user.client.post("/workflows", {"name": "hook", "definition": definition})
+    assert created.status == 201, created.body
+    workflow_id = created.json["id"]
+    activation = user.client.post(f"/workflows/{workflow_id}/activate")
+    assert activation.status == 200, activation.body
+    assert activation.json["isActive"] is True
+    url = activation.json["triggers"][0]["webhookUrl"]
+    return workflow_id, urlsplit(url).path
+
+
+def finished(user: RegisteredUser, execution_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = user.client.get(f"/executions/{execution_id}")
+        if found.status == 200 and found.json["status"] not in {"QUEUED", "RUNNING", "WAITING"}:
+            return dict(found.json)
+        time.sleep(0.05)
+    raise AssertionError(f"execution {execution_id} did not finish")
+
+
+def test_github_signed_delivery_runs_and_its_replay_is_refused(api: ApiClient, user: RegisteredUser) -> None:
+    auth = {"type": "hmac", "preset": "github", "secret": SECRET}
+    workflow_id, path = activated(user, webhook_workflow(auth))
+    headers = {"Content-Type": "application/json", "X-GitHub-Event": "push"}
+    headers |= sign_request("github", SECRET.encode(), EVENT, datetime.now(UTC))
+
+    answer = api.request("POST", path, body=EVENT, headers=headers)
+
+    assert answer.status == 202, answer.body
+    run = finished(user, answer.json["executionId"])
+    assert run["status"] == "SUCCEEDED" and run["mode"] == "webhook"
+    assert run["triggerData"]["body"]["pusher"] == {"name": "ada"}
+    assert "x-hub-signature-256" not in run["triggerData"]["headers"]
+    replay = api.request("POST", path, body=EVENT, headers=headers)
+    assert replay.status == 401 and replay.headers["content-type"] == "application/problem+json"
+    unsigned = api.request("POST", path, body=EVENT, headers={"Content-Type": "application/json"})
+    assert unsigned.status == 401
+    stored = user.client.get(f"/workflows/{workflow_id}").json["definition"]
+    assert SECRET not in json.dumps(stored)
+
+
+def test_stripe_and_slack_signatures_as_those_services_compute_them(
+    api: ApiClient, user: RegisteredUser
+) -> None:
+    for preset in ("stripe", "slack"):
+        _, path = activated(user, webhook_workflow({"type": "hmac", "preset": preset, "secret": SECRET}))
+        signed = sign_request(preset, SECRET.encode(), EVENT, datetime.now(UTC))  # type: ignore[arg-type]
+        answer = api.request("POST", path, body=EVENT, headers={"Content-Type": "application/json", **signed})
+        assert answer.status == 202, (preset, answer.body)
+        assert finished(user, answer.json["executionId"])["status"] == "SUCCEEDED"
+
+
+def test_sync_mode_answers_with_the_respond_webhook_body(api: ApiClient, user: RegisteredUser) -> None:
+    _, path = activated(user, webhook_workflow({"type": "none"}, mode="sync", respond=True))
+
+    json_type = {"Content-Type": "application/json"}
+    answer = api.request("POST", path + "/sub/path?x=1", body=EVENT, headers=json_type)
+
+    assert answer.status == 201, answer.body
+    assert answer.json == {"ok": True, "who": "ada"}
+
+
+def test_deactivated_webhook_is_a_404_like_an_unknown_one(api: ApiClient, user: RegisteredUser) -> None:
+    workflow_id, path = activated(user, webhook_workflow({"type": "none"}))
+    assert api.request("GET", path).status == 405
+
+    assert user.client.post(f"/workflows/{workflow_id}/deactivate").status == 200
+
+    gone = api.request("POST", path, body=EVENT, headers={"Content-Type": "application/json"})
+    unknown = api.request("POST", "/webhooks/" + "A" * 32, body=EVENT)
+    assert gone.status == unknown.status == 404
+    assert gone.json == unknown.json
