@@ -92,6 +92,10 @@ class Engine:
         for message in messages:
             if message["MessageId"] not in failed:
                 self.sqs.delete_message(QueueUrl=self.urls[node_type], ReceiptHandle=message["ReceiptHandle"])
+            else:  # redeliver at once, as a short visibility timeout would
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.urls[node_type], ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
         return failed
 
     def pump(
@@ -182,6 +186,55 @@ def engine(clean_db: str, aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield harness
     reset_client()
     reset_settings()
+
+
+class HitServer:
+    """A local HTTP server answering from a script of statuses and counting hits (side effects)."""
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        import http.server
+        import threading
+
+        self.hits = 0
+        self.statuses = list(statuses or [])
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.do_GET()
+
+            def do_GET(self) -> None:
+                outer.hits += 1
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                body = json.dumps({"hit": outer.hits}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hits() -> Iterator[HitServer]:
+    server = HitServer()
+    yield server
+    server.close()
+
+
+class ZeroJitter:
+    def random(self) -> float:
+        return 0.0
 
 
 def trigger(node_id: str = "start") -> dict[str, Any]:

@@ -1,0 +1,250 @@
+"""Retries, onError modes, error workflow, limits, idempotency, cancel, wait/resume, sub-workflows
+and re-runs, each through the real step handler, Postgres and moto SQS."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import engine_harness
+import pytest
+from engine_harness import Engine, HitServer, ZeroJitter, node, sql, trigger
+
+from a2n.db.base import utcnow
+from a2n.db.enums import ExecutionMode
+from a2n.db.uow import UnitOfWork
+from a2n.errors import Conflict, NotFound
+from a2n.services.executions import (
+    StartRequest,
+    cancel_execution,
+    publish_outbox,
+    rerun_execution,
+    resume_node,
+    start_execution,
+)
+from a2n.services.steps import StepDeps
+from a2n.settings import reset_settings
+
+engine = engine_harness.engine
+hits = engine_harness.hits
+
+
+def http(node_id: str, url: str, **fields: object) -> dict[str, object]:
+    return node(node_id, "http_request", {"method": "GET", "url": url}, **fields)
+
+
+def started_logs(execution_id: uuid.UUID, node_id: str) -> int:
+    return sql(
+        "SELECT count(*) FROM execution_logs WHERE execution_id = :e AND node_id = :n AND message = 'node started'",
+        e=execution_id,
+        n=node_id,
+    )[0][0]
+
+
+def test_a_failing_node_is_retried_with_backoff_until_it_succeeds(engine: Engine, hits: HitServer) -> None:
+    hits.statuses = [503, 503]
+    retry = {"maxAttempts": 3, "initialDelayMs": 500, "maxDelayMs": 1000}
+    workflow_id = engine.workflow([trigger(), http("call", hits.url, retry=retry)], [("start", "call")])
+    engine.deps = StepDeps(rng=ZeroJitter())
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+    call = engine.nodes(execution_id)["call"]
+    assert (call["status"], call["attempt"], hits.hits) == ("SUCCEEDED", 3, 3)
+    assert call["error"] is None and call["output"]["status"] == 200
+    retries = sql(
+        "SELECT count(*) FROM execution_logs WHERE execution_id = :e AND level = 'WARN'", e=execution_id
+    )
+    assert retries[0][0] == 2
+
+
+def test_on_error_continue_succeeds_with_the_error_as_output(engine: Engine, hits: HitServer) -> None:
+    hits.statuses = [404]
+    workflow_id = engine.workflow(
+        [trigger(), http("call", hits.url, onError="continue"), node("after", "noop")],
+        [("start", "call"), ("call", "after")],
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+    nodes = engine.nodes(execution_id)
+    assert engine.execution(execution_id)["status"] == "SUCCEEDED"
+    assert "error" in nodes["after"]["input"]
+
+
+def test_on_error_error_output_routes_to_the_error_handle(engine: Engine, hits: HitServer) -> None:
+    hits.statuses = [404]
+    workflow_id = engine.workflow(
+        [trigger(), http("call", hits.url, onError="errorOutput"), node("ok", "noop"), node("oops", "noop")],
+        [("start", "call"), ("call", "ok"), ("call", "error", "oops")],
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+    nodes = engine.nodes(execution_id)
+    assert (nodes["ok"]["status"], nodes["oops"]["status"]) == ("SKIPPED", "SUCCEEDED")
+
+
+def test_a_failure_cancels_the_rest_and_starts_the_error_workflow(engine: Engine, hits: HitServer) -> None:
+    hits.statuses = [404]
+    handler_id = engine.workflow([trigger(), node("log", "noop")], [("start", "log")])
+    workflow_id = engine.workflow(
+        [trigger(), http("call", hits.url), node("after", "noop")],
+        [("start", "call"), ("call", "after")],
+        errorWorkflowId=str(handler_id),
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+    failed = engine.execution(execution_id)
+    assert failed["status"] == "FAILED" and failed["error"]["nodeId"] == "call"
+    assert engine.nodes(execution_id)["after"]["status"] == "CANCELLED"
+    handler_run = engine.execution(failed["error_workflow_execution_id"])
+    assert handler_run["mode"] == "error" and handler_run["status"] == "SUCCEEDED"
+    assert handler_run["trigger_data"]["execution"]["failedNode"] == "call"
+    stats = sql("SELECT failure_count FROM workflows WHERE id = :w", w=workflow_id)
+    assert stats[0][0] == 1
+
+
+def test_output_over_the_limit_fails_the_node_with_a_clear_error(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("A2N_NODE_OUTPUT_LIMIT_BYTES", "100")
+    reset_settings()
+    workflow_id = engine.workflow(
+        [trigger(), node("big", "transform", {"value": "{{ trigger.text }}"})], [("start", "big")]
+    )
+    execution_id = engine.start(workflow_id, {"text": "x" * 500})
+    engine.pump()
+    big = engine.nodes(execution_id)["big"]
+    assert big["status"] == "FAILED"
+    assert big["error"]["message"] == "output is 502 bytes, over the limit of 100"
+    assert big["output"] is None
+
+
+def test_the_same_idempotency_key_returns_the_same_execution_and_a_new_body_is_a_conflict(
+    engine: Engine,
+) -> None:
+    workflow_id = engine.workflow([trigger(), node("n", "noop")], [("start", "n")])
+
+    def start(body_hash: str) -> tuple[uuid.UUID, bool]:
+        request = StartRequest(
+            workflow_id=workflow_id, workspace_id=engine.workspace_id, mode=ExecutionMode.MANUAL,
+            trigger_data={}, idempotency_key="k-1", request_hash=body_hash,
+        )  # fmt: skip
+        with UnitOfWork() as uow:
+            started, messages = start_execution(uow.session, request)
+            uow.commit()
+        publish_outbox(messages)
+        return started.execution_id, started.created
+
+    first, created = start("h1")
+    again, created_again = start("h1")
+    assert (again, created, created_again) == (first, True, False)
+    with pytest.raises(Conflict):
+        start("h2")
+    sql("UPDATE executions SET created_at = now() - interval '25 hours' WHERE id = :e", e=first)
+    later, created_later = start("h2")
+    assert later != first and created_later
+    assert sql("SELECT count(*) FROM executions WHERE workflow_id = :w", w=workflow_id)[0][0] == 2
+
+
+def test_cancel_mid_run_starts_nothing_new(engine: Engine) -> None:
+    workflow_id = engine.workflow(
+        [trigger(), node("a", "noop"), node("b", "noop")], [("start", "a"), ("a", "b")]
+    )
+    execution_id = engine.start(workflow_id)
+    with UnitOfWork() as uow:
+        messages = cancel_execution(uow.session, execution_id)
+        uow.commit()
+    assert messages == []
+    engine.pump()
+    nodes = engine.nodes(execution_id)
+    assert engine.execution(execution_id)["status"] == "CANCELLED"
+    assert (nodes["a"]["status"], nodes["b"]["status"]) == ("CANCELLED", "CANCELLED")
+    assert started_logs(execution_id, "a") == 0
+
+
+def test_a_resume_wait_parks_the_execution_until_resumed_with_its_token(engine: Engine) -> None:
+    workflow_id = engine.workflow(
+        [trigger(), node("hold", "wait", {"mode": "resume"}), node("after", "noop")],
+        [("start", "hold"), ("hold", "after")],
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump(until=lambda: engine.execution(execution_id)["status"] == "WAITING")
+    token = engine.nodes(execution_id)["hold"]["output"]["resumeToken"]
+    with UnitOfWork() as uow, pytest.raises(NotFound):
+        resume_node(uow.session, execution_id=execution_id, token="wrong", data=None)
+    with UnitOfWork() as uow:
+        messages = resume_node(uow.session, execution_id=execution_id, token=token, data={"ok": True})
+        uow.commit()
+    publish_outbox(messages)
+    engine.pump()
+    nodes = engine.nodes(execution_id)
+    assert engine.execution(execution_id)["status"] == "SUCCEEDED"
+    assert nodes["after"]["input"]["data"] == {"ok": True}
+    assert "resumeToken" not in nodes["hold"]["output"]
+
+
+def test_a_short_wait_wakes_through_a_delayed_step_message(engine: Engine) -> None:
+    workflow_id = engine.workflow(
+        [trigger(), node("pause", "wait", {"mode": "duration", "seconds": 1}), node("after", "noop")],
+        [("start", "pause"), ("pause", "after")],
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump(until=lambda: engine.execution(execution_id)["status"] == "SUCCEEDED")
+    assert "resumedAt" in engine.nodes(execution_id)["after"]["input"]
+
+
+def test_a_sub_workflow_node_returns_the_child_execution_output(engine: Engine) -> None:
+    child_id = engine.workflow(
+        [trigger(), node("double", "transform", {"value": {"twice": "{{ [trigger.x, trigger.x] }}"}})],
+        [("start", "double")],
+    )
+    workflow_id = engine.workflow(
+        [trigger(), node("sub", "sub_workflow", {"workflowId": str(child_id), "input": {"x": 2}}),
+         node("after", "noop")],
+        [("start", "sub"), ("sub", "after")],
+    )  # fmt: skip
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+    nodes = engine.nodes(execution_id)
+    assert engine.execution(execution_id)["status"] == "SUCCEEDED"
+    assert nodes["sub"]["output"] == {"twice": [2, 2]}
+    child = engine.execution(nodes["sub"]["child_execution_id"])
+    assert (child["mode"], child["parent_execution_id"]) == ("sub", execution_id)
+
+
+def test_rerun_from_the_failed_node_reuses_upstream_outputs(engine: Engine, hits: HitServer) -> None:
+    hits.statuses = [404]
+    workflow_id = engine.workflow(
+        [
+            trigger(),
+            node("prep", "transform", {"value": "prepared"}),
+            http("call", hits.url),
+            node("end", "noop"),
+        ],
+        [("start", "prep"), ("prep", "call"), ("call", "end")],
+    )
+    first = engine.start(workflow_id, {"n": 1})
+    engine.pump()
+    assert engine.execution(first)["status"] == "FAILED"
+    with UnitOfWork() as uow:
+        started, messages = rerun_execution(uow.session, execution_id=first, from_node_id=None)
+        uow.commit()
+    publish_outbox(messages)
+    engine.pump()
+    rerun = engine.execution(started.execution_id)
+    nodes = engine.nodes(started.execution_id)
+    assert (rerun["status"], rerun["mode"], rerun["retry_of"]) == ("SUCCEEDED", "retry", first)
+    assert nodes["prep"]["output"] == "prepared" and started_logs(started.execution_id, "prep") == 0
+    assert started_logs(started.execution_id, "call") == 1 and hits.hits == 2
+
+
+def test_an_execution_past_its_deadline_times_out(engine: Engine) -> None:
+    from a2n.services.executions import timeout_executions
+
+    workflow_id = engine.workflow([trigger(), node("a", "noop")], [("start", "a")], timeoutMs=1000)
+    execution_id = engine.start(workflow_id)
+    with UnitOfWork() as uow:
+        timeout_executions(uow.session, utcnow() + timedelta(minutes=1))
+        uow.commit()
+    assert engine.execution(execution_id)["status"] == "TIMED_OUT"
+    engine.pump()
+    assert engine.nodes(execution_id)["a"]["status"] == "CANCELLED"
