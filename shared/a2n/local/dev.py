@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         runtime = LocalRuntime(
             args.template, port=args.port, moto_port=args.moto_port, database_url=database_url
         ).start()
+        _resync_schedules()
         print(_banner(runtime, database_url), flush=True)
         stopping.wait()
     except (ConfigurationError, OSError) as exc:
@@ -72,6 +73,13 @@ def _database(data_dir: Path) -> tuple[str, Any]:
     _progress(f"Starting embedded PostgreSQL (data in {data_dir}) …")
     postgres = EmbeddedPostgres(data_dir, port=POSTGRES_PORT)
     return postgres.start(), postgres
+
+
+def _resync_schedules() -> None:
+    """moto keeps schedules in memory: re-create those of active workflows from Postgres."""
+    from a2n.services.activation import resync_all
+
+    _progress(f"Re-created {resync_all()} schedule(s) of active workflows")
 
 
 def _on_stop_signals(stopping: threading.Event) -> None:
