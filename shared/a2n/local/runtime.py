@@ -43,6 +43,12 @@ def shared_environment(template: Template) -> dict[str, str]:
     return merged
 
 
+# The template creates a KMS key and a JWT signing secret; moto would hold them in memory only, so
+# credentials sealed in one `a2n dev` run could not be opened in the next. Locally, key material lives
+# in files under A2N_LOCAL_KEY_DIR (.a2n/keys) instead: empty values mean "unset" to the settings.
+LOCAL_KEYS = {"A2N_KMS_KEY_ID": "", "A2N_JWT_SECRET_ARN": ""}
+
+
 class ProcessEnvironment:
     """Applies variables to ``os.environ`` and puts the previous values back on ``restore``."""
 
@@ -154,7 +160,7 @@ class LocalRuntime:
         )
 
     def _environment(self, template: Template) -> dict[str, str]:
-        env = {**shared_environment(template), **self.moto.environment()}
+        env = {**shared_environment(template), **self.moto.environment(), **LOCAL_KEYS}
         if self._http is not None:
             env["A2N_PUBLIC_BASE_URL"] = self.url
         if self._database_url:
