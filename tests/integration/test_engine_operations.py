@@ -35,7 +35,8 @@ def http(node_id: str, url: str, **fields: object) -> dict[str, object]:
 
 def started_logs(execution_id: uuid.UUID, node_id: str) -> int:
     return sql(
-        "SELECT count(*) FROM execution_logs WHERE execution_id = :e AND node_id = :n AND message = 'node started'",
+        "SELECT count(*) FROM execution_logs"
+        " WHERE execution_id = :e AND node_id = :n AND message = 'node started'",
         e=execution_id,
         n=node_id,
     )[0][0]
