@@ -57,6 +57,19 @@ bench: venv  ## measure the engine and API budgets on embedded Postgres (table +
 test-unit: venv  ## run the pure unit tests only
 	$(VENV)/bin/pytest -q tests/unit
 
+# schemathesis lives in its own venv (.tools/fuzz): its pins must not move the app's dependencies.
+FUZZ := .tools/fuzz
+FUZZ_URL ?= http://127.0.0.1:3000
+FUZZ_EXAMPLES ?= 25
+$(FUZZ)/.a2n-installed:
+	@echo "==> .tools/fuzz: installing schemathesis"
+	@test -x $(FUZZ)/bin/python || $(PYTHON) -m venv $(FUZZ)
+	$(FUZZ)/bin/python -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
+	@touch $@
+
+fuzz: $(FUZZ)/.a2n-installed  ## schemathesis vs a running `make dev` (FUZZ_URL, FUZZ_EXAMPLES); fails on 5xx/schema breaks
+	$(FUZZ)/bin/python .ci/fuzz.py --url $(FUZZ_URL) --max-examples $(FUZZ_EXAMPLES)
+
 lint: venv tools  ## ruff, mypy --strict on shared/a2n, template checks
 	@echo "==> ruff"
 	$(VENV)/bin/ruff check shared tests functions .ci
@@ -95,4 +108,4 @@ clean:  ## remove build output and caches (keeps .venv, .tools and local data in
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-.PHONY: help venv tools dev test bench test-unit lint validate build print-py312 deploy clean
+.PHONY: help venv tools dev test bench test-unit fuzz lint validate build print-py312 deploy clean

@@ -45,4 +45,25 @@ def openapi_document() -> dict[str, Any]:
     import a2n
     from a2n.api.openapi import build_openapi
 
-    return build_openapi(route_docs(), version=a2n.__version__)
+    document = build_openapi(route_docs(), version=a2n.__version__)
+    _add_gateway_refusals(document)
+    return document
+
+
+# API Gateway itself answers a missing/invalid credential (401) and an authorizer's "no" (403)
+# with its own JSON body, before any route runs; the routes' own refusals are problem+json.
+_GATEWAY_BODY = {
+    "schema": {
+        "type": "object",
+        "title": "GatewayMessage",
+        "required": ["message"],
+        "properties": {"message": {"type": "string"}},
+    }
+}
+
+
+def _add_gateway_refusals(document: dict[str, Any]) -> None:
+    responses = document.get("components", {}).get("responses", {})
+    for status in ("401", "403"):
+        if status in responses:
+            responses[status].setdefault("content", {})["application/json"] = _GATEWAY_BODY
