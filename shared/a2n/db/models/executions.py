@@ -25,6 +25,8 @@ class Execution(IdMixin, TimestampsMixin, Base):
         Index("ix_executions_workspace_id_started_at", "workspace_id", text("started_at DESC")),
         Index("ix_executions_active_status", "status", "deadline_at", postgresql_where=text(_ACTIVE)),
         Index(None, "parent_execution_id"),
+        # Retention deletes by end time; active executions (no end yet) stay out of the index.
+        Index("ix_executions_ended_at", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),
     )
 
     workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
@@ -96,7 +98,8 @@ class ExecutionNodeState(IdMixin, TimestampsMixin, Base):
 
 class ExecutionLog(Base):
     __tablename__ = "execution_logs"
-    __table_args__ = (Index(None, "execution_id", "ts"),)
+    # (execution_id, ts) reads one execution's log; (ts) lets retention find old lines of all of them.
+    __table_args__ = (Index(None, "execution_id", "ts"), Index(None, "ts"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     execution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("executions.id", ondelete="CASCADE"))

@@ -451,6 +451,13 @@ def upgrade() -> None:
         op.f("ix_executions_parent_execution_id"), "executions", ["parent_execution_id"], unique=False
     )
     op.create_index(
+        "ix_executions_ended_at",
+        "executions",
+        ["ended_at"],
+        unique=False,
+        postgresql_where=sa.text("ended_at IS NOT NULL"),
+    )
+    op.create_index(
         "ix_executions_workflow_id_started_at",
         "executions",
         ["workflow_id", sa.literal_column("started_at DESC")],
@@ -503,6 +510,7 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_execution_logs_execution_id"), "execution_logs", ["execution_id", "ts"], unique=False
     )
+    op.create_index(op.f("ix_execution_logs_ts"), "execution_logs", ["ts"], unique=False)
     op.create_table(
         "execution_node_states",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -646,11 +654,15 @@ def downgrade() -> None:
         postgresql_where=sa.text("status = 'RUNNING'"),
     )
     op.drop_table("execution_node_states")
+    op.drop_index(op.f("ix_execution_logs_ts"), table_name="execution_logs")
     op.drop_index(op.f("ix_execution_logs_execution_id"), table_name="execution_logs")
     op.drop_table("execution_logs")
     op.drop_table("poll_seen_items")
     op.drop_index("ix_executions_workspace_id_started_at", table_name="executions")
     op.drop_index("ix_executions_workflow_id_started_at", table_name="executions")
+    op.drop_index(
+        "ix_executions_ended_at", table_name="executions", postgresql_where=sa.text("ended_at IS NOT NULL")
+    )
     op.drop_index(op.f("ix_executions_parent_execution_id"), table_name="executions")
     op.drop_index(
         "ix_executions_active_status",
