@@ -1,6 +1,7 @@
 """Reading the audit trail: ``GET /audit-logs`` for workspace admins, newest first.
 
-Entries were redacted when written (a2n.services.audit.record_audit); they are returned as stored.
+Entries were redacted when written (a2n.services.audit.record_audit); they are returned as stored,
+with the actor's email joined in at read time (writers record only the actor's id).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from a2n.errors import BadRequest
 if TYPE_CHECKING:
     from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
+    from a2n.db.models import AuditLog
 
 
 @dataclass(frozen=True)
@@ -54,27 +56,28 @@ def list_audit_logs(principal: Principal, query: AuditQuery, page: PageRequest) 
     filters = AuditFilter(query.entity_type, query.entity_id, query.actor_id, query.since)
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.AUDIT_READ)
-        rows, more = AuditLogRepository(uow.session).page(
+        rows, more = AuditLogRepository(uow.session).page_with_actor_emails(
             uuid.UUID(principal.workspace_id), filters, limit=page.limit, after=after
         )
-        entries = [
-            AuditEntry(
-                id=r.id,
-                ts=r.ts,
-                actor_type=r.actor_type.value,
-                actor_id=r.actor_id,
-                actor_email=r.actor_email,
-                action=r.action,
-                entity_type=r.entity_type,
-                entity_id=r.entity_id,
-                changes=r.changes,
-                ip=r.ip,
-                user_agent=r.user_agent,
-            )
-            for r in rows
-        ]
+        entries = [_entry(row, email) for row, email in rows]
     last = entries[-1] if more and entries else None
     return Page(items=entries, next_cursor=encode_cursor(last.ts, last.id) if last else None)
+
+
+def _entry(r: AuditLog, email: str | None) -> AuditEntry:
+    return AuditEntry(
+        id=r.id,
+        ts=r.ts,
+        actor_type=r.actor_type.value,
+        actor_id=r.actor_id,
+        actor_email=email,
+        action=r.action,
+        entity_type=r.entity_type,
+        entity_id=r.entity_id,
+        changes=r.changes,
+        ip=r.ip,
+        user_agent=r.user_agent,
+    )
 
 
 def _cursor_id(text: str) -> uuid.UUID:
