@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ApiClient
+from e2e_support import ApiClient
 
 
 def _refs(value: Any) -> set[str]:

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
-from conftest import ApiClient, ApiResponse, RegisteredUser
+from e2e_support import ApiClient, ApiResponse, RegisteredUser
 
 PROBLEM = "application/problem+json"
 

@@ -115,7 +115,9 @@ def test_create_stores_version_1_with_its_version_row_and_an_audit_entry(
 def test_top_level_variables_are_stored_in_the_definition_and_not_twice(
     db_session: Session, owner: Principal
 ) -> None:
-    view = workflows.create_workflow(owner, WorkflowDraft("V", simple_definition(), variables={"region": "eu"}))
+    view = workflows.create_workflow(
+        owner, WorkflowDraft("V", simple_definition(), variables={"region": "eu"})
+    )
     assert view.definition is not None and view.definition["variables"] == {"region": "eu"}
 
     both = {**simple_definition(), "variables": {"a": 1}}
@@ -265,7 +267,9 @@ def test_list_filters_by_active_tag_and_literal_text_and_pages_newest_first(
     db_session: Session, owner: Principal
 ) -> None:
     names = ["alpha 100%", "beta_1", "betax1", "gamma"]
-    made = [workflows.create_workflow(owner, WorkflowDraft(n, simple_definition(), tags=[n[:4]])) for n in names]
+    made = [
+        workflows.create_workflow(owner, WorkflowDraft(n, simple_definition(), tags=[n[:4]])) for n in names
+    ]
     active = db_session.get(Workflow, made[3].id)
     assert active is not None
     active.is_active = True
@@ -289,16 +293,23 @@ def test_list_filters_by_active_tag_and_literal_text_and_pages_newest_first(
     assert second.next_cursor is None
 
 
-def test_replace_bumps_version_and_if_match_guards_lost_updates(db_session: Session, owner: Principal) -> None:
+def test_replace_bumps_version_and_if_match_guards_lost_updates(
+    db_session: Session, owner: Principal
+) -> None:
     view = workflows.create_workflow(owner, WorkflowDraft("one", simple_definition()))
 
     updated = workflows.replace_workflow(
-        owner, str(view.id), WorkflowDraft("two", simple_definition(), tags=["t"]), change_note="rename",
+        owner,
+        str(view.id),
+        WorkflowDraft("two", simple_definition(), tags=["t"]),
+        change_note="rename",
         expected_version=1,
     )
     assert (updated.version, updated.name, updated.tags) == (2, "two", ["t"])
     with pytest.raises(Conflict):
-        workflows.replace_workflow(owner, str(view.id), WorkflowDraft("three", simple_definition()), expected_version=1)
+        workflows.replace_workflow(
+            owner, str(view.id), WorkflowDraft("three", simple_definition()), expected_version=1
+        )
     assert workflows.get_workflow(owner, str(view.id)).version == 2
 
 
@@ -309,9 +320,12 @@ def test_failed_replace_changes_nothing(db_session: Session, owner: Principal) -
     db_session.expire_all()
     assert workflows.get_workflow(owner, str(view.id)).name == "one"
     assert count(db_session, WorkflowVersion) >= 1
-    assert db_session.scalar(
-        select(func.max(WorkflowVersion.version)).where(WorkflowVersion.workflow_id == view.id)
-    ) == 1
+    assert (
+        db_session.scalar(
+            select(func.max(WorkflowVersion.version)).where(WorkflowVersion.workflow_id == view.id)
+        )
+        == 1
+    )
 
 
 def test_delete_hides_the_workflow_everywhere(db_session: Session, owner: Principal) -> None:
