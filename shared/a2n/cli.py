@@ -16,7 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dev": ("a2n.local.dev", "run the whole stack locally (embedded Postgres, moto, HTTP API)"),
     "invoke": ("a2n.local.invoke", "run one function on one event, without Docker"),
     "db": ("a2n.db.cli", "database migrations: upgrade, downgrade, revision, current"),
-    "bench": ("a2n.bench.cli", "measure engine overhead, throughput, latency, cold imports, routes, AWS cost"),
+    "bench": ("a2n.bench.cli", "measure engine overhead, throughput, latency, imports, routes, AWS cost"),
     "credentials": ("a2n.crypto.cli", "credential keys: rotate-key [--dry-run], new-key (local master key)"),
 }
 

@@ -26,10 +26,18 @@ def test_recorded_entries_are_listed_newest_first_per_workspace(db_session) -> N
     actor = Actor.of(Principal(user_id=user, workspace_id=str(ws.id), auth_type="jwt"), "a@example.com")
     for action in ("workflow.create", "workflow.update"):
         record_audit(
-            db_session, workspace_id=ws.id, actor=actor, action=action, entity_type="workflow",
-            entity_id="w1", changes={"token": "canary-token"}, origin=Origin("10.0.0.1", "curl/8"),
+            db_session,
+            workspace_id=ws.id,
+            actor=actor,
+            action=action,
+            entity_type="workflow",
+            entity_id="w1",
+            changes={"token": "canary-token"},
+            origin=Origin("10.0.0.1", "curl/8"),
         )
-    record_audit(db_session, workspace_id=other.id, actor=actor, action="x", entity_type="workflow", entity_id="w2")
+    record_audit(
+        db_session, workspace_id=other.id, actor=actor, action="x", entity_type="workflow", entity_id="w2"
+    )
     db_session.flush()
 
     rows, more = AuditLogRepository(db_session).page(ws.id, AuditFilter(entity_type="workflow"), limit=1)

@@ -160,3 +160,9 @@ def test_payload_over_10_mb_is_413(runtime: LocalRuntime) -> None:
     response = conn.getresponse()
     assert response.status == 413
     conn.close()
+
+
+def test_methods_api_gateway_does_not_route_get_its_404_not_a_501(runtime: LocalRuntime) -> None:
+    status, _, body = call(runtime, "TRACE", "/items/42")
+    assert status == 404
+    assert json.loads(body) == {"message": "Not Found"}

@@ -7,10 +7,11 @@ instead of being silently dropped: a client that believes it set a field learns 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from a2n.api.response import iso_utc
@@ -22,9 +23,22 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _iso_text_only(value: object) -> object:
+    """pydantic would read numbers (and numeric strings such as ``0.5``) as Unix times; the API's
+    times are ISO-8601 strings only, as the OpenAPI document says."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and not _NUMERIC.fullmatch(value.strip()):
+        return value
+    raise ValueError("must be an ISO-8601 date-time with a timezone, e.g. 2026-01-01T00:00:00Z")
+
+
+_NUMERIC = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
 # A timezone-aware instant (naive input is a 422), normalised to UTC, rendered "…Z".
 UtcDatetime = Annotated[
     AwareDatetime,
+    BeforeValidator(_iso_text_only),
     AfterValidator(_to_utc),
     PlainSerializer(iso_utc, return_type=str, when_used="json"),
 ]

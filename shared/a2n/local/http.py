@@ -21,6 +21,8 @@ from a2n.local.template import Template
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _log = logging.getLogger("a2n.local")
 
+ROUTABLE_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
 
 class _ApiServer(ThreadingHTTPServer):
     # socketserver's default backlog of 5 resets connections under a burst of concurrent clients
@@ -100,6 +102,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         sys.stderr.write(f"{self.command} {self.path} {response.status} {elapsed_ms:.0f}ms\n")
 
     def _respond(self) -> apigw.HttpResponse:
+        if self.command not in ROUTABLE_METHODS:
+            # HTTP APIs route only these methods; anything else (TRACE, CONNECT …) matches no route.
+            self.close_connection = True
+            return apigw.gateway_error(404, "Not Found")
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_PAYLOAD_BYTES:
             self.close_connection = True  # the unread body cannot be reused as the next request
@@ -118,6 +124,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return self.gateway.handle(request)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+    do_TRACE = do_CONNECT = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: ``_serve`` logs one line per request with its duration."""
