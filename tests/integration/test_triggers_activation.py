@@ -102,7 +102,9 @@ def test_saving_an_active_workflow_updates_its_schedule_and_removed_triggers_los
     workflow.definition = webhook_definition()
     sync_saved_triggers(db_session, workflow)
     assert schedules() == {}
-    assert [r.type for r in rows(db_session, workflow.id)] == [TriggerType.WEBHOOK]
+    # The removed schedule keeps an inactive, unscheduled row (a restore brings it back).
+    found = sorted((r.type, r.is_active, r.schedule_arn) for r in rows(db_session, workflow.id))
+    assert found == [(TriggerType.SCHEDULE, False, None), (TriggerType.WEBHOOK, True, None)]
 
 
 def test_deleting_a_workflow_detaches_its_schedules(db_session: Session) -> None:

@@ -6,20 +6,36 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from trigger_support import trigger_env
 
 from a2n.api.pagination import PageRequest, decode_cursor
 from a2n.auth.principal import Principal
 from a2n.db.enums import WorkspaceRole
-from a2n.db.models import AuditLog, Credential, User, Workflow, WorkflowVersion, Workspace, WorkspaceMember
+from a2n.db.models import (
+    AuditLog,
+    Credential,
+    User,
+    Workflow,
+    WorkflowTrigger,
+    WorkflowVersion,
+    Workspace,
+    WorkspaceMember,
+)
 from a2n.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from a2n.services import workflows
+from a2n.services.webhooks import trigger_secrets
 from a2n.services.workflow_definitions import SECRET_MASK
 from a2n.services.workflows import WorkflowDraft
+
+__all__ = ["trigger_env"]
+# Saving seals webhook secrets (local key files) and may sync schedules (moto's Scheduler).
+pytestmark = pytest.mark.usefixtures("trigger_env")
 
 
 def simple_definition() -> dict[str, Any]:
@@ -205,9 +221,13 @@ def test_responses_mask_webhook_secrets_and_a_masked_put_keeps_the_stored_one(
     assert fetched.definition is not None
     workflows.replace_workflow(owner, str(view.id), WorkflowDraft("hook2", fetched.definition))
 
+    # The definition holds the mask; the secret itself lives sealed on the trigger row, unchanged.
     stored = db_session.get(Workflow, view.id)
     assert stored is not None
-    assert stored.definition["nodes"][0]["config"]["auth"]["secret"] == "s3cr3t-value"
+    assert stored.definition["nodes"][0]["config"]["auth"]["secret"] == SECRET_MASK
+    (hook,) = db_session.scalars(select(WorkflowTrigger).where(WorkflowTrigger.workflow_id == view.id))
+    assert trigger_secrets(hook, datetime.now(UTC)) == [b"s3cr3t-value"]
+    assert hook.webhook_secret_previous_encrypted is None  # the mask was no rotation
 
     with pytest.raises(ValidationFailed) as caught:
         workflows.create_workflow(owner, WorkflowDraft("copy", copy.deepcopy(fetched.definition)))

@@ -4,6 +4,7 @@ exports carry credential names and no secrets, imports resolve names in the impo
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -16,13 +17,19 @@ from test_workflows_crud import (
     simple_definition,
     webhook_definition,
 )
+from trigger_support import trigger_env
 
 from a2n.api.pagination import PageRequest, decode_cursor
 from a2n.auth.principal import Principal
-from a2n.db.models import AuditLog, Credential, Workflow
+from a2n.db.models import AuditLog, Credential, Workflow, WorkflowTrigger
 from a2n.errors import NotFound, ValidationFailed
 from a2n.services import workflows
+from a2n.services.webhooks import trigger_secrets
+from a2n.services.workflow_definitions import SECRET_MASK
 from a2n.services.workflows import WorkflowDraft
+
+__all__ = ["trigger_env"]
+pytestmark = pytest.mark.usefixtures("trigger_env")
 
 
 @pytest.fixture
@@ -54,14 +61,20 @@ def test_versions_page_newest_first_and_each_keeps_its_definition(owner: Princip
 
 def test_restore_makes_a_new_version_equal_to_the_old_one(db_session: Session, owner: Principal) -> None:
     view = workflows.create_workflow(owner, WorkflowDraft("v", webhook_definition("first-secret")))
+    token = db_session.scalars(
+        select(WorkflowTrigger.webhook_token).where(WorkflowTrigger.workflow_id == view.id)
+    ).one()
     workflows.replace_workflow(owner, str(view.id), WorkflowDraft("v", simple_definition()))
 
     restored = workflows.restore_version(owner, str(view.id), 1)
 
     assert restored.version == 3
+    # The webhook node came back with its sealed secret and its address: its trigger row outlived it.
     stored = db_session.get(Workflow, view.id)
     assert stored is not None
-    assert stored.definition["nodes"][0]["config"]["auth"]["secret"] == "first-secret"
+    assert stored.definition["nodes"][0]["config"]["auth"]["secret"] == SECRET_MASK
+    (hook,) = db_session.scalars(select(WorkflowTrigger).where(WorkflowTrigger.workflow_id == view.id))
+    assert trigger_secrets(hook, datetime.now(UTC)) == [b"first-secret"] and hook.webhook_token == token
     note = workflows.list_versions(owner, str(view.id), PageRequest()).items[0].change_note
     assert note == "Restored from version 1"
     actions = db_session.scalars(select(AuditLog.action).where(AuditLog.entity_id == str(view.id))).all()

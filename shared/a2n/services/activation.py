@@ -96,8 +96,10 @@ def detach_triggers(session: Session, workflow: Workflow) -> None:
     from a2n.db.repositories.triggers import TriggerRepository
 
     triggers = TriggerRepository(session)
-    rows = triggers.of_workflow(workflow.id)
-    _apply_schedules(rows, active=False)
+    # Only rows that were ever scheduled call the Scheduler: deleting a never-activated workflow
+    # needs no AWS call at all.
+    scheduled = [row for row in triggers.of_workflow(workflow.id) if row.is_active or row.schedule_arn]
+    _apply_schedules(scheduled, active=False)
     triggers.deactivate_all(workflow.id)
 
 
@@ -201,11 +203,16 @@ def _sync_rows(
     kept: list[WorkflowTrigger] = []
     for row in triggers.of_workflow(workflow.id):
         entry = nodes.get(row.node_id)
-        if entry is None or TRIGGER_TYPES[str(entry[1]["type"])] != row.type:
-            _apply_schedules([row], active=False)
-            triggers.delete(row)
-        else:
+        if entry is not None and TRIGGER_TYPES[str(entry[1]["type"])] == row.type:
             kept.append(row)
+            continue
+        if row.is_active or row.schedule_arn:
+            _apply_schedules([row], active=False)
+        row.is_active = False
+        # A removed trigger keeps its row (inactive, unscheduled): restoring a version that had it
+        # brings back the same webhook URL and its sealed secret, which no definition holds.
+        if entry is not None:  # same node id, another trigger type: that row means nothing now
+            triggers.delete(row)  # flushed: frees the (workflow, node) key for the new type's row
     known = {row.node_id for row in kept}
     for node_id, (_, node) in nodes.items():
         if node_id not in known:

@@ -74,7 +74,8 @@ def restore_masked_secrets(
             if auth is None or auth.get(key) != SECRET_MASK:
                 continue
             previous = stored_auth.get(node.get("id"), {}).get(key)
-            if isinstance(previous, str) and previous != SECRET_MASK:
+            # A stored mask means the secret lives encrypted on the trigger row (services.activation).
+            if isinstance(previous, str):
                 auth[key] = previous
             else:
                 where = f"{pointer}/nodes/{index}/config/auth/{key}"

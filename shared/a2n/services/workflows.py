@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "WorkflowDraft",
     "WorkflowView",
     "create_workflow",
+    "create_workflow_from_template",
     "delete_workflow",
     "export_workflow",
     "get_version",
@@ -214,6 +215,7 @@ def _save_new(
 ) -> WorkflowView:
     from a2n.db.models import Workflow, WorkflowVersion
     from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+    from a2n.services.activation import sync_saved_triggers
 
     workflow = Workflow(
         workspace_id=_workspace(principal),
@@ -225,9 +227,11 @@ def _save_new(
         tags=list(dict.fromkeys(draft.tags)),
     )
     WorkflowRepository(session).add(workflow)
+    # Webhook secrets move to sealed trigger storage before any row holding the definition is written.
+    sync_saved_triggers(session, workflow)
     WorkflowVersionRepository(session).add(
         WorkflowVersion(
-            workflow_id=workflow.id, version=1, definition=draft.definition, created_by=workflow.created_by
+            workflow_id=workflow.id, version=1, definition=workflow.definition, created_by=workflow.created_by
         )
     )
     _audit(
@@ -254,6 +258,44 @@ def create_workflow(
         draft, problems = draft.with_variables_in_definition()
         draft, masked = _unmasked(draft, None)
         _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
+        view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
+        uow.commit()
+    return view
+
+
+def create_workflow_from_template(
+    principal: Principal,
+    template_id: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    tags: list[str] | None = None,
+    variables: dict[str, Any] | None = None,
+    origin: Origin | None = None,
+) -> WorkflowView:
+    """``POST /workflows {templateId}``: a new workflow holding a copy of a built-in template's
+    definition (name and description default to the template's; ``variables`` override its own).
+    An unknown id is a 422 at ``/templateId``: it is a bad field of this request, not a missing URL."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+    from a2n.services.templates import get_template
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_WRITE)
+        try:
+            template = get_template(template_id)
+        except NotFound:
+            raise ValidationFailed([Problem("/templateId", "no built-in template has this id")]) from None
+        definition = template.definition
+        if variables is not None:
+            definition["variables"] = {**(definition.get("variables") or {}), **variables}
+        draft = WorkflowDraft(
+            name=name or template.name,
+            description=template.description if description is None else description,
+            definition=definition,
+            tags=list(tags or []),
+        )
+        _ensure_saveable(uow.session, _workspace(principal), draft)
         view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
         uow.commit()
     return view
@@ -324,7 +366,13 @@ def _save_version(
     """The workflow (row-locked by the caller) becomes ``draft`` as the next version."""
     from a2n.db.models import WorkflowVersion
     from a2n.db.repositories.workflows import VERSION_CONFLICT, WorkflowVersionRepository
+    from a2n.services.activation import sync_saved_triggers
 
+    # Secrets to sealed storage, trigger rows (and an active workflow's schedules) re-synced, before
+    # the version row is written with the definition as stored: no table ever holds the plaintext.
+    workflow.definition = draft.definition
+    sync_saved_triggers(session, workflow)
+    draft = replace(draft, definition=workflow.definition)
     version = workflow.version + 1
     WorkflowVersionRepository(session).add(
         WorkflowVersion(
@@ -398,12 +446,14 @@ def delete_workflow(principal: Principal, workflow_id: str, *, origin: Origin | 
     from a2n.db.repositories.workflows import WorkflowRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
+    from a2n.services.activation import detach_triggers
 
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.WORKFLOW_DELETE)
         workflow = WorkflowRepository(uow.session).require_live(
             _workspace(principal), _uuid_or_404(workflow_id), lock=True
         )
+        detach_triggers(uow.session, workflow)  # schedules deleted, webhooks 404, before archiving
         workflow.archived_at = datetime.now(UTC)
         workflow.is_active = False
         _audit(
