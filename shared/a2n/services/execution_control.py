@@ -66,6 +66,9 @@ def rerun_execution(
     old = repo.lock(execution_id)
     if old is None:
         raise NotFound("Execution not found")
+    if repo.workflow_head(old.workspace_id, old.workflow_id) is None:
+        # Deleted workflows never run again; the execution itself stays readable, hence not a 404.
+        raise Conflict("The workflow of this execution was deleted; it cannot run again")
     stored = repo.node_states(old.id)
     compiled = compiled_workflow(repo, old.workflow_id, old.workflow_version)
     request = StartRequest(
