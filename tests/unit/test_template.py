@@ -123,6 +123,22 @@ def sqs_consumers(template: dict[str, Any]) -> dict[str, tuple[str, dict[str, An
     return consumers
 
 
+def redrive_dlqs(template: dict[str, Any]) -> set[str]:
+    """Queues some other queue redrives to."""
+    return {
+        ref_target(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for q in resources_of(template, QUEUE).values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+
+
+def schedule_dlqs(template: dict[str, Any]) -> set[str]:
+    """The queue A2N_SCHEDULE_DLQ_ARN names: every schedule's DeadLetterConfig (EventBridge
+    Scheduler sends it the fires it could not deliver; no queue redrives to it)."""
+    value = template["Globals"]["Function"]["Environment"]["Variables"].get("A2N_SCHEDULE_DLQ_ARN")
+    return {ref_target(value)} if value is not None else set()
+
+
 def test_every_consumed_queue_has_a_dlq_and_outlasts_its_consumer(template: dict[str, Any]) -> None:
     queues = resources_of(template, QUEUE)
     consumers = sqs_consumers(template)
@@ -142,11 +158,7 @@ def test_every_queue_is_encrypted_and_dead_letter_queues_keep_messages_14_days(
     template: dict[str, Any],
 ) -> None:
     queues = resources_of(template, QUEUE)
-    dlqs = {
-        ref_target(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
-        for q in queues.values()
-        if "RedrivePolicy" in q["Properties"]
-    }
+    dlqs = redrive_dlqs(template) | schedule_dlqs(template)
 
     assert dlqs
     for lid, queue in queues.items():
@@ -166,13 +178,25 @@ def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
         for d in a["Properties"]["Dimensions"]
         if d["Name"] == "QueueName"
     }
-    dlqs = {
-        ref_target(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
-        for q in resources_of(template, QUEUE).values()
-        if "RedrivePolicy" in q["Properties"]
-    }
+    dlqs = redrive_dlqs(template) | schedule_dlqs(template)
 
     assert dlqs <= watched
+
+
+def test_schedules_have_a_dead_letter_queue_their_role_may_send_to(template: dict[str, Any]) -> None:
+    (dlq,) = schedule_dlqs(template)
+    assert template["Resources"][dlq]["Type"] == QUEUE
+    role_arn = template["Globals"]["Function"]["Environment"]["Variables"]["A2N_SCHEDULE_ROLE_ARN"]
+    role = template["Resources"][ref_target(role_arn)]["Properties"]
+    grants = [
+        statement
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"])
+    ]
+
+    # Scheduler delivers dead letters with the schedule's execution role: without this they are lost.
+    assert [ref_target(g["Resource"]) for g in grants] == [dlq]
 
 
 def test_http_api_authorizer_is_the_default_and_never_caches(template: dict[str, Any]) -> None:
