@@ -41,6 +41,18 @@ class WorkflowIn(RequestBody):
     variables: dict[str, Any] | None = None
 
 
+class WorkflowCreate(RequestBody):
+    """``POST /workflows``: a ``definition`` (with ``name``), or a built-in ``templateId`` whose
+    definition is copied (``name`` then defaults to the template's; ``variables`` override its own)."""
+
+    name: Name | None = None
+    description: Description | None = None
+    definition: Definition | None = None
+    template_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    tags: Tags = Field(default_factory=list)
+    variables: dict[str, Any] | None = None
+
+
 class WorkflowReplace(WorkflowIn):
     change_note: Annotated[str, Field(max_length=500)] | None = None
 
@@ -189,11 +201,44 @@ def _expected_version(request: Request) -> int | None:
 # --- routes ---------------------------------------------------------------------------------------
 
 
+def _create_shape_problems(body: WorkflowCreate) -> list[Problem]:
+    """Exactly one source of the definition; a name unless a template supplies one."""
+    if body.template_id is not None:
+        if body.definition is not None:
+            return [Problem("/templateId", "send either templateId or definition, not both")]
+        return []
+    problems = (
+        []
+        if body.definition is not None
+        else [Problem("/definition", "definition or templateId is required")]
+    )
+    if body.name is None:
+        problems.append(Problem("/name", "Field required"))
+    return problems
+
+
 def create_workflow(request: Request) -> Response:
     from a2n.services import workflows
+    from a2n.services.workflows import WorkflowDraft
 
-    body = request.parse(WorkflowIn)
-    view = workflows.create_workflow(request.principal, _draft(body), origin=_origin(request))
+    body = request.parse(WorkflowCreate)
+    problems = _create_shape_problems(body)
+    if problems:
+        raise ValidationFailed(problems)
+    if body.template_id is not None:
+        view = workflows.create_workflow_from_template(
+            request.principal,
+            body.template_id,
+            name=body.name,
+            description=body.description,
+            tags=body.tags,
+            variables=body.variables,
+            origin=_origin(request),
+        )
+    else:
+        assert body.name is not None and body.definition is not None  # _create_shape_problems
+        draft = WorkflowDraft(body.name, body.definition, body.description, body.tags, body.variables)
+        view = workflows.create_workflow(request.principal, draft, origin=_origin(request))
     return _workflow_response(view, 201)
 
 
@@ -301,7 +346,15 @@ _LIST_QUERY = (
 _PAGE_QUERY = _LIST_QUERY[3:]
 
 ROUTES: tuple[RouteDoc, ...] = (
-    RouteDoc("POST", "/workflows", "Create a workflow", WorkflowIn, WorkflowOut, 201, tags=_TAGS),
+    RouteDoc(
+        "POST",
+        "/workflows",
+        "Create a workflow (from a definition or a built-in templateId)",
+        WorkflowCreate,
+        WorkflowOut,
+        201,
+        tags=_TAGS,
+    ),
     RouteDoc(
         "GET",
         "/workflows",
