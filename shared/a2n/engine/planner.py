@@ -234,7 +234,7 @@ def _record_only(board: _Board, completed: Outcome) -> Plan:
 
 def _after_failure(board: _Board, node: Node, failed: Outcome, rng: RandomSource | None) -> Plan:
     error = dict(failed.error or {"message": "node failed"})
-    if node.retry.allows_another_attempt(failed.attempt):
+    if is_retryable(error) and node.retry.allows_another_attempt(failed.attempt):
         next_attempt = failed.attempt + 1
         board.apply(NodeChange(node.id, NodeStatus.QUEUED, attempt=next_attempt, error=error))
         board.enqueue.append(Enqueue(node.id, next_attempt, retry_delay_ms(failed.attempt, node.retry, rng)))
@@ -249,6 +249,13 @@ def _after_failure(board: _Board, node: Node, failed: Outcome, rng: RandomSource
         NodeChange(node.id, NodeStatus.SUCCEEDED, output={"error": error}, error=error, handles=(handle,))
     )
     return _continue(board, node.id)
+
+
+def is_retryable(error: Mapping[str, Any]) -> bool:
+    """Only `retryable: false` stops retries: a 4xx, bad config or an oversized output fails the
+    same way every time, so it goes straight to onError. Errors that do not say (a crash, an
+    expired lease) are worth another attempt."""
+    return error.get("retryable") is not False
 
 
 def _continue(board: _Board, node_id: str) -> Plan:

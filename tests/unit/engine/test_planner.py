@@ -269,3 +269,48 @@ def test_completing_a_node_that_is_not_running_is_a_bug() -> None:
     states = {**run.states, "a": NodeState(status=NodeStatus.SUCCEEDED)}
     with pytest.raises(IllegalTransition):
         plan_after(run.graph, states, Outcome.succeeded("a", 1))
+
+
+def test_a_non_retryable_failure_skips_the_remaining_attempts_and_fails_the_execution() -> None:
+    # GIVEN  trigger ──► call ──► next   (call: 5 attempts, onError fail)
+    run = Simulation("trigger > call > next", call={"retry": {"maxAttempts": 5}})
+    run.start()
+    # WHEN the first attempt fails with a 404 (another attempt would fail the same way)
+    plan = run.complete(Outcome.failed("call", {"message": "HTTP 404", "retryable": False}))
+    # THEN nothing is re-queued: the node fails at attempt 1 and so does the execution
+    assert plan.enqueue == ()
+    assert run.status_of("call", "next") == ["FAILED", "CANCELLED"]
+    assert run.states["call"].attempt == 1
+    assert run.end is not None and run.end.status is ExecutionStatus.FAILED
+    assert run.end.error == {"nodeId": "call", "message": "HTTP 404", "attempt": 1}
+
+
+@pytest.mark.parametrize(("on_error", "handle_target"), [("continue", "next"), ("errorOutput", "handler")])
+def test_a_non_retryable_failure_goes_straight_to_its_on_error_route(
+    on_error: str, handle_target: str
+) -> None:
+    # GIVEN  trigger ──► call ──► next
+    #                    └─error─► handler        (call: 3 attempts)
+    retry = {"maxAttempts": 3}
+    run = Simulation(
+        "trigger > call > next; call.error > handler", call={"retry": retry, "onError": on_error}
+    )
+    run.start()
+    # WHEN
+    plan = run.complete(Outcome.failed("call", {"message": "bad config", "retryable": False}))
+    # THEN the onError route runs now, on attempt 1
+    assert plan.queued == (handle_target,)
+    assert run.states["call"].status is NodeStatus.SUCCEEDED and run.states["call"].attempt == 1
+
+
+def test_a_retryable_failure_or_one_that_does_not_say_is_retried() -> None:
+    # GIVEN  trigger ──► a      trigger ──► b   (2 attempts each)
+    run = Simulation(
+        "trigger > a; trigger > b", a={"retry": {"maxAttempts": 2}}, b={"retry": {"maxAttempts": 2}}
+    )
+    run.start()
+    # WHEN
+    first = run.complete(Outcome.failed("a", {"message": "HTTP 503", "retryable": True}))
+    second = run.complete(Outcome.failed("b", {"message": "worker crashed"}))
+    # THEN
+    assert (first.queued, second.queued) == (("a",), ("b",))
