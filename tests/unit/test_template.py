@@ -264,3 +264,42 @@ def test_deps_layer_ships_every_runtime_dependency_but_boto3() -> None:
 
     assert names(project["dependencies"]) - {"boto3"} <= layer
     assert "boto3" not in layer  # the runtime provides it; a second copy would shadow botocore
+
+
+# Functions that start executions or change their state publish step messages (the outbox).
+STEP_PUBLISHERS = {
+    "WorkflowsExecuteFunction",
+    "ExecutionsCancelFunction",
+    "ExecutionsRetryFunction",
+    "ExecutionsResumeFunction",
+    "WebhookTriggerFunction",
+    "ScheduleTriggerFunction",
+    "SweeperFunction",
+}
+
+
+def step_queues(template: dict[str, Any]) -> set[str]:
+    return {lid for lid in resources_of(template, QUEUE) if lid.endswith("StepQueue")}
+
+
+def test_one_managed_policy_lets_every_publisher_send_to_every_step_queue(template: dict[str, Any]) -> None:
+    policy = template["Resources"]["StepPublishPolicy"]
+    assert policy["Type"] == "AWS::IAM::ManagedPolicy"
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "sqs:SendMessage"
+    granted = {arn["Fn::GetAtt"][0] for arn in statement["Resource"]}
+    assert granted == step_queues(template), "a node type's queue is missing from StepPublishPolicy"
+    step_functions = {
+        lid
+        for lid, function in resources_of(template, FUNCTION).items()
+        for event in (function["Properties"].get("Events") or {}).values()
+        if event["Type"] == "SQS" and event["Properties"]["Queue"]["Fn::GetAtt"][0] in step_queues(template)
+    }
+    assert len(step_functions) == len(step_queues(template))
+    for lid in STEP_PUBLISHERS | step_functions:
+        policies = template["Resources"][lid]["Properties"].get("Policies") or []
+        assert {"Ref": "StepPublishPolicy"} in policies, f"{lid} publishes step messages"
+        # ...and nothing else grants SendMessage, so the policy stays the one place to edit.
+        inline = [s for p in policies if isinstance(p, dict) for s in p.get("Statement", [])]
+        assert all("sqs:SendMessage" not in str(s.get("Action")) for s in inline), lid
+        assert not any("SQSSendMessagePolicy" in p for p in policies if isinstance(p, dict)), lid
