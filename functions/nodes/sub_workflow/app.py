@@ -11,6 +11,6 @@ from a2n.services.steps import process_step_batch
 logger = get_logger()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_step_batch(event, context)

@@ -15,7 +15,7 @@ from a2n.observability import get_logger
 logger = get_logger()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any] | None, context: LambdaContext) -> dict[str, str]:
     from a2n.db.migrate import upgrade
 

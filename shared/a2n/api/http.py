@@ -63,9 +63,10 @@ def _as_response(result: RouteResult) -> Response:
 
 
 def _tag_logs(logger: Any, request: Request, context: Any) -> None:
+    # Keys persist across warm invocations (and, under `a2n dev`, across functions sharing one
+    # process): start every request from a clean slate.
+    logger.clear_state()
     logger.set_correlation_id(request.request_id or None)
-    # Keys persist across warm invocations; drop the previous caller's before adding this one's.
-    logger.remove_keys(["user_id", "workspace_id", "function_request_id"])
     keys: dict[str, Any] = {"route": request.route_key or f"{request.method} {request.path}"}
     if request.authorizer:
         # Raw values only: parsing the principal here would turn a bad context into a log error.

@@ -16,14 +16,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 MOTO_PORT = 4566
-POSTGRES_PORT = 54329
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=3000, help="HTTP API port (default 3000)")
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
     parser.add_argument("--moto-port", type=int, default=MOTO_PORT, help="moto server port (default 4566)")
-    parser.add_argument("--data-dir", type=Path, default=Path(".a2n/pg"), help="embedded Postgres data")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="embedded Postgres data (default .a2n/pg, A2N_LOCAL_POSTGRES_DIR)",
+    )
+    parser.add_argument(
+        "--postgres-port",
+        type=int,
+        default=None,
+        help="embedded Postgres port (default 54329, A2N_LOCAL_POSTGRES_PORT)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,11 +44,7 @@ def run(args: argparse.Namespace) -> int:
     postgres: Any = None
     runtime: Any = None
     try:
-        database_url, postgres = _database(args.data_dir)
-        _progress("Applying database migrations …")
-        from a2n.db.migrate import upgrade
-
-        upgrade(database_url)
+        database_url, postgres = _database(args)
         _progress("Starting moto and the local runtime …")
         from a2n.local.runtime import LocalRuntime
 
@@ -61,18 +67,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database(data_dir: Path) -> tuple[str, Any]:
-    """The database URL, and the embedded server to stop later (None when DATABASE_URL is set)."""
+def _database(args: argparse.Namespace) -> tuple[str, Any]:
+    """The migrated database URL, and the embedded server to stop later (None with DATABASE_URL)."""
+    from a2n.local.postgres import prepare_local_database
     from a2n.settings import get_settings
 
-    configured = get_settings().database_url
-    if configured:
-        return configured, None
-    from a2n.local.postgres import EmbeddedPostgres
-
-    _progress(f"Starting embedded PostgreSQL (data in {data_dir}) …")
-    postgres = EmbeddedPostgres(data_dir, port=POSTGRES_PORT)
-    return postgres.start(), postgres
+    settings = get_settings()
+    overrides = {"local_postgres_dir": args.data_dir, "local_postgres_port": args.postgres_port}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if not settings.database_url:
+        _progress(f"Starting embedded PostgreSQL (data in {settings.local_postgres_dir}) …")
+    return prepare_local_database(settings)
 
 
 def _resync_schedules() -> None:

@@ -33,6 +33,7 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
     """The simple-response answer for an HTTP API (payload 2.0) authorizer event."""
     from a2n.observability import get_logger
 
+    get_logger().clear_state()  # no keys left over from a previous invocation
     try:
         principal = resolve_principal(event, now=now)
     except Unauthorized as refused:

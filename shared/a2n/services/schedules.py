@@ -53,6 +53,7 @@ def handle_fire(event: Any, *, now: datetime | None = None) -> FireResult:
     """What the schedule function does with one EventBridge Scheduler invocation."""
     from a2n.observability import get_logger
 
+    get_logger().clear_state()  # no keys left over from a previous invocation
     fire = ScheduleFire.from_event(event)
     result = _handle(fire, now or datetime.now(UTC)) if fire else FireResult(FireOutcome.MALFORMED)
     get_logger().info(
