@@ -30,6 +30,8 @@ BUDGETS = {
 }
 WORKFLOWS = ("linear10", "fanout10")
 CONCURRENCY = (1, 16)
+# --quick is a smoke run (and a test): one small wave at a lower concurrency keeps it under a minute.
+QUICK_CONCURRENCY = (1, 4)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -104,7 +106,7 @@ def _workflows(user: Any, meter: StepMeter, quick: bool) -> tuple[dict[str, Any]
             workflow_id = workflows.create_workflow(user, f"bench {name}", builders[name]())
             results: dict[str, Any] = {"workflowId": workflow_id}
             meter.samples.clear()
-            for concurrency in CONCURRENCY:
+            for concurrency in QUICK_CONCURRENCY if quick else CONCURRENCY:
                 count = (2 if quick else 10) * concurrency if concurrency > 1 else (3 if quick else 50)
                 progress(f"{name}: {count} executions at concurrency {concurrency}")
                 result = workflows.run_many(user, workflow_id, count, concurrency)

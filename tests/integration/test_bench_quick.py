@@ -1,0 +1,47 @@
+"""`a2n bench --quick` end to end in a subprocess (its meter patches the step service and SQLAlchemy
+for the whole process): every section is present, counts are positive and each engine step's
+transactions and statements are recorded. Budgets are reported by the bench, never asserted here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def quick_bench(out: Path) -> tuple[dict[str, Any], str]:
+    command = [sys.executable, "-m", "a2n.cli", "bench", "--quick", "--out", str(out)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=280, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(out.read_text()), done.stdout
+
+
+def test_quick_bench_reports_every_section_with_metered_engine_steps(tmp_path: Path) -> None:
+    report, table = quick_bench(tmp_path / "bench.json")
+
+    assert report["quick"] is True and report["budgets"]["statementsPerStep"] == 10
+    for section in ("coldImports", "workflows", "engineOverhead", "routes", "cost"):
+        assert "error" not in report[section], (section, report[section])
+    cold = report["coldImports"]["handlers"]
+    assert cold and all(row["ms"] and row["ms"] > 0 and row["error"] is None for row in cold)
+    for name in ("linear10", "fanout10"):
+        runs = [v for k, v in report["workflows"][name].items() if k.startswith("concurrency")]
+        assert len(runs) == 2 and all(r["executions"] > 0 for r in runs)
+        assert all(set(r["statuses"]) == {"SUCCEEDED"} for r in runs), report["workflows"][name]
+        overhead = report["engineOverhead"][name]
+        # Nine non-trigger nodes per execution, each one metered step.
+        assert overhead["steps"] == 9 * sum(r["executions"] for r in runs)
+        assert overhead["transactions"]["n"] == overhead["steps"] and overhead["transactions"]["p50"] >= 1
+        assert overhead["statements"]["p50"] >= 1 and overhead["cpuMs"]["max"] > 0
+        assert report["cost"][name]["stepDurationsMeasured"] is True
+        assert report["cost"][name]["usdPerMillion"]["total"] > 0
+    per_route = report["routes"]["perRoute"]
+    assert per_route["authorizer"]["n"] > 0
+    assert {row["status"] for key, row in per_route.items() if key != "authorizer"} <= {200, 201, 202}
+    assert "GET /executions/{id}" in per_route
+    assert "DELETE /executions/{id}" in report["routes"]["notMeasured"]
+    assert "Engine overhead per node step" in table
