@@ -173,7 +173,18 @@ def run_claimed(
         error_shape = {"message": text, "retryable": True}
         attempt = Attempt(Outcome.failed(message.nodeId, error_shape, message.attempt))
     attempt.completion.started_at = step.started_at
-    return _scrubbed(attempt, frozenset(secret_set), scrub)
+    return _scrubbed(attempt, travelling_forms(secret_set), scrub)
+
+
+def travelling_forms(secret_set: set[str]) -> frozenset[str]:
+    """Each secret as a response may echo it back: raw, percent- or plus-encoded (an api_key sent
+    in the query comes back encoded in a URL) and JSON-escaped (inside a text body)."""
+    from urllib.parse import quote, quote_plus
+
+    forms = set(secret_set)
+    for secret in secret_set:
+        forms |= {quote(secret, safe=""), quote(secret), quote_plus(secret), json.dumps(secret)[1:-1]}
+    return frozenset(forms)
 
 
 def _context(
