@@ -11,7 +11,7 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -132,6 +132,12 @@ def truncate_all_tables(engine: Engine) -> None:
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def truncate_tables(database_url: str) -> Callable[[], None]:
+    """Empties every table of the session's database (for fixtures wider than one test)."""
+    return lambda: truncate_all_tables(get_engine())
 
 
 @pytest.fixture

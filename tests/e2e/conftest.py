@@ -6,7 +6,7 @@ tests talk to it only over HTTP, like a user of ``a2n dev`` would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,9 @@ def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="package")
-def stack(database_url: str, clock: ManualClock, key_dir: Path) -> Iterator[LocalRuntime]:
+def stack(
+    database_url: str, clock: ManualClock, key_dir: Path, truncate_tables: Callable[[], None]
+) -> Iterator[LocalRuntime]:
     """The whole application from template.yaml, as ``a2n dev`` runs it."""
     env = {
         "A2N_LOCAL_KEY_DIR": str(key_dir),
@@ -40,8 +42,12 @@ def stack(database_url: str, clock: ManualClock, key_dir: Path) -> Iterator[Loca
         "A2N_LOG_LEVEL": "WARNING",
     }
     template = ROOT / "template.yaml"
-    with LocalRuntime(template, clock=clock, database_url=database_url, env_overrides=env) as rt:
-        yield rt
+    try:
+        with LocalRuntime(template, clock=clock, database_url=database_url, env_overrides=env) as rt:
+            yield rt
+    finally:
+        # e2e tests commit over HTTP; later test packages share this database and expect it empty.
+        truncate_tables()
 
 
 @pytest.fixture
@@ -60,3 +66,4 @@ def user(api: ApiClient) -> RegisteredUser:
 def other_user(api: ApiClient) -> RegisteredUser:
     """A second, unrelated tenant."""
     return register_user(api, name="Other Tenant")
+

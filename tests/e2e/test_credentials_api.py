@@ -114,7 +114,7 @@ def test_audit_log_lists_credential_actions_for_the_owner_with_filters(
     entries = resp.json["items"]
     assert [e["action"] for e in entries] == ["credential.update", "credential.create"]
     newest = entries[0]
-    assert newest["actor"] == {"type": "user", "id": user.user_id}
+    assert newest["actor"] == {"type": "user", "id": user.user_id, "email": user.email}
     assert newest["changes"] == {"fields": ["token"]}
     assert (newest["entityType"], newest["userAgent"]) == ("credential", None)
     assert entries[1]["userAgent"] == "e2e-agent/1" and entries[1]["ip"]

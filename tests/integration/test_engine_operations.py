@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import engine_harness
 import pytest
-from engine_harness import Engine, HitServer, ZeroJitter, node, sql, trigger
+from engine_harness import Engine, HitServer, ZeroJitter, node, sql, sqs_record, trigger
 
 from a2n.db.base import utcnow
 from a2n.db.enums import ExecutionMode
@@ -22,7 +22,7 @@ from a2n.services.executions import (
     resume_node,
     start_execution,
 )
-from a2n.services.steps import StepDeps
+from a2n.services.steps import StepDeps, process_step_batch
 from a2n.settings import reset_settings
 
 engine = engine_harness.engine
@@ -249,3 +249,29 @@ def test_an_execution_past_its_deadline_times_out(engine: Engine) -> None:
     assert engine.execution(execution_id)["status"] == "TIMED_OUT"
     engine.pump()
     assert engine.nodes(execution_id)["a"]["status"] == "CANCELLED"
+
+
+def test_a_wake_delivered_before_the_wait_is_due_keeps_its_outbox_row(engine: Engine) -> None:
+    """A delayed wake can arrive early (clock skew between the app and the database): the claim
+    refuses it, and the outbox row must survive so the sweeper sends the wake again when due."""
+    workflow_id = engine.workflow(
+        [trigger(), node("pause", "wait", {"mode": "duration", "seconds": 600}), node("after", "noop")],
+        [("start", "pause"), ("pause", "after")],
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump(until=lambda: engine.nodes(execution_id)["pause"]["status"] == "WAITING")
+    (attempt,) = sql(
+        "SELECT attempt FROM outbox WHERE execution_id = :e AND node_id = 'pause'", e=execution_id
+    )[0]
+
+    early = {
+        "MessageId": str(uuid.uuid4()),
+        "ReceiptHandle": "early",
+        "Body": f'{{"executionId": "{execution_id}", "nodeId": "pause", "attempt": {attempt}}}',
+    }
+    answer = process_step_batch({"Records": [sqs_record("wait", early)]}, None, deps=engine.deps)
+
+    assert answer["batchItemFailures"] == []  # acknowledged: the row, not this message, is the retry
+    assert engine.nodes(execution_id)["pause"]["status"] == "WAITING"
+    remaining = sql("SELECT count(*) FROM outbox WHERE execution_id = :e AND node_id = 'pause'", e=execution_id)
+    assert remaining[0][0] == 1

@@ -91,7 +91,13 @@ class DueNode:
 
 _CLAIM = text("""
 WITH consumed AS (
+    -- The message is spent unless it came before its wait was due (clock skew): that row stays,
+    -- and the sweeper sends the wake again once it is due.
     DELETE FROM outbox WHERE execution_id = :e AND node_id = :n AND attempt = :a
+      AND NOT EXISTS (
+        SELECT 1 FROM execution_node_states w
+        WHERE w.execution_id = :e AND w.node_id = :n AND w.attempt = :a
+          AND w.status = 'WAITING' AND w.wait_until > now())
 ), claimed AS (
     UPDATE execution_node_states s
     SET status = 'RUNNING',
@@ -285,7 +291,8 @@ WITH RECURSIVE chain(id, parent, depth) AS (
     def claim(
         self, execution_id: uuid.UUID, node_id: str, attempt: int, lease_s: float
     ) -> ClaimedStep | None:
-        """QUEUED (or due WAITING) → RUNNING for exactly this attempt; consumes its outbox row."""
+        """QUEUED (or due WAITING) → RUNNING for exactly this attempt; consumes its outbox row
+        (kept when the message came before its wait was due)."""
         row = self.session.execute(
             _CLAIM, {"e": execution_id, "n": node_id, "a": attempt, "lease": lease_s}
         ).one_or_none()
