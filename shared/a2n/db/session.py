@@ -49,9 +49,11 @@ def reset_engine() -> None:
 def _build_engine() -> Engine:
     from sqlalchemy import create_engine
 
+    from a2n.db.paramstyle import install_paramstyle_cache
     from a2n.db.url import connect_args_for, resolve_database_url
     from a2n.settings import get_settings
 
+    install_paramstyle_cache()
     settings = get_settings()
     url = resolve_database_url(settings)
     return create_engine(
