@@ -1,7 +1,7 @@
 """e2e fixtures: the real ``template.yaml`` served by the local runtime, and an HTTP client.
 
-One stack per e2e package run (package scope), on the session's migrated throwaway database;
-tests talk to it only over HTTP, like a user of ``a2n dev`` would.
+One stack per test session (started by the first e2e test; e2e runs last), on the session's migrated
+throwaway database; tests talk to it only over HTTP, like a user of ``a2n dev`` would.
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ from a2n.local.runtime import LocalRuntime
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def clock() -> ManualClock:
     """The scheduler's clock: schedules fire only when a test advances it."""
     return ManualClock()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def key_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The stack's local key material (JWT signing key, credential master key)."""
     return tmp_path_factory.mktemp("keys")
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def stack(
     database_url: str, clock: ManualClock, key_dir: Path, truncate_tables: Callable[[], None]
 ) -> Iterator[LocalRuntime]:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from a2n.db.enums import ExecutionMode, ExecutionStatus, LogLevel, TriggerType
 from a2n.db.models import (
@@ -194,3 +194,18 @@ def test_expired_credentials_are_deactivated_and_others_left_alone(db_session, w
 
     db_session.expunge_all()
     assert [db_session.get(Credential, i).is_active for i in ids] == [False, True, True]
+
+
+def test_a_batch_never_exceeds_its_size_however_postgres_plans_it(db_session, workflow) -> None:
+    """`DELETE … WHERE id IN (SELECT … LIMIT n FOR UPDATE)` planned as a nested-loop semi-join re-runs
+    the subquery per outer row and deletes far more than n (seen: 7 from a "batch of 2"). Force that
+    plan: the bound must hold whatever the planner picks."""
+    old = NOW - timedelta(days=365)
+    for _ in range(7):
+        _execution(db_session, workflow, ExecutionStatus.SUCCEEDED, old)
+    for setting in ("enable_hashjoin", "enable_mergejoin", "enable_hashagg", "enable_material"):
+        db_session.execute(text(f"SET LOCAL {setting} = off"))
+
+    report = apply_retention(NOW, Settings(), batch_size=2, max_batches=1)
+
+    assert report.succeeded_executions_deleted == 2

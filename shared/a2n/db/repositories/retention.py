@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CTE, CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from a2n.db.enums import ExecutionStatus
@@ -25,50 +25,34 @@ class RetentionRepository:
         self, statuses: Sequence[ExecutionStatus], ended_before: datetime, *, limit: int
     ) -> int:
         """Executions in ``statuses`` that ended before the cutoff; nodes and logs cascade."""
-        batch = (
-            select(Execution.id)
-            .where(Execution.status.in_(statuses), Execution.ended_at < ended_before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return self._rowcount(delete(Execution).where(Execution.id.in_(batch)))
+        batch = _batch(Execution, limit, Execution.status.in_(statuses), Execution.ended_at < ended_before)
+        return self._rowcount(delete(Execution).where(Execution.id == batch.c.id))
 
     def delete_logs(self, before: datetime, *, limit: int) -> int:
-        batch = select(ExecutionLog.id).where(ExecutionLog.ts < before).limit(limit)
-        return self._rowcount(
-            delete(ExecutionLog).where(ExecutionLog.id.in_(batch.with_for_update(skip_locked=True)))
-        )
+        batch = _batch(ExecutionLog, limit, ExecutionLog.ts < before)
+        return self._rowcount(delete(ExecutionLog).where(ExecutionLog.id == batch.c.id))
 
     def delete_webhook_receipts(self, before: datetime, *, limit: int) -> int:
-        batch = (
-            select(WebhookReceipt.id)
-            .where(WebhookReceipt.received_at < before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return self._rowcount(delete(WebhookReceipt).where(WebhookReceipt.id.in_(batch)))
+        batch = _batch(WebhookReceipt, limit, WebhookReceipt.received_at < before)
+        return self._rowcount(delete(WebhookReceipt).where(WebhookReceipt.id == batch.c.id))
 
     def clear_idempotency_keys(self, created_before: datetime, *, limit: int) -> int:
         """Forget keys older than their window, so the same key may start a new execution."""
-        batch = (
-            select(Execution.id)
-            .where(Execution.idempotency_key.is_not(None), Execution.created_at < created_before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        batch = _batch(
+            Execution, limit, Execution.idempotency_key.is_not(None), Execution.created_at < created_before
         )
         statement = (
-            update(Execution).where(Execution.id.in_(batch)).values(idempotency_key=None, request_hash=None)
+            update(Execution)
+            .where(Execution.id == batch.c.id)
+            .values(idempotency_key=None, request_hash=None)
         )
         return self._rowcount(statement)
 
     def deactivate_expired_credentials(self, now: datetime, *, limit: int) -> int:
-        batch = (
-            select(Credential.id)
-            .where(Credential.is_active.is_(True), Credential.expires_at < now)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        batch = _batch(Credential, limit, Credential.is_active.is_(True), Credential.expires_at < now)
+        statement = (
+            update(Credential).where(Credential.id == batch.c.id).values(is_active=False, updated_at=now)
         )
-        statement = update(Credential).where(Credential.id.in_(batch)).values(is_active=False, updated_at=now)
         return self._rowcount(statement)
 
     def _rowcount(self, statement: Any) -> int:
@@ -78,3 +62,13 @@ class RetentionRepository:
             self.session.execute(statement, execution_options={"synchronize_session": False}),
         )
         return int(result.rowcount)
+
+
+def _batch(model: Any, limit: int, *conditions: Any) -> CTE:
+    """At most ``limit`` ids, locked SKIP LOCKED, as a CTE the statement joins on.
+
+    Not ``WHERE id IN (SELECT … LIMIT n)``: Postgres may re-run such a subquery for each outer row,
+    and after the first deletions it returns new rows — a "batch of 2" deleted 7. A locking CTE is
+    evaluated once.
+    """
+    return select(model.id).where(*conditions).limit(limit).with_for_update(skip_locked=True).cte("batch")
