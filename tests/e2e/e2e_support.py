@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -109,3 +110,17 @@ def register_user(api: ApiClient, *, name: str = "Test User") -> RegisteredUser:
         workspace_id=me["workspaces"][0]["id"],
         client=client,
     )
+
+
+ACTIVE = frozenset({"QUEUED", "RUNNING", "WAITING"})
+
+
+def wait_for_execution(user: RegisteredUser, execution_id: str, *, timeout_s: float = 30) -> dict[str, Any]:
+    """GET /executions/{id} until it is no longer active; its final body (fails after ``timeout_s``)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = user.client.get(f"/executions/{execution_id}")
+        if found.status == 200 and found.json["status"] not in ACTIVE:
+            return dict(found.json)
+        time.sleep(0.05)
+    raise AssertionError(f"execution {execution_id} did not finish within {timeout_s} s")

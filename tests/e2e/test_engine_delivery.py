@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_support import ApiClient, RegisteredUser
+from e2e_support import ApiClient, RegisteredUser, wait_for_execution
 
 from a2n.local.runtime import LocalRuntime
 
@@ -72,15 +72,6 @@ def dead_letters(stack: LocalRuntime, queue: str) -> list[str]:
     return [m["Body"] for m in received.get("Messages", [])]
 
 
-def finished(user: RegisteredUser, execution_id: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-
-    def done() -> bool:
-        found.update(user.client.get(f"/executions/{execution_id}").json)
-        return found["status"] not in {"QUEUED", "RUNNING", "WAITING"}
-
-    wait_until(done, f"execution {execution_id}")
-    return found
 
 
 def test_a_poison_step_message_reaches_the_dlq_while_its_batch_succeeds(
@@ -97,7 +88,7 @@ def test_a_poison_step_message_reaches_the_dlq_while_its_batch_succeeds(
     started = user.client.post(f"/workflows/{created.json['id']}/execute", {"input": {"n": 1}})
     assert started.status == 202, started.body
 
-    execution = finished(user, started.json["executionId"])
+    execution = wait_for_execution(user, started.json["executionId"])
     assert execution["status"] == "SUCCEEDED"
     assert [n["status"] for n in execution["nodes"]] == ["SUCCEEDED"] * 4
     seen: set[str] = set()

@@ -6,12 +6,11 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e_support import RegisteredUser
+from e2e_support import RegisteredUser, wait_for_execution
 
 
 @pytest.fixture
@@ -38,14 +37,6 @@ def echo_url() -> Iterator[str]:
     server.server_close()
 
 
-def finished(user: RegisteredUser, execution_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        found = user.client.get(f"/executions/{execution_id}")
-        if found.status == 200 and found.json["status"] not in {"QUEUED", "RUNNING", "WAITING"}:
-            return dict(found.json)
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_id} did not finish")
 
 
 def test_execute_runs_every_node_and_replays_by_idempotency_key(user: RegisteredUser, echo_url: str) -> None:
@@ -73,7 +64,7 @@ def test_execute_runs_every_node_and_replays_by_idempotency_key(user: Registered
     assert (replay.status, replay.json["executionId"]) == (200, first.json["executionId"])
     assert user.client.post(path, {"input": {"total": 43}}, headers=key).status == 409
 
-    execution = finished(user, first.json["executionId"])
+    execution = wait_for_execution(user, first.json["executionId"])
     assert execution["status"] == "SUCCEEDED", execution
     nodes = {n["nodeId"]: n for n in execution["nodes"]}
     assert all(n["status"] == "SUCCEEDED" for n in nodes.values())

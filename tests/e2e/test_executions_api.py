@@ -4,10 +4,8 @@ node's token, delete; another tenant gets 404 on every id route (SECURITY 15), e
 
 from __future__ import annotations
 
-import http.server
 import itertools
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,44 +13,19 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from e2e_support import ApiResponse, RegisteredUser
+from e2e_support import ApiResponse, RegisteredUser, wait_for_execution
+from scripted_http import HitServer
 
 ACTIVE = {"QUEUED", "RUNNING", "WAITING"}
 PROBLEM = "application/problem+json"
 
 
-class FlakyServer:
-    """Answers the first ``failures`` calls with 404, the rest with 200; counts every call."""
-
-    def __init__(self, failures: int) -> None:
-        self.hits = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.hits += 1
-                status = 404 if outer.hits <= failures else 200
-                body = json.dumps({"hit": outer.hits}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/orders"
-
-
 @pytest.fixture
-def flaky() -> Iterator[FlakyServer]:
-    server = FlakyServer(failures=1)
+def flaky() -> Iterator[HitServer]:
+    """Fails the first call with 404, then answers 200; counts every call."""
+    server = HitServer([404], path="/orders")
     yield server
-    server.server.shutdown()
-    server.server.server_close()
+    server.close()
 
 
 def trigger() -> dict[str, Any]:
@@ -99,8 +72,6 @@ def poll(user: RegisteredUser, execution_id: str, done: Any, what: str) -> dict[
     raise AssertionError(f"execution {execution_id} never became {what}")
 
 
-def finished(user: RegisteredUser, execution_id: str) -> dict[str, Any]:
-    return poll(user, execution_id, lambda e: e["status"] not in ACTIVE, "terminal")
 
 
 def waiting(user: RegisteredUser, execution_id: str) -> dict[str, Any]:
@@ -120,7 +91,7 @@ def test_list_filters_by_workflow_status_and_time_and_pages_without_overlap(user
     quiet = create(user, chain(transform("t", 1)), "quiet")
     ran = [execute(user, busy, {"n": i}) for i in range(3)] + [execute(user, quiet)]
     for execution_id in ran:
-        assert finished(user, execution_id)["status"] == "SUCCEEDED"
+        assert wait_for_execution(user, execution_id)["status"] == "SUCCEEDED"
     c = user.client
 
     first = c.get(f"/executions?workflowId={busy}&limit=2")
@@ -145,7 +116,7 @@ def test_list_filters_by_workflow_status_and_time_and_pages_without_overlap(user
 
 
 def test_get_returns_each_node_with_input_output_error_and_duration(
-    user: RegisteredUser, flaky: FlakyServer
+    user: RegisteredUser, flaky: HitServer
 ) -> None:
     definition = chain(
         transform("shape", {"order": "{{ trigger.id }}"}),
@@ -154,7 +125,7 @@ def test_get_returns_each_node_with_input_output_error_and_duration(
     )
     execution_id = execute(user, create(user, definition), {"id": 42})
 
-    run = finished(user, execution_id)
+    run = wait_for_execution(user, execution_id)
 
     assert run["status"] == "FAILED" and run["mode"] == "manual" and run["workflowVersion"] == 1
     assert run["triggerData"] == {"id": 42} and isinstance(run["durationMs"], int)
@@ -169,13 +140,13 @@ def test_get_returns_each_node_with_input_output_error_and_duration(
     assert user.client.get("/executions/not-a-uuid").status == 404
 
 
-def test_logs_filter_at_or_above_a_level(user: RegisteredUser, flaky: FlakyServer) -> None:
+def test_logs_filter_at_or_above_a_level(user: RegisteredUser, flaky: HitServer) -> None:
     definition = chain(
         transform("ok", 1),
         {"id": "bad", "type": "http_request", "config": {"method": "GET", "url": flaky.url}},
     )
     execution_id = execute(user, create(user, definition))
-    assert finished(user, execution_id)["status"] == "FAILED"
+    assert wait_for_execution(user, execution_id)["status"] == "FAILED"
     path = f"/executions/{execution_id}/logs"
 
     every = user.client.get(path)
@@ -202,7 +173,7 @@ def test_cancel_mid_wait_stops_the_run_and_nothing_new_starts(user: RegisteredUs
 
     assert cancelled.status == 202, cancelled.body
     assert cancelled.json["executionId"] == execution_id
-    run = finished(user, execution_id)
+    run = wait_for_execution(user, execution_id)
     assert run["status"] == "CANCELLED"
     after = node_of(run, "after")
     assert after["status"] == "CANCELLED" and after["startedAt"] is None
@@ -210,20 +181,20 @@ def test_cancel_mid_wait_stops_the_run_and_nothing_new_starts(user: RegisteredUs
     assert is_problem(again, 409)
 
 
-def test_retry_from_the_failed_node_reuses_upstream_outputs(user: RegisteredUser, flaky: FlakyServer) -> None:
+def test_retry_from_the_failed_node_reuses_upstream_outputs(user: RegisteredUser, flaky: HitServer) -> None:
     definition = chain(
         transform("prep", {"stamp": "{{ execution.id }}"}),
         {"id": "call", "type": "http_request", "config": {"method": "GET", "url": flaky.url}},
         transform("done", "{{ input.body.hit }}"),
     )
     failed_id = execute(user, create(user, definition))
-    failed = finished(user, failed_id)
+    failed = wait_for_execution(user, failed_id)
     assert failed["status"] == "FAILED" and flaky.hits == 1
 
     answer = user.client.post(f"/executions/{failed_id}/retry", {})
 
     assert answer.status == 202, answer.body
-    rerun = finished(user, answer.json["executionId"])
+    rerun = wait_for_execution(user, answer.json["executionId"])
     assert rerun["id"] != failed_id and rerun["status"] == "SUCCEEDED"
     assert (rerun["mode"], rerun["retryOf"]) == ("retry", failed_id)
     # prep ran once, in the first execution: its output (with that execution's id) is reused.
@@ -236,13 +207,13 @@ def test_retry_from_the_failed_node_reuses_upstream_outputs(user: RegisteredUser
 
 def test_retry_from_a_named_node_and_bad_retry_bodies(user: RegisteredUser) -> None:
     execution_id = execute(user, create(user, chain(transform("a", 1), transform("b", "{{ input }}"))))
-    assert finished(user, execution_id)["status"] == "SUCCEEDED"
+    assert wait_for_execution(user, execution_id)["status"] == "SUCCEEDED"
     path = f"/executions/{execution_id}/retry"
 
     from_b = user.client.post(path, {"fromNodeId": "b"})
 
     assert from_b.status == 202, from_b.body
-    assert node_of(finished(user, from_b.json["executionId"]), "b")["output"] == 1
+    assert node_of(wait_for_execution(user, from_b.json["executionId"]), "b")["output"] == 1
     assert is_problem(user.client.post(path, {"fromNodeId": "nope"}), 400)
     for extra in ({"id": execution_id}, {"workspaceId": user.workspace_id}, {"workflowId": execution_id},
                   {"status": "SUCCEEDED"}, {"createdBy": user.user_id}):  # fmt: skip
@@ -268,7 +239,7 @@ def test_resume_with_the_token_the_waiting_node_shows(user: RegisteredUser) -> N
     resumed = user.client.post(path, {"token": token, "data": {"approved": True}})
 
     assert resumed.status == 202, resumed.body
-    run = finished(user, execution_id)
+    run = wait_for_execution(user, execution_id)
     assert run["status"] == "SUCCEEDED"
     assert node_of(run, "use")["output"] == {"approved": True}
     assert "resumeToken" not in json.dumps(node_of(run, "hold")["output"])
@@ -277,7 +248,7 @@ def test_resume_with_the_token_the_waiting_node_shows(user: RegisteredUser) -> N
 
 def test_delete_finished_is_204_and_active_is_409(user: RegisteredUser) -> None:
     done_id = execute(user, create(user, chain(transform("a", 1))))
-    finished(user, done_id)
+    wait_for_execution(user, done_id)
     held_id = execute(user, create(user, chain(resume_wait())))
     waiting(user, held_id)
 
@@ -286,7 +257,7 @@ def test_delete_finished_is_204_and_active_is_409(user: RegisteredUser) -> None:
     assert user.client.delete(f"/executions/{done_id}").status == 404
     assert is_problem(user.client.delete(f"/executions/{held_id}"), 409)
     assert user.client.post(f"/executions/{held_id}/cancel").status == 202
-    finished(user, held_id)
+    wait_for_execution(user, held_id)
     assert user.client.delete(f"/executions/{held_id}").status == 204
 
 

@@ -5,12 +5,11 @@ deactivation the URL is a 404."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from e2e_support import ApiClient, RegisteredUser
+from e2e_support import ApiClient, RegisteredUser, wait_for_execution
 
 from a2n.webhooks.signatures import sign_request
 
@@ -42,14 +41,6 @@ def activated(user: RegisteredUser, definition: dict[str, Any]) -> tuple[str, st
     return workflow_id, urlsplit(url).path
 
 
-def finished(user: RegisteredUser, execution_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        found = user.client.get(f"/executions/{execution_id}")
-        if found.status == 200 and found.json["status"] not in {"QUEUED", "RUNNING", "WAITING"}:
-            return dict(found.json)
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_id} did not finish")
 
 
 def test_github_signed_delivery_runs_and_its_replay_is_refused(api: ApiClient, user: RegisteredUser) -> None:
@@ -61,7 +52,7 @@ def test_github_signed_delivery_runs_and_its_replay_is_refused(api: ApiClient, u
     answer = api.request("POST", path, body=EVENT, headers=headers)
 
     assert answer.status == 202, answer.body
-    run = finished(user, answer.json["executionId"])
+    run = wait_for_execution(user, answer.json["executionId"])
     assert run["status"] == "SUCCEEDED" and run["mode"] == "webhook"
     assert run["triggerData"]["body"]["pusher"] == {"name": "ada"}
     assert "x-hub-signature-256" not in run["triggerData"]["headers"]
@@ -81,7 +72,7 @@ def test_stripe_and_slack_signatures_as_those_services_compute_them(
         signed = sign_request(preset, SECRET.encode(), EVENT, datetime.now(UTC))  # type: ignore[arg-type]
         answer = api.request("POST", path, body=EVENT, headers={"Content-Type": "application/json", **signed})
         assert answer.status == 202, (preset, answer.body)
-        assert finished(user, answer.json["executionId"])["status"] == "SUCCEEDED"
+        assert wait_for_execution(user, answer.json["executionId"])["status"] == "SUCCEEDED"
 
 
 def test_sync_mode_answers_with_the_respond_webhook_body(api: ApiClient, user: RegisteredUser) -> None:

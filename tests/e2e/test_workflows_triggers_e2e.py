@@ -4,23 +4,13 @@ run are gone."""
 
 from __future__ import annotations
 
-import time
-from typing import Any
 from urllib.parse import urlsplit
 
-from e2e_support import ApiClient, RegisteredUser
+from e2e_support import ApiClient, RegisteredUser, wait_for_execution
 
 MASK = "********"
 
 
-def finished(user: RegisteredUser, execution_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        found = user.client.get(f"/executions/{execution_id}")
-        if found.status == 200 and found.json["status"] not in {"QUEUED", "RUNNING", "WAITING"}:
-            return dict(found.json)
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_id} did not finish")
 
 
 def test_each_template_becomes_a_workflow_that_validates_and_runs(user: RegisteredUser) -> None:
@@ -39,7 +29,7 @@ def test_each_template_becomes_a_workflow_that_validates_and_runs(user: Register
         started = user.client.post(f"/workflows/{workflow['id']}/execute", {"input": {}})
         assert started.status == 202, started.body
         # The templates' URLs point at example hosts, so a run may fail there; it must still end.
-        assert finished(user, started.json["executionId"])["status"] in {"SUCCEEDED", "FAILED"}
+        assert wait_for_execution(user, started.json["executionId"])["status"] in {"SUCCEEDED", "FAILED"}
 
         activation = user.client.post(f"/workflows/{workflow['id']}/activate")
         hmac = [

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from scripted_http import HitServer
 from sqlalchemy import text
 
 from a2n.db.models import Workflow, Workspace
@@ -186,43 +187,6 @@ def engine(clean_db: str, aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield harness
     reset_client()
     reset_settings()
-
-
-class HitServer:
-    """A local HTTP server answering from a script of statuses and counting hits (side effects)."""
-
-    def __init__(self, statuses: list[int] | None = None) -> None:
-        import http.server
-        import threading
-
-        self.hits = 0
-        self.statuses = list(statuses or [])
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.do_GET()
-
-            def do_GET(self) -> None:
-                outer.hits += 1
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                body = json.dumps({"hit": outer.hits}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

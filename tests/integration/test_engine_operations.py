@@ -273,5 +273,7 @@ def test_a_wake_delivered_before_the_wait_is_due_keeps_its_outbox_row(engine: En
 
     assert answer["batchItemFailures"] == []  # acknowledged: the row, not this message, is the retry
     assert engine.nodes(execution_id)["pause"]["status"] == "WAITING"
-    remaining = sql("SELECT count(*) FROM outbox WHERE execution_id = :e AND node_id = 'pause'", e=execution_id)
+    remaining = sql(
+        "SELECT count(*) FROM outbox WHERE execution_id = :e AND node_id = 'pause'", e=execution_id
+    )
     assert remaining[0][0] == 1

@@ -7,6 +7,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The engine owns the status vocabularies (and their transition table); the database stores them.
+from a2n.engine.statuses import ExecutionStatus, NodeStatus
+
+__all__ = [
+    "ACTIVE_EXECUTION_STATUSES",
+    "ActorType",
+    "ExecutionMode",
+    "ExecutionStatus",
+    "LogLevel",
+    "NodeStatus",
+    "TriggerType",
+    "WorkspaceRole",
+]
+
 
 class WorkspaceRole(StrEnum):
     OWNER = "OWNER"
@@ -22,16 +36,6 @@ class TriggerType(StrEnum):
     POLL = "POLL"
 
 
-class ExecutionStatus(StrEnum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    WAITING = "WAITING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-    TIMED_OUT = "TIMED_OUT"
-
-
 # The partial index on executions(status) covers exactly these; keep them in sync with it.
 ACTIVE_EXECUTION_STATUSES = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING, ExecutionStatus.WAITING)
 
@@ -44,17 +48,6 @@ class ExecutionMode(StrEnum):
     RETRY = "retry"
     SUB = "sub"
     ERROR = "error"
-
-
-class NodeStatus(StrEnum):
-    PENDING = "PENDING"
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    WAITING = "WAITING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    SKIPPED = "SKIPPED"
-    CANCELLED = "CANCELLED"
 
 
 class LogLevel(StrEnum):

@@ -1,0 +1,46 @@
+"""A local HTTP server for tests: answers from a script of statuses and counts every hit.
+
+Shared by integration and e2e tests (this folder is on sys.path for both): the hit count is how tests
+see side effects of the http_request node, e.g. that a duplicate delivery did not call twice.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from typing import Any
+
+
+class HitServer:
+    """Answers GET/POST on ``url`` with the next scripted status (then 200) and ``{"hit": n}``."""
+
+    def __init__(self, statuses: list[int] | None = None, *, path: str = "/hook") -> None:
+        self.hits = 0
+        self.statuses = list(statuses or [])
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.do_GET()
+
+            def do_GET(self) -> None:
+                outer.hits += 1
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                body = json.dumps({"hit": outer.hits}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
