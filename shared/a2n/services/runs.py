@@ -179,7 +179,7 @@ def apply_plan(
     webhook_response: Mapping[str, Any] | None = None,
     extra_messages: Sequence[OutboxMessage] = (),
 ) -> list[OutboxMessage]:
-    """Write a plan: one UPDATE for the nodes, one INSERT each for outbox and logs, the execution."""
+    """Write a plan: the execution row if it changes, then node rows, outbox and logs in one statement."""
     rows = fold_changes(plan.changes)
     for node_id, columns in (extra or {}).items():
         if node_id in rows:
@@ -192,18 +192,18 @@ def apply_plan(
             continue
         node_type = compiled.graph.nodes[item.node_id].type
         messages.append(outbox_message(locked.id, item.node_id, node_type, item.attempt, delay_s))
-    repo.apply_node_changes(locked.id, list(rows.values()))
-    repo.insert_outbox(messages)
     log_rows = list(logs or ())
+    started: list[OutboxMessage] = []  # written by whatever the end starts (error workflow, parent)
     if plan.finished is not None:
-        messages += _finish(session, repo, locked, compiled=compiled, plan=plan, logs=log_rows,
-                            webhook_response=webhook_response)  # fmt: skip
+        started = _finish(session, repo, locked, compiled=compiled, plan=plan, logs=log_rows,
+                          webhook_response=webhook_response)  # fmt: skip
     else:
         status = _derived_status(locked.status, stored, rows)
         if status != locked.status or webhook_response is not None:
             repo.update_execution(locked.id, status=status, ending=False, webhook_response=webhook_response)
-    repo.insert_logs(log_rows)
-    return messages
+    # Node rows, outbox and logs last, in one statement: nothing above reads this execution's nodes.
+    repo.write_plan(locked.id, list(rows.values()), messages, log_rows)
+    return messages + started
 
 
 def fold_changes(changes: Sequence[NodeChange]) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Table, insert, text
 from sqlalchemy.orm import Session
 
-from a2n.db.models import ExecutionLog, ExecutionNodeState, OutboxMessage
+from a2n.db.models import ExecutionNodeState, OutboxMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,7 @@ FROM execution_node_states WHERE execution_id = :e
 
 # One statement for every node a plan changes; set_* flags say which JSON columns to write, so a
 # JSON null output stays distinguishable from "unchanged".
-_APPLY = text("""
+_NODE_UPDATE = """
 UPDATE execution_node_states s SET
     status = c.status,
     attempt = COALESCE(c.attempt, s.attempt),
@@ -160,7 +160,7 @@ FROM jsonb_to_recordset(CAST(:changes AS jsonb)) AS c(
     next_attempt_at timestamptz, wait_until timestamptz, resume_token_hash text,
     child_execution_id uuid)
 WHERE s.execution_id = :e AND s.node_id = c.node_id
-""")
+"""
 
 _UPDATE_EXECUTION = text("""
 WITH ex AS (
@@ -182,6 +182,59 @@ UPDATE workflows w SET
     failure_count = w.failure_count + (ex.status IN ('FAILED', 'TIMED_OUT'))::int
 FROM ex WHERE :ending AND w.id = ex.workflow_id
 """)
+
+
+# Multi-row INSERTs as one constant text each (rows travel as one JSON parameter), like _NODE_UPDATE:
+# SQLAlchemy re-compiled insert().values(rows) on every step because its SQL varied with the row count.
+_LOGS_INSERT = """
+INSERT INTO execution_logs (id, execution_id, node_id, level, message, metadata, ts)
+SELECT COALESCE(r.id, gen_random_uuid()), r.execution_id, r.node_id, r.level, r.message, r.metadata,
+       COALESCE(r.ts, now())
+FROM jsonb_to_recordset(CAST(:logs AS jsonb)) AS r(
+    id uuid, execution_id uuid, node_id text, level text, message text, metadata jsonb, ts timestamptz)
+"""
+_INSERT_LOGS = text(_LOGS_INSERT)
+
+_OUTBOX_INSERT = """
+INSERT INTO outbox (id, execution_id, node_id, attempt, queue, delay_s, created_at)
+SELECT r.id, r.execution_id, r.node_id, r.attempt, r.queue, COALESCE(r.delay_s, 0),
+       COALESCE(r.created_at, now())
+FROM jsonb_to_recordset(CAST(:outbox AS jsonb)) AS r(
+    id uuid, execution_id uuid, node_id text, attempt int, queue text, delay_s int, created_at timestamptz)
+"""
+_INSERT_OUTBOX = text(_OUTBOX_INSERT)
+
+# A plan's three writes in one round trip: data-modifying CTEs all run, on different tables, so none
+# depends on seeing another's rows (an empty JSON array writes nothing).
+_WRITE_PLAN = text(f"""
+WITH nodes AS ({_NODE_UPDATE}), queued AS ({_OUTBOX_INSERT}), logged AS ({_LOGS_INSERT})
+SELECT 1
+""")
+
+
+def _logs_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    return dumps([{**row, "ts": _iso(row.get("ts"))} for row in rows])
+
+
+def _outbox_json(messages: Sequence[OutboxMessage]) -> str:
+    return dumps(
+        [
+            {
+                "id": m.id,
+                "execution_id": m.execution_id,
+                "node_id": m.node_id,
+                "attempt": m.attempt,
+                "queue": m.queue,
+                "delay_s": m.delay_s,
+                "created_at": _iso(m.created_at),
+            }
+            for m in messages
+        ]
+    )
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _table(model: type[Any]) -> Table:
@@ -322,10 +375,6 @@ WITH RECURSIVE chain(id, parent, depth) AS (
         rows = self.session.execute(_STATES, {"e": execution_id})
         return {row[0]: StoredNodeState(*row) for row in rows}
 
-    def apply_node_changes(self, execution_id: uuid.UUID, changes: Sequence[Mapping[str, Any]]) -> None:
-        if changes:
-            self.session.execute(_APPLY, {"e": execution_id, "changes": dumps(list(changes))})
-
     def update_execution(
         self,
         execution_id: uuid.UUID,
@@ -351,24 +400,26 @@ WITH RECURSIVE chain(id, parent, depth) AS (
         )
 
     def insert_logs(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows as `log_row` builds them: {id, execution_id, node_id, level, message, metadata, ts}."""
         if rows:
-            self.session.execute(insert(_table(ExecutionLog)).values(list(rows)))
+            self.session.execute(_INSERT_LOGS, {"logs": _logs_json(rows)})
 
     def insert_outbox(self, messages: Sequence[OutboxMessage]) -> None:
         if messages:
-            rows = [
-                {
-                    "id": m.id,
-                    "execution_id": m.execution_id,
-                    "node_id": m.node_id,
-                    "attempt": m.attempt,
-                    "queue": m.queue,
-                    "delay_s": m.delay_s,
-                    "created_at": m.created_at,
-                }
-                for m in messages
-            ]
-            self.session.execute(insert(_table(OutboxMessage)).values(rows))
+            self.session.execute(_INSERT_OUTBOX, {"outbox": _outbox_json(messages)})
+
+    def write_plan(
+        self,
+        execution_id: uuid.UUID,
+        changes: Sequence[Mapping[str, Any]],
+        messages: Sequence[OutboxMessage],
+        logs: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """apply_node_changes + insert_outbox + insert_logs as one statement (the step budget, §11)."""
+        if changes or messages or logs:
+            params = {"e": execution_id, "changes": dumps(list(changes))}
+            params |= {"outbox": _outbox_json(messages), "logs": _logs_json(logs)}
+            self.session.execute(_WRITE_PLAN, params)
 
     # --- sweeps ---------------------------------------------------------------------------
     def active_children(self, execution_id: uuid.UUID) -> list[uuid.UUID]:
@@ -442,7 +493,8 @@ RETURNING id, execution_id, node_id, attempt, queue, created_at
             {"older": older_than.total_seconds(), "limit": limit},
         ).all()
         return [
-            OutboxMessage(id=r[0], execution_id=r[1], node_id=r[2], attempt=r[3], queue=r[4], delay_s=0,
-                          created_at=r[5])
+            OutboxMessage(
+                id=r[0], execution_id=r[1], node_id=r[2], attempt=r[3], queue=r[4], delay_s=0, created_at=r[5]
+            )
             for r in rows
         ]
