@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -42,6 +43,14 @@ def shared_environment(template: Template) -> dict[str, str]:
         _log.warning("functions disagree on %s; the first function's value is used", keys)
     return merged
 
+
+# Local substitutions for what AWS gives each function: Lambda runs one invocation per container, so
+# the settings default to a one-connection pool; here every function shares one process and runs
+# invocations on many threads, so one connection would serialise them all.
+LOCAL_CONCURRENCY = {"A2N_DATABASE_POOL_SIZE": "10", "A2N_DATABASE_MAX_OVERFLOW": "30"}
+# An SQS event source mapping reads a queue with several pollers at once (Lambda starts at five);
+# one poller per queue ran every step of that node type one after another.
+POLLERS_PER_QUEUE = 4
 
 # The template creates a KMS key and a JWT signing secret; moto would hold them in memory only, so
 # credentials sealed in one `a2n dev` run could not be opened in the next. Locally, key material lives
@@ -144,9 +153,11 @@ class LocalRuntime:
             if source.enabled:
                 queue = template.queues[source.queue]
                 url = self._queue_urls[queue.logical_id]
-                poller = SqsPoller(source, queue, url, self.moto.sqs(), self._functions)
-                poller.start()
-                self._pollers.append(poller)
+                sqs = self.moto.sqs()  # thread-safe; one per queue keeps its connection pool large enough
+                for _ in range(POLLERS_PER_QUEUE):
+                    poller = SqsPoller(source, queue, url, sqs, self._functions)
+                    poller.start()
+                    self._pollers.append(poller)
         self._scheduler = Scheduler(self._functions, self.clock, self.moto.scheduler())
         self._scheduler.start()
 
@@ -160,7 +171,7 @@ class LocalRuntime:
         )
 
     def _environment(self, template: Template) -> dict[str, str]:
-        env = {**shared_environment(template), **self.moto.environment(), **LOCAL_KEYS}
+        env = {**shared_environment(template), **self.moto.environment(), **LOCAL_KEYS, **LOCAL_CONCURRENCY}
         if self._http is not None:
             env["A2N_PUBLIC_BASE_URL"] = self.url
         if self._database_url:
@@ -172,8 +183,10 @@ class LocalRuntime:
     def stop(self) -> None:
         if self._scheduler is not None:
             self._scheduler.stop()
-        for poller in self._pollers:
-            poller.stop()
+        if self._pollers:
+            # Each stop waits out its poller's long poll; in parallel that is one wait, not one per poller.
+            with ThreadPoolExecutor(max_workers=len(self._pollers)) as stopping:
+                list(stopping.map(SqsPoller.stop, self._pollers))
         self._pollers.clear()
         if self._http is not None:
             self._http.stop()
