@@ -39,7 +39,7 @@ def _engine(overhead: dict[str, Any], budgets: dict[str, Any]) -> list[str]:
 def _workflows(runs: dict[str, Any]) -> list[str]:
     lines = [
         "",
-        "Workflows end to end (execute call → terminal status seen)",
+        "Workflows end to end (execute call → the execution's recorded endedAt)",
         f"{'workflow':<10} {'conc':>4} {'execs':>6} {'exec/s':>8} {'p50 ms':>9} {'p99 ms':>9}  statuses",
     ]
     for name, run in runs.items():
