@@ -48,9 +48,6 @@ def shared_environment(template: Template) -> dict[str, str]:
 # the settings default to a one-connection pool; here every function shares one process and runs
 # invocations on many threads, so one connection would serialise them all.
 LOCAL_CONCURRENCY = {"A2N_DATABASE_POOL_SIZE": "10", "A2N_DATABASE_MAX_OVERFLOW": "30"}
-# An SQS event source mapping reads a queue with several pollers at once (Lambda starts at five);
-# one poller per queue ran every step of that node type one after another.
-POLLERS_PER_QUEUE = 4
 
 # The template creates a KMS key and a JWT signing secret; moto would hold them in memory only, so
 # credentials sealed in one `a2n dev` run could not be opened in the next. Locally, key material lives
@@ -153,11 +150,11 @@ class LocalRuntime:
             if source.enabled:
                 queue = template.queues[source.queue]
                 url = self._queue_urls[queue.logical_id]
-                sqs = self.moto.sqs()  # thread-safe; one per queue keeps its connection pool large enough
-                for _ in range(POLLERS_PER_QUEUE):
-                    poller = SqsPoller(source, queue, url, sqs, self._functions)
-                    poller.start()
-                    self._pollers.append(poller)
+                # One poller per queue: more (Lambda starts five) measured slower here, as every
+                # poller's 1 s long polls and wake-ups compete for the one process's GIL.
+                poller = SqsPoller(source, queue, url, self.moto.sqs(), self._functions)
+                poller.start()
+                self._pollers.append(poller)
         self._scheduler = Scheduler(self._functions, self.clock, self.moto.scheduler())
         self._scheduler.start()
 
