@@ -33,6 +33,10 @@ class MotoServer:
     def start(self) -> str:
         from moto.server import ThreadedMotoServer
 
+        from a2n.local.ports import ensure_port_free
+
+        # moto's start() waits forever when its server thread cannot bind: check first.
+        ensure_port_free(self._port, "moto (the local AWS APIs)", "start with another --moto-port")
         # Moto's werkzeug logs every AWS call; the runtime logs what matters itself.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from a2n.errors import ConfigurationError
+from a2n.local.ports import ensure_port_free
 
 if TYPE_CHECKING:
     import pg8000.native
@@ -114,13 +114,11 @@ class EmbeddedPostgres:
         (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
 
     def _ensure_port_free(self) -> None:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                raise ConfigurationError(
-                    f"Port {self.port} on 127.0.0.1 is already in use by another program, so the embedded "
-                    "Postgres cannot start. Stop that program, choose another port "
-                    "(A2N_LOCAL_POSTGRES_PORT), or point A2N at your own server with DATABASE_URL."
-                )
+        ensure_port_free(
+            self.port,
+            "the embedded Postgres",
+            "choose another port (A2N_LOCAL_POSTGRES_PORT) or point A2N at your own server with DATABASE_URL",
+        )
 
     def _create_database(self) -> None:
         import pg8000.native
