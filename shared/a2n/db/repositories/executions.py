@@ -450,10 +450,11 @@ ORDER BY s.wait_until LIMIT :limit
         """QUEUED retries whose delay (longer than SQS can hold) has passed; clears the due time."""
         rows = self.session.execute(
             text("""
+WITH due AS (  -- a locking CTE runs once; `IN (SELECT … LIMIT … FOR UPDATE)` may run again
+    SELECT id FROM execution_node_states WHERE status = 'QUEUED'
+    AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
 UPDATE execution_node_states s SET next_attempt_at = NULL, updated_at = now()
-WHERE s.id IN (SELECT id FROM execution_node_states WHERE status = 'QUEUED'
-               AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit
-               FOR UPDATE SKIP LOCKED)
+FROM due WHERE s.id = due.id
 RETURNING s.execution_id, s.node_id, s.node_type, s.attempt
 """),
             {"now": now, "limit": limit},
@@ -484,11 +485,13 @@ RETURNING s.execution_id, s.node_id, s.node_type, s.attempt
         """Unconsumed rows past their delay + `older_than`; re-stamped so each is resent once per period."""
         rows: Sequence[Any] = self.session.execute(
             text("""
-UPDATE outbox SET created_at = now()
-WHERE id IN (SELECT id FROM outbox
-             WHERE created_at + make_interval(secs => delay_s) + make_interval(secs => :older) < now()
-             ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED)
-RETURNING id, execution_id, node_id, attempt, queue, created_at
+WITH stale AS (  -- a locking CTE runs once (see take_due_retries)
+    SELECT id FROM outbox
+    WHERE created_at + make_interval(secs => delay_s) + make_interval(secs => :older) < now()
+    ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+UPDATE outbox o SET created_at = now()
+FROM stale WHERE o.id = stale.id
+RETURNING o.id, o.execution_id, o.node_id, o.attempt, o.queue, o.created_at
 """),
             {"older": older_than.total_seconds(), "limit": limit},
         ).all()
