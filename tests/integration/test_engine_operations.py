@@ -23,6 +23,7 @@ from a2n.services.executions import (
     start_execution,
 )
 from a2n.services.steps import StepDeps, process_step_batch
+from a2n.services.sweeps import wake_due_waits
 from a2n.settings import reset_settings
 
 engine = engine_harness.engine
@@ -277,3 +278,27 @@ def test_a_wake_delivered_before_the_wait_is_due_keeps_its_outbox_row(engine: En
         "SELECT count(*) FROM outbox WHERE execution_id = :e AND node_id = 'pause'", e=execution_id
     )
     assert remaining[0][0] == 1
+
+
+def test_a_retry_delayed_past_sqs_900_s_limit_is_queued_by_the_sweep_when_due(
+    engine: Engine, hits: HitServer
+) -> None:
+    hits.statuses = [503]
+    hour = 3_600_000  # ms
+    retry = {"maxAttempts": 2, "backoff": "fixed", "initialDelayMs": hour, "maxDelayMs": hour}
+    retry["jitter"] = False
+    workflow_id = engine.workflow([trigger(), http("call", hits.url, retry=retry)], [("start", "call")])
+    execution_id = engine.start(workflow_id)
+    engine.pump(until=lambda: engine.nodes(execution_id)["call"]["next_attempt_at"] is not None)
+    assert sql("SELECT count(*) FROM outbox WHERE execution_id = :e", e=execution_id)[0][0] == 0
+
+    with UnitOfWork() as uow:  # not due yet: nothing queued
+        assert wake_due_waits(uow.session, utcnow()) == []
+    with UnitOfWork() as uow:
+        due = wake_due_waits(uow.session, utcnow() + timedelta(hours=2))
+        uow.commit()
+    publish_outbox(due)
+
+    assert [(m.node_id, m.attempt) for m in due] == [("call", 2)]
+    engine.pump()
+    assert (engine.execution(execution_id)["status"], hits.hits) == ("SUCCEEDED", 2)
