@@ -16,7 +16,7 @@ from a2n.observability import get_logger
 logger = get_logger()
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     from a2n.services.health import check_health
 
@@ -25,5 +25,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "statusCode": status,
         # Probes and load balancers must see the live state, never a cached one.
         "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
-        "body": json.dumps(body),
+        "body": json.dumps(body, separators=(",", ":")),
     }
