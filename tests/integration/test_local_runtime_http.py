@@ -166,3 +166,8 @@ def test_methods_api_gateway_does_not_route_get_its_404_not_a_501(runtime: Local
     status, _, body = call(runtime, "TRACE", "/items/42")
     assert status == 404
     assert json.loads(body) == {"message": "Not Found"}
+
+
+def test_methods_http_server_does_not_know_get_the_gateway_404_too(runtime: LocalRuntime) -> None:
+    status, _, body = call(runtime, "QUERY", "/items/42")
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})

@@ -164,3 +164,16 @@ def test_bodies_are_parsed_json_text_or_base64() -> None:
     assert parse_body(b"hello", "text/plain") == ("hello", "text")
     assert parse_body(b"\xff\xfe\x00", "application/octet-stream") == ("//4A", "base64")
     assert parse_body(b"", "application/json") == (None, "empty")
+
+
+def test_bodies_postgres_cannot_store_as_text_are_kept_as_base64() -> None:
+    """NUL and lone surrogates are refused by jsonb: such a body is kept byte for byte instead of
+    failing the delivery with a database error."""
+    for raw, media in [
+        (b'{"a": "x\\u0000y"}', "application/json"),
+        (b'{"a": "\\ud800"}', "application/json"),
+        (b"nul\x00inside", "text/plain"),
+        (b"a=%00", "application/x-www-form-urlencoded"),
+    ]:
+        body, kind = parse_body(raw, media)
+        assert kind == "base64" and base64.b64decode(body) == raw

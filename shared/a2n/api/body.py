@@ -6,9 +6,11 @@ Every rule here answers 400 (or 413 for size) so that no body a client can send 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from a2n.errors import BadRequest, PayloadTooLarge
+from a2n.storable import has_unstorable_text
 
 MAX_JSON_DEPTH = 64
 
@@ -51,7 +53,14 @@ def decode_json(body: bytes) -> Any:
         raise BadRequest(f"Malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     if json_depth(value) > MAX_JSON_DEPTH:
         raise BadRequest(f"JSON nesting exceeds {MAX_JSON_DEPTH} levels")
+    if _ESCAPES_POSTGRES_REFUSES.search(text) and has_unstorable_text(value):
+        raise BadRequest("JSON text contains \\u0000 or an unpaired surrogate, which cannot be stored")
     return value
+
+
+# Postgres text and jsonb refuse NUL, and an unpaired surrogate has no UTF-8 form: both would fail at
+# the database as a 500. In JSON they can only arrive as \u escapes, so the walk runs only then.
+_ESCAPES_POSTGRES_REFUSES = re.compile(r"\\u(0000|d[89a-f])", re.IGNORECASE)
 
 
 def json_depth(value: Any) -> int:

@@ -124,7 +124,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return self.gateway.handle(request)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
-    do_TRACE = do_CONNECT = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers methods it has no do_X for with its own 501 page; API Gateway routes
+        # none of them (TRACE, CONNECT, QUERY …): let _respond answer as the gateway does.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silenced: ``_serve`` logs one line per request with its duration."""

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from a2n.errors import A2NError, MethodNotAllowed, NotFound
+from a2n.errors import A2NError, BadRequest, MethodNotAllowed, NotFound
+from a2n.storable import has_unstorable_text
 from a2n.webhooks.signatures import SignatureInvalid
 
 if TYPE_CHECKING:
@@ -185,6 +186,8 @@ def trigger_data(delivery: WebhookDelivery, config: WebhookTriggerConfig) -> dic
     }
     if encoding == "base64":
         data["isBase64Encoded"] = True
+    if has_unstorable_text([data["path"], data["headers"], data["query"]]):
+        raise BadRequest("The request's path, headers or query contain NUL or invalid Unicode")
     return data
 
 
@@ -209,6 +212,14 @@ def parse_body(raw: bytes, content_type: str) -> tuple[Any, str]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return base64.b64encode(raw).decode("ascii"), "base64"
+    value, kind = _parsed(text, media)
+    if has_unstorable_text(value):
+        # NUL or a lone surrogate cannot go into jsonb: keep the exact bytes instead.
+        return base64.b64encode(raw).decode("ascii"), "base64"
+    return value, kind
+
+
+def _parsed(text: str, media: str) -> tuple[Any, str]:
     if media == "application/json" or media.endswith("+json"):
         try:
             return json.loads(text), "json"

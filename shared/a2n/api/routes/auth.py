@@ -141,7 +141,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         SessionOut,
         public=True,
         tags=_TAGS,
-        errors=(401,),
+        errors=(401, 429),
     ),
     RouteDoc(
         "POST",
