@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,11 +22,19 @@ def quick_bench(out: Path) -> tuple[dict[str, Any], str]:
     return json.loads(out.read_text()), done.stdout
 
 
-def test_quick_bench_reports_every_section_with_metered_engine_steps(tmp_path: Path) -> None:
-    report, table = quick_bench(tmp_path / "bench.json")
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    """One quick bench (about half a minute) read by every test here."""
+    return quick_bench(tmp_path_factory.mktemp("bench") / "bench.json")
+
+
+def test_quick_bench_reports_every_section_with_metered_engine_steps(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    report, table = quick_run
 
     assert report["quick"] is True and report["budgets"]["statementsPerStep"] == 10
-    for section in ("coldImports", "workflows", "engineOverhead", "routes", "cost"):
+    for section in ("coldImports", "workflows", "engineOverhead", "webhooks", "routes", "cost"):
         assert "error" not in report[section], (section, report[section])
     cold = report["coldImports"]["handlers"]
     assert cold and all(row["ms"] and row["ms"] > 0 and row["error"] is None for row in cold)
@@ -44,4 +54,23 @@ def test_quick_bench_reports_every_section_with_metered_engine_steps(tmp_path: P
     assert {row["status"] for key, row in per_route.items() if key != "authorizer"} <= {200, 201, 202}
     assert "GET /executions/{id}" in per_route
     assert "DELETE /executions/{id}" in report["routes"]["notMeasured"]
-    assert "Engine overhead per node step" in table
+    assert "Engine overhead per node step" in table and "Webhooks (signed POST" in table
+
+
+def test_quick_bench_webhook_section_counts_every_signed_delivery(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    hooks = quick_run[0]["webhooks"]
+
+    assert "error" not in hooks, hooks
+    for mode, answered in (("async", "202"), ("sync", "200")):
+        rows = [v for k, v in hooks[mode].items() if k.startswith("concurrency")]
+        assert len(rows) == 2 and all(r["requests"] > 0 for r in rows), hooks[mode]
+        # Distinct signed bodies: none refused as a replay; every sync answer echoed its own request.
+        assert all(r["outcomes"] == {answered: r["requests"]} for r in rows), hooks[mode]
+        assert all(r["latencyMs"]["n"] == r["requests"] and r["latencyMs"]["p50"] > 0 for r in rows)
+        assert all(r["completedPerSecond"] > 0 for r in rows)
+    # Every accepted async delivery started an execution, and each one succeeded.
+    assert all(
+        r["runStatuses"] == {"SUCCEEDED": r["requests"]} for r in hooks["async"].values() if "requests" in r
+    )

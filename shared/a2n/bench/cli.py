@@ -79,6 +79,7 @@ def _with_stack(template: Path, *, quick: bool, database_url: str | None) -> dic
     with bench_stack(template, database_url) as stack:
         user = stack.register_user()
         out["workflows"], out["engineOverhead"] = _workflows(user, meter, quick)
+        out["webhooks"] = _section("webhooks", lambda: _webhooks(stack, user, quick))
         out["routes"] = _section("routes", lambda: _routes(stack, user, quick))
         out["cost"] = _section("cost", lambda: _costs(out))
     return out
@@ -107,7 +108,7 @@ def _workflows(user: Any, meter: StepMeter, quick: bool) -> tuple[dict[str, Any]
             results: dict[str, Any] = {"workflowId": workflow_id}
             meter.samples.clear()
             for concurrency in QUICK_CONCURRENCY if quick else CONCURRENCY:
-                count = (2 if quick else 10) * concurrency if concurrency > 1 else (3 if quick else 50)
+                count = _executions(quick, concurrency)
                 progress(f"{name}: {count} executions at concurrency {concurrency}")
                 result = workflows.run_many(user, workflow_id, count, concurrency)
                 results[f"concurrency{concurrency}"] = {
@@ -121,6 +122,30 @@ def _workflows(user: Any, meter: StepMeter, quick: bool) -> tuple[dict[str, Any]
 
         runs[name] = _section(f"workflow {name}", measure)
     return runs, overhead
+
+
+def _webhooks(stack: Any, user: Any, quick: bool) -> dict[str, Any]:
+    from a2n.bench import webhooks
+    from a2n.bench.stack import Client
+
+    caller = Client(stack.runtime.url)  # webhooks are public: the caller's proof is the signature
+    out: dict[str, Any] = {"nodes": 10}
+    for mode in webhooks.MODES:
+        path = webhooks.activate(user, f"bench webhook {mode}", webhooks.webhook_workflow(mode))
+        rows: dict[str, Any] = {}
+        for concurrency in QUICK_CONCURRENCY if quick else CONCURRENCY:
+            count = _executions(quick, concurrency)
+            progress(f"webhook {mode}: {count} signed POSTs at concurrency {concurrency}")
+            rows[f"concurrency{concurrency}"] = webhooks.measure(
+                user, caller, path, mode, count=count, concurrency=concurrency
+            )
+        out[mode] = rows
+    return out
+
+
+def _executions(quick: bool, concurrency: int) -> int:
+    """Enough runs for a p99 at concurrency 1, ten waves at higher concurrency; a few when quick."""
+    return (2 if quick else 10) * concurrency if concurrency > 1 else (3 if quick else 50)
 
 
 def _overhead(meter: StepMeter) -> dict[str, Any]:

@@ -33,13 +33,17 @@ class Client:
     token: str | None = None
 
     def call(self, method: str, path: str, body: Any = None) -> Answer:
-        parts = urlsplit(self.base_url)
-        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        return self.send(method, path, json.dumps(body).encode() if body is not None else None, headers)
+
+    def send(self, method: str, path: str, raw_body: bytes | None, headers: dict[str, str]) -> Answer:
+        """The exact bytes and headers given (a signed webhook body must reach the server unchanged)."""
+        parts = urlsplit(self.base_url)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
         try:
-            conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            conn.request(method, path, body=raw_body, headers=headers)
             resp = conn.getresponse()
             raw = resp.read()
             return Answer(resp.status, json.loads(raw) if raw else None)

@@ -9,6 +9,7 @@ def render(report: dict[str, Any]) -> str:
     lines: list[str] = []
     lines += _engine(report.get("engineOverhead", {}), report.get("budgets", {}))
     lines += _workflows(report.get("workflows", {}))
+    lines += _webhooks(report.get("webhooks", {}))
     lines += _cold(report.get("coldImports", {}))
     lines += _routes(report.get("routes", {}))
     lines += _cost(report.get("cost", {}))
@@ -53,6 +54,28 @@ def _workflows(runs: dict[str, Any]) -> list[str]:
                     f"{name:<10} {key.removeprefix('concurrency'):>4} {row['executions']:>6} "
                     f"{row['executionsPerSecond']:>8} {lat['p50']:>9} {lat['p99']:>9}  {row['statuses']}"
                 )
+    return lines
+
+
+def _webhooks(hooks: dict[str, Any]) -> list[str]:
+    if "error" in hooks:
+        return ["", f"Webhooks FAILED: {hooks['error']}"]
+    lines = [
+        "",
+        f"Webhooks (signed POST, {hooks.get('nodes', 10)}-node chain; async: request → 202,"
+        " sync: request → respond_webhook's answer)",
+        f"{'mode':<6} {'conc':>4} {'reqs':>5} {'p50 ms':>9} {'p99 ms':>9}"
+        f" {'202/s':>7} {'done/s':>7}  outcomes",
+    ]
+    for mode in ("async", "sync"):
+        for key, row in hooks.get(mode, {}).items():
+            lat = row["latencyMs"]
+            accepted = row.get("acceptedPerSecond", "-")
+            lines.append(
+                f"{mode:<6} {key.removeprefix('concurrency'):>4} {row['requests']:>5} {lat['p50']:>9}"
+                f" {lat['p99']:>9} {accepted:>7} {row.get('completedPerSecond', '-'):>7}  {row['outcomes']}"
+                + (f" runs {row['runStatuses']}" if row.get("runStatuses") else "")
+            )
     return lines
 
 
