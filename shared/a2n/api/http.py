@@ -13,7 +13,7 @@ from typing import Any
 
 from a2n.api.request import Request
 from a2n.api.response import PROBLEM_JSON, Response, iso_utc, render
-from a2n.errors import A2NError, Unauthorized
+from a2n.errors import A2NError, BadRequest, Unauthorized
 
 __all__ = ["PROBLEM_JSON", "Request", "Response", "iso_utc", "route"]
 
@@ -35,6 +35,7 @@ def route(fn: RouteFunction) -> LambdaHandler:
             request = Request.from_event(event, max_body_bytes=get_settings().max_body_bytes)
             _tag_logs(logger, request, context)
             _refuse_rejected_credentials(request)
+            _refuse_unstorable_parameters(request)
             return render(_as_response(fn(request)))
         except A2NError as error:
             log = logger.warning if error.status >= 500 else logger.info
@@ -53,6 +54,14 @@ def _refuse_rejected_credentials(request: Request) -> None:
     with ``authError``: answer 401 here, before the route function runs."""
     if request.authorizer and "authError" in request.authorizer:
         raise Unauthorized(str(request.authorizer["authError"]) or "Invalid credentials")
+
+
+def _refuse_unstorable_parameters(request: Request) -> None:
+    """A query or path parameter holding NUL (``%00``) or invalid Unicode would fail in Postgres."""
+    from a2n.storable import has_unstorable_text
+
+    if has_unstorable_text([request.query, request.path_params]):
+        raise BadRequest("Query or path parameters contain NUL or invalid Unicode")
 
 
 def _as_response(result: RouteResult) -> Response:
