@@ -62,10 +62,10 @@ def _webhooks(hooks: dict[str, Any]) -> list[str]:
         return ["", f"Webhooks FAILED: {hooks['error']}"]
     lines = [
         "",
-        f"Webhooks (signed POST, {hooks.get('nodes', 10)}-node chain; async: request → 202,"
-        " sync: request → respond_webhook's answer)",
+        f"Webhooks (signed POST, {hooks.get('nodes', 10)}-node chain; async: request → 202, run = request"
+        " → the run's recorded endedAt; sync: request → respond_webhook's answer)",
         f"{'mode':<6} {'conc':>4} {'reqs':>5} {'p50 ms':>9} {'p99 ms':>9}"
-        f" {'202/s':>7} {'done/s':>7}  outcomes",
+        f" {'202/s':>7} {'done/s':>7} {'run p50/p99 ms':>15}  outcomes",
     ]
     for mode in ("async", "sync"):
         for key, row in hooks.get(mode, {}).items():
@@ -73,10 +73,17 @@ def _webhooks(hooks: dict[str, Any]) -> list[str]:
             accepted = row.get("acceptedPerSecond", "-")
             lines.append(
                 f"{mode:<6} {key.removeprefix('concurrency'):>4} {row['requests']:>5} {lat['p50']:>9}"
-                f" {lat['p99']:>9} {accepted:>7} {row.get('completedPerSecond', '-'):>7}  {row['outcomes']}"
+                f" {lat['p99']:>9} {accepted:>7} {row.get('completedPerSecond', '-'):>7}"
+                f" {_run_pair(row):>15}  {row['outcomes']}"
                 + (f" runs {row['runStatuses']}" if row.get("runStatuses") else "")
             )
     return lines
+
+
+def _run_pair(row: dict[str, Any]) -> str:
+    """Async rows: request → the run's recorded end, to set beside sync mode's answered latency."""
+    done = row.get("completionMs")
+    return f"{done['p50']:.0f}/{done['p99']:.0f}" if done else "-"
 
 
 def _cold(cold: dict[str, Any]) -> list[str]:

@@ -9,7 +9,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
@@ -68,10 +68,7 @@ class WebhookRun:
     wall_s: float = 0.0
 
     def outcomes(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for d in self.deliveries:
-            counts[d.outcome] = counts.get(d.outcome, 0) + 1
-        return counts
+        return _counts(d.outcome for d in self.deliveries)
 
     def latencies(self, outcome: str) -> list[float]:
         return [d.ms for d in self.deliveries if d.outcome == outcome]
@@ -152,19 +149,24 @@ def fan_out(count: int, concurrency: int, work: Callable[[], T]) -> tuple[list[T
     return results, time.perf_counter() - began
 
 
-def wait_for_runs(user: BenchUser, execution_ids: list[str]) -> tuple[dict[str, int], float | None]:
-    """Each execution's final status, and the last recorded endedAt (unix seconds) among them.
+@dataclass(frozen=True)
+class RunEnd:
+    delivery: Delivery
+    status: str
+    ended_wall: float | None  # the execution's recorded endedAt, unix seconds (same host clock)
 
-    Waiting also keeps one phase's runs from still executing during the next phase's measurement.
-    """
-    statuses: dict[str, int] = {}
-    last_end: float | None = None
-    for execution_id in execution_ids:
-        status, ended = _final(user, execution_id)
-        statuses[status] = statuses.get(status, 0) + 1
-        if ended is not None:
-            last_end = max(last_end or ended, ended)
-    return statuses, last_end
+    @property
+    def completion_ms(self) -> float | None:
+        """Request sent → execution ended: what a sync caller would wait at best."""
+        if self.ended_wall is None:
+            return None
+        return max(0.0, (self.ended_wall - self.delivery.began_wall) * 1000)
+
+
+def wait_for_runs(user: BenchUser, deliveries: list[Delivery]) -> list[RunEnd]:
+    """How each started execution ended. Waiting also keeps one phase's runs from still executing
+    during the next phase's measurement."""
+    return [RunEnd(d, *_final(user, d.execution_id)) for d in deliveries if d.execution_id is not None]
 
 
 def _final(user: BenchUser, execution_id: str) -> tuple[str, float | None]:
@@ -196,15 +198,25 @@ def measure(
     else:
         row["latencyMs"] = summary([d.ms for d in run.deliveries])
         row["completedPerSecond"] = _rate(outcomes.get("200", 0), run.wall_s)
-    started = [d.execution_id for d in run.deliveries if d.execution_id is not None]
-    if started:
-        statuses, last_end = wait_for_runs(user, started)
-        row["runStatuses"] = statuses
-        if mode == "async" and last_end is not None:
-            # Throughput to completion: the first request until the last recorded endedAt.
-            first = min(d.began_wall for d in run.deliveries)
-            row["completedPerSecond"] = _rate(statuses.get("SUCCEEDED", 0), last_end - first)
+    ends = wait_for_runs(user, run.deliveries)
+    if ends:
+        row["runStatuses"] = _counts(end.status for end in ends)
+    if mode == "async" and ends:
+        completions = [end.completion_ms for end in ends if end.completion_ms is not None]
+        row["completionMs"] = summary(completions)
+        # Throughput to completion: the first request until the last recorded endedAt.
+        last_end = max((end.ended_wall for end in ends if end.ended_wall is not None), default=None)
+        first = min(d.began_wall for d in run.deliveries)
+        succeeded = sum(end.status == "SUCCEEDED" for end in ends)
+        row["completedPerSecond"] = _rate(succeeded, last_end - first) if last_end else 0.0
     return row
+
+
+def _counts(values: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
 
 
 def _rate(done: int, seconds: float) -> float:
