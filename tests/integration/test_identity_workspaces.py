@@ -72,8 +72,9 @@ def test_members_roles_and_the_last_owner(db_session: Session) -> None:
     workspaces.add_member(owner, team, admin_email.upper(), Role.ADMIN)
     with pytest.raises(Conflict):
         workspaces.add_member(owner, team, admin_email, Role.MEMBER)
-    with pytest.raises(NotFound):
+    with pytest.raises(ValidationFailed) as unknown:
         workspaces.add_member(owner, team, "nobody@example.com", Role.MEMBER)
+    assert [p.pointer for p in unknown.value.problems] == ["/email"]
 
     as_admin = Principal(user_id=admin.user_id, workspace_id=team, auth_type="jwt")
     workspaces.add_member(as_admin, team, viewer_email, Role.VIEWER)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from a2n.auth.policy import Action, Role
-from a2n.errors import Conflict, Forbidden, NotFound
+from a2n.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -180,7 +180,8 @@ def add_member(
         _check_can_grant(caller_role, role)
         user = UserRepository(uow.session).get_by_email(email)
         if user is None or not user.is_active:
-            raise NotFound("No user with that email")
+            # A body field, not the URL's resource: a 404 here would read as "no such workspace".
+            raise ValidationFailed([Problem("/email", "no active user has this email")])
         member = WorkspaceMember(workspace_id=target, user_id=user.id, role=WorkspaceRole(role.value))
         WorkspaceMemberRepository(uow.session).add(member, conflict="Already a member of this workspace")
         record_audit(
