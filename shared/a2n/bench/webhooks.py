@@ -157,7 +157,7 @@ class RunEnd:
 
     @property
     def completion_ms(self) -> float | None:
-        """Request sent → execution ended: what a sync caller would wait at best."""
+        """Request sent → execution ended, including any wait behind earlier deliveries' steps."""
         if self.ended_wall is None:
             return None
         return max(0.0, (self.ended_wall - self.delivery.began_wall) * 1000)
