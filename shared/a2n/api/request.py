@@ -21,6 +21,8 @@ from a2n.errors import BadRequest, PayloadTooLarge, Unauthorized
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from a2n.services.audit import Origin
+
 M = TypeVar("M", bound="BaseModel")
 
 MAX_IDEMPOTENCY_KEY = 255
@@ -102,6 +104,13 @@ class Request:
     @property
     def user_agent(self) -> str | None:
         return self.headers.get("user-agent")
+
+    @property
+    def origin(self) -> Origin:
+        """Where the call came from, as the audit trail records it."""
+        from a2n.services.audit import Origin
+
+        return Origin(ip=self.client_ip or None, user_agent=self.user_agent)
 
     @property
     def idempotency_key(self) -> str | None:

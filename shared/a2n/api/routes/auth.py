@@ -16,7 +16,6 @@ from a2n.api.openapi import RouteDoc
 from a2n.api.schemas import RequestBody, ResponseBody, UtcDatetime
 
 if TYPE_CHECKING:
-    from a2n.services.audit import Origin
     from a2n.services.auth import SignIn
 
 MIN_PASSWORD = 10
@@ -68,7 +67,7 @@ def register(request: Request) -> Response:
     from a2n.services.auth import register as register_user
 
     body = request.parse(Registration)
-    signed_in = register_user(body.email, body.password, body.name, origin=_origin(request))
+    signed_in = register_user(body.email, body.password, body.name, origin=request.origin)
     return Response(201, _session(signed_in))
 
 
@@ -78,7 +77,7 @@ def login(request: Request) -> Response:
 
     body = request.parse(Credentials)
     try:
-        signed_in = login_user(body.email, body.password, origin=_origin(request))
+        signed_in = login_user(body.email, body.password, origin=request.origin)
     except LoginLocked as locked:
         response = Response.problem(locked)
         response.headers["Retry-After"] = str(locked.retry_after_s)
@@ -114,10 +113,6 @@ def _session(signed_in: SignIn) -> SessionOut:
     )
 
 
-def _origin(request: Request) -> Origin:
-    from a2n.services.audit import Origin
-
-    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
 
 
 _TAGS = ("auth",)

@@ -18,7 +18,6 @@ from a2n.api.schemas import PageOf, RequestBody, ResponseBody, UtcDatetime
 from a2n.services.credential_data import CredentialType
 
 if TYPE_CHECKING:
-    from a2n.services.audit import Origin
     from a2n.services.credentials import CredentialInfo
 
 # --- wire models ----------------------------------------------------------------------------------
@@ -81,10 +80,6 @@ def _body(info: CredentialInfo) -> dict[str, Any]:
     return body
 
 
-def _origin(request: Request) -> Origin:
-    from a2n.services.audit import Origin
-
-    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -97,7 +92,7 @@ def create_credential(request: Request) -> Response:
     draft = credentials.CredentialDraft(
         name=body.name, type=body.type, data=body.data, expires_at=body.expires_at
     )
-    return Response(201, _body(credentials.create_credential(request.principal, draft, _origin(request))))
+    return Response(201, _body(credentials.create_credential(request.principal, draft, request.origin)))
 
 
 def list_credentials(request: Request) -> Response:
@@ -125,7 +120,7 @@ def replace_credential(request: Request) -> Response:
         clear_expiry="expires_at" in body.model_fields_set and body.expires_at is None,
     )
     info = credentials.update_credential(
-        request.principal, request.path_param("id"), changes, _origin(request)
+        request.principal, request.path_param("id"), changes, request.origin
     )
     return Response(200, _body(info))
 
@@ -133,7 +128,7 @@ def replace_credential(request: Request) -> Response:
 def delete_credential(request: Request) -> Response:
     from a2n.services import credentials
 
-    credentials.delete_credential(request.principal, request.path_param("id"), _origin(request))
+    credentials.delete_credential(request.principal, request.path_param("id"), request.origin)
     return Response.no_content()
 
 

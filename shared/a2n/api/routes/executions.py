@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from a2n.api.pagination import Cursor
     from a2n.db.models import Execution, ExecutionLog, ExecutionNodeState
     from a2n.db.repositories.execution_queries import After
-    from a2n.services.audit import Origin
 
 # --- wire models --------------------------------------------------------------------------------
 
@@ -176,7 +175,7 @@ def cancel_execution(request: Request) -> Response:
     from a2n.services import execution_commands, execution_queries
 
     execution_id = execution_queries.execution_id_from_path(request.path_param("id"))
-    status = execution_commands.cancel(request.principal, execution_id, _origin(request))
+    status = execution_commands.cancel(request.principal, execution_id, request.origin)
     return Response(202, ExecutionAccepted(execution_id=execution_id, status=status))
 
 
@@ -185,7 +184,7 @@ def retry_execution(request: Request) -> Response:
 
     execution_id = execution_queries.execution_id_from_path(request.path_param("id"))
     body = request.parse(RetryBody) if request.raw_body else RetryBody()
-    started = execution_commands.retry(request.principal, execution_id, body.from_node_id, _origin(request))
+    started = execution_commands.retry(request.principal, execution_id, body.from_node_id, request.origin)
     return Response(202, ExecutionAccepted(execution_id=started.execution_id, status=started.status))
 
 
@@ -195,7 +194,7 @@ def resume_execution(request: Request) -> Response:
     execution_id = execution_queries.execution_id_from_path(request.path_param("id"))
     body = request.parse(ResumeBody)
     status = execution_commands.resume(
-        request.principal, execution_id, body.token, body.data, _origin(request)
+        request.principal, execution_id, body.token, body.data, request.origin
     )
     return Response(202, ExecutionAccepted(execution_id=execution_id, status=status))
 
@@ -204,7 +203,7 @@ def delete_execution(request: Request) -> Response:
     from a2n.services import execution_commands, execution_queries
 
     execution_id = execution_queries.execution_id_from_path(request.path_param("id"))
-    execution_commands.delete(request.principal, execution_id, _origin(request))
+    execution_commands.delete(request.principal, execution_id, request.origin)
     return Response.no_content()
 
 
@@ -222,10 +221,6 @@ def _after(cursor: Cursor | None) -> After | None:
         raise BadRequest("Invalid cursor") from None
 
 
-def _origin(request: Request) -> Origin:
-    from a2n.services.audit import Origin
-
-    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
 
 
 def _millis_between(start: datetime | None, end: datetime | None) -> int | None:

@@ -30,7 +30,6 @@ class ExecuteOut(ResponseBody):
 
 
 def execute_workflow(request: Request) -> Response:
-    from a2n.services.audit import Origin
     from a2n.services.executions import execute_workflow as start
 
     body = request.parse(ExecuteIn) if (request.raw_body or "").strip() else ExecuteIn()
@@ -41,7 +40,7 @@ def execute_workflow(request: Request) -> Response:
         body.input,
         idempotency_key=key,
         request_hash=request_hash(body.model_dump(mode="json")) if key is not None else None,
-        origin=Origin(ip=request.client_ip or None, user_agent=request.user_agent),
+        origin=request.origin,
     )
     out = ExecuteOut(execution_id=str(started.execution_id), status=started.status)
     # A replay answers 200 with the first result's body; the first request 202 (accepted, running).

@@ -13,7 +13,6 @@ from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
 from a2n.api.pagination import Page, encode_cursor, page_request
 from a2n.api.schemas import PageOf, RequestBody, ResponseBody, UtcDatetime
-from a2n.services.audit import Origin
 
 
 class WorkspaceRoleOut(ResponseBody):
@@ -68,7 +67,7 @@ def create_api_key(request: Request) -> Response:
     from a2n.services.api_keys import create_api_key as create
 
     body = request.parse(ApiKeyCreate)
-    created = create(request.principal, body.name, body.scopes, body.expires_at, origin=_origin(request))
+    created = create(request.principal, body.name, body.scopes, body.expires_at, origin=request.origin)
     out = ApiKeyCreated.model_validate(
         {**ApiKeyOut.model_validate(created.row).model_dump(), "key": created.plain}
     )
@@ -92,7 +91,7 @@ def list_api_keys(request: Request) -> Response:
 def delete_api_key(request: Request) -> Response:
     from a2n.services.api_keys import revoke_api_key
 
-    revoke_api_key(request.principal, request.path_param("id"), origin=_origin(request))
+    revoke_api_key(request.principal, request.path_param("id"), origin=request.origin)
     return Response.no_content()
 
 
@@ -105,8 +104,6 @@ def _cursor_id(value: str) -> uuid.UUID:
         raise BadRequest("Invalid cursor") from None
 
 
-def _origin(request: Request) -> Origin:
-    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
 
 
 _TAGS = ("identity",)

@@ -13,7 +13,6 @@ from a2n.errors import NotFound
 
 if TYPE_CHECKING:
     from a2n.services.activation import ActivationResult
-    from a2n.services.audit import Origin
 
 
 class TriggerOut(ResponseBody):
@@ -36,14 +35,14 @@ class WebhookAccepted(ResponseBody):
 def activate_workflow(request: Request) -> Response:
     from a2n.services.activation import activate_workflow as activate
 
-    result = activate(request.principal, _workflow_id(request), origin=_origin(request))
+    result = activate(request.principal, _workflow_id(request), origin=request.origin)
     return Response(200, _activation_body(result))
 
 
 def deactivate_workflow(request: Request) -> Response:
     from a2n.services.activation import deactivate_workflow as deactivate
 
-    result = deactivate(request.principal, _workflow_id(request), origin=_origin(request))
+    result = deactivate(request.principal, _workflow_id(request), origin=request.origin)
     return Response(200, _activation_body(result))
 
 
@@ -87,10 +86,6 @@ def _workflow_id(request: Request) -> uuid.UUID:
         raise NotFound("Workflow not found") from None
 
 
-def _origin(request: Request) -> Origin:
-    from a2n.services.audit import Origin
-
-    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
 
 
 ROUTES: tuple[RouteDoc, ...] = (

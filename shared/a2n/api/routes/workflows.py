@@ -19,7 +19,6 @@ from a2n.api.schemas import CamelModel, PageOf, RequestBody, ResponseBody, UtcDa
 from a2n.errors import NotFound, Problem, ValidationFailed
 
 if TYPE_CHECKING:
-    from a2n.services.audit import Origin
     from a2n.services.workflows import VersionView, WorkflowDraft, WorkflowView
 
 # --- wire models ----------------------------------------------------------------------------------
@@ -171,10 +170,6 @@ def _draft(body: WorkflowIn) -> WorkflowDraft:
     )
 
 
-def _origin(request: Request) -> Origin:
-    from a2n.services.audit import Origin
-
-    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
 
 
 def _version_param(request: Request) -> int:
@@ -233,12 +228,12 @@ def create_workflow(request: Request) -> Response:
             description=body.description,
             tags=body.tags,
             variables=body.variables,
-            origin=_origin(request),
+            origin=request.origin,
         )
     else:
         assert body.name is not None and body.definition is not None  # _create_shape_problems
         draft = WorkflowDraft(body.name, body.definition, body.description, body.tags, body.variables)
-        view = workflows.create_workflow(request.principal, draft, origin=_origin(request))
+        view = workflows.create_workflow(request.principal, draft, origin=request.origin)
     return _workflow_response(view, 201)
 
 
@@ -269,7 +264,7 @@ def replace_workflow(request: Request) -> Response:
         _draft(body),
         change_note=body.change_note,
         expected_version=_expected_version(request),
-        origin=_origin(request),
+        origin=request.origin,
     )
     return _workflow_response(view)
 
@@ -277,7 +272,7 @@ def replace_workflow(request: Request) -> Response:
 def delete_workflow(request: Request) -> Response:
     from a2n.services import workflows
 
-    workflows.delete_workflow(request.principal, request.path_param("id"), origin=_origin(request))
+    workflows.delete_workflow(request.principal, request.path_param("id"), origin=request.origin)
     return Response.no_content()
 
 
@@ -299,7 +294,7 @@ def restore_version(request: Request) -> Response:
     from a2n.services import workflows
 
     view = workflows.restore_version(
-        request.principal, request.path_param("id"), _version_param(request), origin=_origin(request)
+        request.principal, request.path_param("id"), _version_param(request), origin=request.origin
     )
     # 200, not 201: the workflow gains a version; no new resource is created.
     return _workflow_response(view)
@@ -320,7 +315,7 @@ def import_workflow(request: Request) -> Response:
         name=body.name, description=body.description, definition=body.definition, tags=body.tags
     )
     return _workflow_response(
-        workflows.import_workflow(request.principal, draft, origin=_origin(request)), 201
+        workflows.import_workflow(request.principal, draft, origin=request.origin), 201
     )
 
 

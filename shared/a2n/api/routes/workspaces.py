@@ -13,7 +13,6 @@ from a2n.api.http import Request, Response
 from a2n.api.openapi import RouteDoc
 from a2n.api.schemas import RequestBody, ResponseBody
 from a2n.auth.policy import Role
-from a2n.services.audit import Origin
 
 
 class WorkspaceCreate(RequestBody):
@@ -56,7 +55,7 @@ def create_workspace(request: Request) -> Response:
 
     body = request.parse(WorkspaceCreate)
     return Response(
-        201, WorkspaceOut.model_validate(create(request.principal, body.name, origin=_origin(request)))
+        201, WorkspaceOut.model_validate(create(request.principal, body.name, origin=request.origin))
     )
 
 
@@ -82,7 +81,7 @@ def get_workspace(request: Request) -> Response:
 def delete_workspace(request: Request) -> Response:
     from a2n.services.workspaces import delete_workspace as delete
 
-    delete(request.principal, request.path_param("id"), origin=_origin(request))
+    delete(request.principal, request.path_param("id"), origin=request.origin)
     return Response.no_content()
 
 
@@ -90,7 +89,7 @@ def add_member(request: Request) -> Response:
     from a2n.services.workspaces import add_member as add
 
     body = request.parse(MemberAdd)
-    member = add(request.principal, request.path_param("id"), body.email, body.role, origin=_origin(request))
+    member = add(request.principal, request.path_param("id"), body.email, body.role, origin=request.origin)
     return Response(201, MemberOut.model_validate(member))
 
 
@@ -103,7 +102,7 @@ def update_member(request: Request) -> Response:
         request.path_param("id"),
         request.path_param("userId"),
         body.role,
-        origin=_origin(request),
+        origin=request.origin,
     )
     return Response(200, MemberOut.model_validate(member))
 
@@ -111,12 +110,10 @@ def update_member(request: Request) -> Response:
 def remove_member(request: Request) -> Response:
     from a2n.services.workspaces import remove_member as remove
 
-    remove(request.principal, request.path_param("id"), request.path_param("userId"), origin=_origin(request))
+    remove(request.principal, request.path_param("id"), request.path_param("userId"), origin=request.origin)
     return Response.no_content()
 
 
-def _origin(request: Request) -> Origin:
-    return Origin(ip=request.client_ip or None, user_agent=request.user_agent)
 
 
 _TAGS = ("workspaces",)
