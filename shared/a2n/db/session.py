@@ -72,7 +72,20 @@ def _build_engine() -> Engine:
         pool_recycle=300,
     )
     _ping_when_idle(engine)
+    _pipeline_statements(engine)
     return engine
+
+
+def _pipeline_statements(engine: Engine) -> None:
+    """Connect with PipelinedConnection: one round trip per statement instead of pg8000's three."""
+    from sqlalchemy import event
+
+    from a2n.db.pipelined import PipelinedConnection
+
+    def connect(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+        return PipelinedConnection(*cargs, **cparams)
+
+    event.listen(engine, "do_connect", connect)
 
 
 def _ping_when_idle(engine: Engine) -> None:
