@@ -161,3 +161,24 @@ def test_a_connection_killed_by_the_server_is_reported_as_a_disconnect(database_
         assert failure.value.connection_invalidated
     with engine.connect() as fresh:  # the pool replaced it
         assert fresh.execute(text("SELECT CAST(:n AS int)"), {"n": 2}).scalar_one() == 2
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "2026-11-22 05:00:01.5+00",
+        "2026-11-22 05:00:01+05:30",
+        "1999-01-08 04:05:06.000001-08",
+        "infinity",
+        "-infinity",
+        "0044-03-15 12:00:00+00 BC",
+    ],
+)
+def test_timestamps_read_the_same_as_pg8000_reads_them(raw: PipelinedConnection, literal: str) -> None:
+    from pg8000.converters import timestamptz_in
+
+    cursor = raw.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.execute("SELECT %s::timestamptz, %s::timestamptz::text", (literal, literal))
+    ((value, as_text),) = cursor.fetchall()
+    assert value == timestamptz_in(as_text)

@@ -11,10 +11,11 @@ the protocol's own, so pg8000 decodes them unchanged.
 from __future__ import annotations
 
 import struct
+from datetime import datetime
 from typing import Any
 
 import pg8000.legacy
-from pg8000.converters import make_params
+from pg8000.converters import make_params, timestamptz_in
 from pg8000.core import Context
 
 _BEGIN = "begin transaction"
@@ -22,6 +23,7 @@ _SYNC = b"S\x00\x00\x00\x04"
 _DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
 _EXECUTE_ALL_ROWS = b"E\x00\x00\x00\x09\x00\x00\x00\x00\x00"
 _READY_FOR_QUERY = b"Z"
+_TIMESTAMPTZ = 1184  # the type oid
 _int16 = struct.Struct("!h").pack
 _int32 = struct.Struct("!i").pack
 _code_and_length = struct.Struct("!ci").unpack
@@ -29,6 +31,15 @@ _code_and_length = struct.Struct("!ci").unpack
 
 def _message(code: bytes, body: bytes | bytearray) -> bytes:
     return code + _int32(len(body) + 4) + bytes(body)
+
+
+def _timestamptz_in(text: str) -> Any:
+    """fromisoformat reads Postgres' ISO output ~10x faster than pg8000's strptime; anything it
+    cannot read (infinity, BC, years past 9999) goes to pg8000's own parser."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return timestamptz_in(text)
 
 
 def _network_error() -> Exception:
@@ -44,6 +55,7 @@ class PipelinedConnection(pg8000.legacy.Connection):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._begin_pending = False
         super().__init__(*args, **kwargs)
+        self.pg_types[_TIMESTAMPTZ] = _timestamptz_in
 
     # --- transactions ----------------------------------------------------------------------
     def commit(self) -> None:
