@@ -182,3 +182,15 @@ def test_timestamps_read_the_same_as_pg8000_reads_them(raw: PipelinedConnection,
     cursor.execute("SELECT %s::timestamptz, %s::timestamptz::text", (literal, literal))
     ((value, as_text),) = cursor.fetchall()
     assert value == timestamptz_in(as_text)
+
+
+def test_a_reader_registered_later_applies_to_statements_already_seen(raw: PipelinedConnection) -> None:
+    cursor = raw.cursor()
+    statement = "SELECT %s::json, %s::int"
+    cursor.execute(statement, ('{"a": 1}', 1))
+    assert list(cursor.fetchall()) == [[{"a": 1}, 1]]
+    cursor.execute(statement, ('{"a": 2}', 2))  # the described columns come from the cache now
+    assert list(cursor.fetchall()) == [[{"a": 2}, 2]]
+    raw.register_in_adapter(114, lambda text: f"raw:{text}")
+    cursor.execute(statement, ('{"a": 3}', 3))
+    assert list(cursor.fetchall()) == [['raw:{"a": 3}', 3]]

@@ -24,6 +24,7 @@ _DESCRIBE_PORTAL = b"D\x00\x00\x00\x06P\x00"
 _EXECUTE_ALL_ROWS = b"E\x00\x00\x00\x09\x00\x00\x00\x00\x00"
 _READY_FOR_QUERY = b"Z"
 _TIMESTAMPTZ = 1184  # the type oid
+_DESCRIPTIONS_KEPT = 512
 _int16 = struct.Struct("!h").pack
 _int32 = struct.Struct("!i").pack
 _code_and_length = struct.Struct("!ci").unpack
@@ -54,8 +55,44 @@ class PipelinedConnection(pg8000.legacy.Connection):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._begin_pending = False
+        self._row_descriptions: dict[bytes, tuple[Any, Any]] = {}
         super().__init__(*args, **kwargs)
         self.pg_types[_TIMESTAMPTZ] = _timestamptz_in
+
+    # --- replies ---------------------------------------------------------------------------
+    def handle_ROW_DESCRIPTION(self, data: bytes, context: Any) -> None:
+        """A statement describes its columns with the same bytes every time: parse them once."""
+        known = self._row_descriptions.get(data)
+        if known is None:
+            super().handle_ROW_DESCRIPTION(data, context)
+            if len(self._row_descriptions) < _DESCRIPTIONS_KEPT:
+                self._row_descriptions[data] = (context.columns, context.input_funcs)
+            return
+        context.columns, context.input_funcs = known
+        if context.rows is None:
+            context.rows = []
+
+    def register_in_adapter(self, oid: int, in_func: Any) -> None:
+        self._row_descriptions.clear()  # the parsed descriptions hold the old reader
+        super().register_in_adapter(oid, in_func)
+
+    def handle_messages(self, context: Any) -> None:
+        """pg8000's reply loop with one buffered read per header and body (its own copies each
+        message through a bytearray, a cost paid for every row of every statement)."""
+        read, handlers = self._sock.read, self.message_types
+        code = None
+        while code != _READY_FOR_QUERY:
+            try:
+                header = read(5)
+                code, length = _code_and_length(header)
+                body = read(length - 4)
+            except (OSError, struct.error) as error:  # reset, timeout, or a short read at EOF
+                raise _network_error() from error
+            if len(body) != length - 4:
+                raise _network_error()
+            handlers[code](body, context)
+        if context.error is not None:
+            raise context.error
 
     # --- transactions ----------------------------------------------------------------------
     def commit(self) -> None:
@@ -99,24 +136,6 @@ class PipelinedConnection(pg8000.legacy.Connection):  # type: ignore[misc]
         bind += _int16(0)  # text results
         request = _message(b"P", parse) + _message(b"B", bind) + _DESCRIBE_PORTAL + _EXECUTE_ALL_ROWS + _SYNC
         return self._exchange(contexts, request, Context(statement))
-
-    def handle_messages(self, context: Any) -> None:
-        """pg8000's reply loop with one buffered read per header and body (its own copies each
-        message through a bytearray, a cost paid for every row of every statement)."""
-        read, handlers = self._sock.read, self.message_types
-        code = None
-        while code != _READY_FOR_QUERY:
-            try:
-                header = read(5)
-                code, length = _code_and_length(header)
-                body = read(length - 4)
-            except (OSError, struct.error) as error:  # reset, timeout, or a short read at EOF
-                raise _network_error() from error
-            if len(body) != length - 4:
-                raise _network_error()
-            handlers[code](body, context)
-        if context.error is not None:
-            raise context.error
 
     # --- plumbing --------------------------------------------------------------------------
     def _text(self, statement: str) -> bytes:
