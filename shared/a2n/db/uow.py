@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -54,3 +55,59 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+
+
+class ConnectionUnitOfWork:
+    """A unit of work on a Core connection, for the engine's hot path (a node step): the ORM
+    session's transaction machinery cost ~130 Python calls a transaction that SQL-only work does
+    not need (§11). Code that needs the ORM uses ``session``, which joins the same transaction.
+    ``with ConnectionUnitOfWork() as uow: ...; uow.commit()`` — leaving without commit rolls back."""
+
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("ConnectionUnitOfWork.connection used outside its `with` block")
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """An ORM session inside this unit's transaction (made on first use)."""
+        if self._session is None:
+            from sqlalchemy.orm import Session
+
+            connection = self.connection
+            if not connection.in_transaction():
+                connection.begin()  # so the session joins it instead of owning one
+            self._session = Session(bind=connection, join_transaction_mode="rollback_only",
+                                    expire_on_commit=False)  # fmt: skip
+        return self._session
+
+    def __enter__(self) -> Self:
+        from a2n.db.session import get_engine
+
+        self._connection = get_engine().connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self.connection
+        try:
+            if self._session is not None:
+                self._session.close()
+            connection.rollback()  # no-op after commit; discards anything uncommitted
+        finally:
+            connection.close()
+            self._connection = self._session = None
+
+    def commit(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+        self.connection.commit()

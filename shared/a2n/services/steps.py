@@ -116,12 +116,12 @@ def handle_step_message(message: StepMessage, *, deps: StepDeps | None = None) -
 def claim_step(message: StepMessage) -> tuple[ClaimedStep, CompiledWorkflow, Credential | None] | None:
     """Transaction 1: the claim, the pinned graph (cached) and the node's credential."""
     from a2n.db.repositories.executions import ExecutionRepository
-    from a2n.db.uow import UnitOfWork
+    from a2n.db.uow import ConnectionUnitOfWork
     from a2n.settings import get_settings
 
     settings = get_settings()
-    with UnitOfWork() as uow:
-        repo = ExecutionRepository(uow.session)
+    with ConnectionUnitOfWork() as uow:
+        repo = ExecutionRepository(uow.connection)
         lease_s = settings.node_timeout_default_s + settings.step_lease_s
         step = repo.claim(message.executionId, message.nodeId, message.attempt, lease_s)
         if step is None:
@@ -326,10 +326,10 @@ def _scrubbed(attempt: Attempt, secret_set: frozenset[str], scrub: Callable[[Any
 def complete_step(message: StepMessage, attempt: Attempt, deps: StepDeps) -> list[OutboxMessage] | None:
     """Transaction 2: fenced completion under the execution lock; None when fenced out."""
     from a2n.db.repositories.executions import ExecutionRepository
-    from a2n.db.uow import UnitOfWork
+    from a2n.db.uow import ConnectionUnitOfWork
 
-    with UnitOfWork() as uow:
-        repo = ExecutionRepository(uow.session)
+    with ConnectionUnitOfWork() as uow:
+        repo = ExecutionRepository(uow.connection)
         locked = repo.lock(message.executionId)
         stored = repo.node_states(message.executionId) if locked is not None else {}
         if locked is None or not is_current(stored, message.nodeId, message.attempt, NodeStatus.RUNNING):

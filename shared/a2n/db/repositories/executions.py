@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, TextualSelect, column, insert, text
+from sqlalchemy import Connection, Table, TextualSelect, column, insert, text
 from sqlalchemy.orm import Session
 
 from a2n.db.models import ExecutionNodeState, OutboxMessage
@@ -266,7 +266,10 @@ def dumps(value: Any) -> str:
 
 
 class ExecutionRepository:
-    def __init__(self, session: Session) -> None:
+    """SQL only (no ORM entities), so it runs on a Session or on a bare Core connection (the step's
+    ConnectionUnitOfWork)."""
+
+    def __init__(self, session: Session | Connection) -> None:
         self.session = session
 
     # --- start ----------------------------------------------------------------------------
