@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     )
     # Standard boto3 variable; set by ``a2n dev`` to the moto server, unset in the cloud.
     aws_endpoint_url: str | None = Field(default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL"))
+    # Step messages through a2n's own signed SendMessageBatch call (adapters/sqs_wire), boto3 as fallback.
+    sqs_fast_path: bool = True
 
     # --- keys and secrets ------------------------------------------------------------------
     # KMS key for credential data keys; unset → local master key file (dev only).

@@ -21,6 +21,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
+    # mock_aws intercepts botocore only: the lean SendMessageBatch path would go past it to the queue
+    # URL's host (real AWS) and fall back to boto3 on every send. The moto-server tests cover it.
+    monkeypatch.setenv("A2N_SQS_FAST_PATH", "false")
     reset_settings()
     clear_secret_cache()
     with mock_aws():
