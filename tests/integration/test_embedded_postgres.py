@@ -121,7 +121,7 @@ def test_a_port_taken_by_another_program_gets_a_clear_message(pg_workdir: Path) 
 def test_a2n_dev_gets_a_migrated_embedded_database_when_no_url_is_set(
     pg_workdir: Path, servers: list[EmbeddedPostgres]
 ) -> None:
-    from a2n.db.migrate import current
+    from a2n.db.migrate import current, head
     from a2n.local.postgres import prepare_local_database
     from a2n.settings import Settings
 
@@ -132,4 +132,4 @@ def test_a2n_dev_gets_a_migrated_embedded_database_when_no_url_is_set(
     assert server is not None
     servers.append(server)
 
-    assert current(url) == "0001"
+    assert current(url) == head()

@@ -56,6 +56,16 @@ def current(url: str | None = None) -> str | None:
         engine.dispose()
 
 
+def head() -> str | None:
+    """The newest revision the shipped migrations define."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def revision(message: str, *, autogenerate: bool = False, url: str | None = None) -> None:
     from alembic import command
 

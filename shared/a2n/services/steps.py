@@ -330,8 +330,8 @@ def complete_step(message: StepMessage, attempt: Attempt, deps: StepDeps) -> lis
 
     with ConnectionUnitOfWork() as uow:
         repo = ExecutionRepository(uow.connection)
-        locked = repo.lock(message.executionId)
-        stored = repo.node_states(message.executionId) if locked is not None else {}
+        found = repo.lock_with_states(message.executionId)
+        locked, stored = found if found is not None else (None, {})
         if locked is None or not is_current(stored, message.nodeId, message.attempt, NodeStatus.RUNNING):
             logger.info("late completion discarded", extra={"execution_id": str(message.executionId),
                                                             "node_id": message.nodeId})  # fmt: skip

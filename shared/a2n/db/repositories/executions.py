@@ -154,6 +154,25 @@ SELECT json_agg(json_build_array(node_id, node_type, status, attempt, input, out
 FROM execution_node_states WHERE execution_id = :e
 """)
 
+_LOCK_WITH_STATES = text(
+    "SELECT id, status, workflow_id, workflow_version, workspace_id, mode, started_at, trigger_data,"
+    " parent_execution_id, parent_node_id, node_states FROM a2n_lock_execution(:e)"
+).columns(*(column(f.name) for f in fields(LockedExecution)), column("node_states"))
+
+
+def _states_from(document: str | None) -> dict[str, StoredNodeState]:
+    """Node states out of the JSON document _STATES (or a2n_lock_execution) builds."""
+    states = {}
+    for node_id, node_type, status, attempt, input_, output, handles, error, token, child in json.loads(
+        document or "[]"
+    ):
+        states[node_id] = StoredNodeState(
+            node_id, node_type, status, attempt, input_, output, handles, error, token,
+            uuid.UUID(child) if child else None,
+        )  # fmt: skip
+    return states
+
+
 # One statement for every node a plan changes; set_* flags say which JSON columns to write, so a
 # JSON null output stays distinguishable from "unchanged".
 _NODE_UPDATE = """
@@ -394,16 +413,18 @@ WITH RECURSIVE chain(id, parent, depth) AS (
         return None if row is None else LockedExecution(*row)
 
     def node_states(self, execution_id: uuid.UUID) -> dict[str, StoredNodeState]:
-        document = self.session.execute(_STATES, {"e": execution_id}).scalar_one()
-        states = {}
-        for node_id, node_type, status, attempt, input_, output, handles, error, token, child in json.loads(
-            document or "[]"
-        ):
-            states[node_id] = StoredNodeState(
-                node_id, node_type, status, attempt, input_, output, handles, error, token,
-                uuid.UUID(child) if child else None,
-            )  # fmt: skip
-        return states
+        return _states_from(self.session.execute(_STATES, {"e": execution_id}).scalar_one())
+
+    def lock_with_states(
+        self, execution_id: uuid.UUID
+    ) -> tuple[LockedExecution, dict[str, StoredNodeState]] | None:
+        """lock + node_states in one round trip (migration 0002's a2n_lock_execution): the states
+        are read after the lock is held, as the two statements would read them."""
+        row = self.session.execute(_LOCK_WITH_STATES, {"e": execution_id}).one_or_none()
+        if row is None:
+            return None
+        *locked, states = row
+        return LockedExecution(*locked), _states_from(states)
 
     def update_execution(
         self,
