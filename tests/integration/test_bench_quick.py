@@ -47,6 +47,10 @@ def test_quick_bench_reports_every_section_with_metered_engine_steps(
         assert overhead["steps"] == 9 * sum(r["executions"] for r in runs)
         assert overhead["transactions"]["n"] == overhead["steps"] and overhead["transactions"]["p50"] >= 1
         assert overhead["statements"]["p50"] >= 1 and overhead["cpuMs"]["max"] > 0
+        by_concurrency = overhead["byConcurrency"]  # the CPU budget is judged at concurrency 1
+        assert set(by_concurrency) == {"1", "4"}
+        assert sum(part["steps"] for part in by_concurrency.values()) == overhead["steps"]
+        assert by_concurrency["1"]["steps"] == 9 * report["workflows"][name]["concurrency1"]["executions"]
         assert report["cost"][name]["stepDurationsMeasured"] is True
         assert report["cost"][name]["usdPerMillion"]["total"] > 0
     per_route = report["routes"]["perRoute"]
@@ -55,6 +59,7 @@ def test_quick_bench_reports_every_section_with_metered_engine_steps(
     assert "GET /executions/{id}" in per_route
     assert "DELETE /executions/{id}" in report["routes"]["notMeasured"]
     assert "Engine overhead per node step" in table and "Webhooks (signed POST" in table
+    assert "linear10 c1" in table and "fanout10 c4" in table
 
 
 def test_quick_bench_webhook_section_counts_every_signed_delivery(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from a2n.bench import cost
-from a2n.bench.meter import StepMeter
+from a2n.bench.meter import StepMeter, StepSample
 from a2n.bench.stats import summary
 
 # §11 budgets, reported beside the measurements (a benchmark reports; it never fails a build).
@@ -106,18 +106,21 @@ def _workflows(user: Any, meter: StepMeter, quick: bool) -> tuple[dict[str, Any]
         def measure(name: str = name) -> dict[str, Any]:
             workflow_id = workflows.create_workflow(user, f"bench {name}", builders[name]())
             results: dict[str, Any] = {"workflowId": workflow_id}
-            meter.samples.clear()
+            samples: dict[int, list[StepSample]] = {}
             for concurrency in QUICK_CONCURRENCY if quick else CONCURRENCY:
                 count = _executions(quick, concurrency)
                 progress(f"{name}: {count} executions at concurrency {concurrency}")
+                meter.samples.clear()
                 result = workflows.run_many(user, workflow_id, count, concurrency)
+                samples[concurrency] = list(meter.samples)
                 results[f"concurrency{concurrency}"] = {
                     "executions": len(result.latencies_ms),
                     "statuses": result.statuses,
                     "executionsPerSecond": round(result.per_second, 2),
                     "latencyMs": summary(result.latencies_ms),
                 }
-            overhead[name] = _overhead(meter)
+            overhead[name] = _overhead([s for run in samples.values() for s in run])
+            overhead[name]["byConcurrency"] = {str(c): _overhead(run) for c, run in samples.items()}
             return results
 
         runs[name] = _section(f"workflow {name}", measure)
@@ -148,8 +151,7 @@ def _executions(quick: bool, concurrency: int) -> int:
     return (2 if quick else 10) * concurrency if concurrency > 1 else (3 if quick else 50)
 
 
-def _overhead(meter: StepMeter) -> dict[str, Any]:
-    samples = list(meter.samples)
+def _overhead(samples: list[StepSample]) -> dict[str, Any]:
     return {
         "steps": len(samples),
         "transactions": summary([s.transactions for s in samples]),

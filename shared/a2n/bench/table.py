@@ -20,19 +20,23 @@ def _engine(overhead: dict[str, Any], budgets: dict[str, Any]) -> list[str]:
     lines = [
         "",
         "Engine overhead per node step (p50 / p99)",
-        f"{'workflow':<10} {'steps':>6} {'tx':>9} {'stmts':>9} {'cpu ms':>13} {'wall ms':>13}",
+        f"{'workflow':<14} {'steps':>6} {'tx':>9} {'stmts':>9} {'cpu ms':>13} {'wall ms':>13}",
     ]
     for name, row in overhead.items():
         if not row.get("steps"):
             lines.append(f"{name:<10} no steps metered")
             continue
-        lines.append(
-            f"{name:<10} {row['steps']:>6} {_pair(row['transactions'])} {_pair(row['statements'])} "
-            f"{_pair(row['cpuMs'], 13)} {_pair(row['wallMs'], 13)}"
-        )
+        for concurrency, part in (row.get("byConcurrency") or {"all": row}).items():
+            label = f"{name} c{concurrency}" if concurrency != "all" else name
+            lines.append(
+                f"{label:<14} {part['steps']:>6} {_pair(part['transactions'])} {_pair(part['statements'])} "
+                f"{_pair(part['cpuMs'], 13)} {_pair(part['wallMs'], 13)}"
+            )
     lines.append(
         f"budget: <= {budgets.get('transactionsPerStep')} tx,"
         f" <= {budgets.get('statementsPerStep')} statements, <= {budgets.get('cpuMsPerStep')} ms CPU"
+        " (CPU judged at concurrency 1: a Lambda runs one step at a time; at 16 the local runtime's"
+        " steps share one process and one GIL)"
     )
     return lines
 
