@@ -66,8 +66,9 @@ def test_a_middle_step_costs_at_most_two_transactions_and_ten_statements(engine:
 
 def test_engine_cpu_per_step_is_reported(engine: Engine, capsys: pytest.CaptureFixture[str]) -> None:
     """Thread CPU of claim + complete + publish (the node runs on its own thread, so its work is
-    not counted). Reported for the bench table and the §11 budget (3 ms), not asserted: CPU time
-    depends on the machine."""
+    not counted). Printed, not asserted: CPU time depends on the machine. Here the publish goes
+    through boto3 into moto's in-process mock (which only intercepts botocore), so this figure
+    includes moto's own work; `a2n bench` measures the deployed path against the §11 budget."""
     import statistics
     import time
 
@@ -87,4 +88,4 @@ def test_engine_cpu_per_step_is_reported(engine: Engine, capsys: pytest.CaptureF
     assert engine.execution(execution_id)["status"] == "SUCCEEDED"
     with capsys.disabled():
         print(f"\nengine CPU per step: median {statistics.median(samples):.2f} ms, "
-              f"max {max(samples):.2f} ms over {steps} steps (budget 3 ms)")  # fmt: skip
+              f"max {max(samples):.2f} ms over {steps} steps (boto3 into moto's mock)")  # fmt: skip
