@@ -179,12 +179,15 @@ def test_another_tenants_workspace_ids_are_404(user: RegisteredUser, other_user:
 
 
 def test_lockout_after_repeated_failures_with_the_same_message(api: ApiClient) -> None:
-    victim = register_user(api)
-    unknown = api.post(
-        "/auth/login", {"email": f"ghost-{uuid.uuid4().hex}@example.com", "password": "x" * 12}
-    )
+    victim, ghost = register_user(api), f"ghost-{uuid.uuid4().hex}@example.com"
+    unknown = api.post("/auth/login", {"email": ghost, "password": "x" * 12})
     for _ in range(5):
         wrong = api.post("/auth/login", {"email": victim.email, "password": "wrong password"})
         assert wrong.status == 401 and wrong.json["detail"] == unknown.json["detail"]
     locked = api.post("/auth/login", {"email": victim.email, "password": PASSWORD})
     assert locked.status == 429 and int(locked.headers["retry-after"]) >= 1
+    for _ in range(4):  # the email without an account locks out the same way: nothing to tell apart
+        assert api.post("/auth/login", {"email": ghost, "password": "x" * 12}).status == 401
+    ghost_locked = api.post("/auth/login", {"email": ghost, "password": "x" * 12})
+    assert ghost_locked.status == 429 and ghost_locked.json == locked.json
+    assert int(ghost_locked.headers["retry-after"]) >= 1

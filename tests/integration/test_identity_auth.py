@@ -79,6 +79,29 @@ def test_login_answers_unknown_email_and_wrong_password_identically(db_session: 
     assert auth.login(email.lower(), PASSWORD).user.email == email
 
 
+def test_an_email_without_an_account_locks_out_exactly_like_an_account(db_session: Session) -> None:
+    """SECURITY 20: a 429 after five tries must not reveal that the email has an account."""
+    known, unknown = _email("known"), _email("nobody-here")
+    auth.register(known, PASSWORD, None)
+    now = datetime.now(UTC)
+    answers: dict[str, list[tuple[int, str, int | None]]] = {known: [], unknown: []}
+    for email in (known, unknown):
+        for _ in range(auth.LOCK_AFTER_FAILURES + 1):
+            with pytest.raises((Unauthorized, auth.LoginLocked)) as failure:
+                auth.login(email, "wrong password!", now=now)
+            error = failure.value
+            answers[email].append((error.status, str(error.problem()), getattr(error, "retry_after_s", None)))
+    assert answers[known] == answers[unknown]
+    assert [status for status, _, _ in answers[unknown]] == [401] * auth.LOCK_AFTER_FAILURES + [429]
+
+    later = now + timedelta(seconds=auth.LOCK_BASE_S + 1)  # the lock ends, and the next failure doubles it
+    with pytest.raises(Unauthorized):
+        auth.login(unknown, "wrong again!!", now=later)
+    with pytest.raises(auth.LoginLocked) as longer:
+        auth.login(unknown, "wrong again!!", now=later)
+    assert longer.value.retry_after_s > auth.LOCK_BASE_S
+
+
 def test_five_failures_lock_with_growing_backoff_and_success_resets(db_session: Session) -> None:
     email = _email("lock")
     auth.register(email, PASSWORD, None)
@@ -147,3 +170,30 @@ def _principal(signed_in: auth.SignIn) -> Principal:
     user_id = str(signed_in.user.id)
     probe = Principal(user_id=user_id, workspace_id=user_id, auth_type="jwt")
     return Principal(user_id=user_id, workspace_id=str(list_workspaces(probe)[0].id), auth_type="jwt")
+
+
+def test_concurrent_first_failures_of_an_unknown_email_are_both_counted(clean_db: str) -> None:
+    import threading
+
+    from a2n.db.models import LoginThrottle
+    from a2n.db.uow import UnitOfWork
+
+    email, statuses = _email("race"), []
+    barrier = threading.Barrier(2)
+
+    def fail() -> None:
+        barrier.wait()
+        try:
+            auth.login(email, "wrong password!")
+        except Unauthorized as error:
+            statuses.append(error.status)
+
+    threads = [threading.Thread(target=fail) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [401, 401]  # neither collided on the new row (no 500)
+    with UnitOfWork() as uow:
+        (throttle,) = uow.session.scalars(select(LoginThrottle)).all()
+        assert throttle.failed_logins == 2

@@ -209,3 +209,17 @@ def test_a_batch_never_exceeds_its_size_however_postgres_plans_it(db_session, wo
     report = apply_retention(NOW, Settings(), batch_size=2, max_batches=1)
 
     assert report.succeeded_executions_deleted == 2
+
+
+def test_login_throttles_idle_for_a_day_are_deleted(db_session) -> None:
+    from a2n.db.models import LoginThrottle
+
+    old = LoginThrottle(email_hash="a" * 64, failed_logins=5, updated_at=NOW - timedelta(days=1) - SECOND)
+    recent = LoginThrottle(email_hash="b" * 64, failed_logins=1, updated_at=NOW - timedelta(hours=23))
+    db_session.add_all([old, recent])
+    db_session.flush()
+
+    assert apply_retention(NOW, Settings()).login_throttles_deleted == 1
+    db_session.expunge_all()
+    assert db_session.get(LoginThrottle, "a" * 64) is None
+    assert db_session.get(LoginThrottle, "b" * 64) is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from a2n.errors import Locked, Unauthorized
 
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from a2n.auth.principal import Principal
-    from a2n.db.models import User
+    from a2n.db.models import LoginThrottle, User
+    from a2n.db.uow import UnitOfWork
     from a2n.services.audit import Origin
 
 INVALID_CREDENTIALS = "Invalid email or password"
@@ -98,8 +99,9 @@ def register(email: str, password: str, name: str | None, *, origin: Origin | No
 
 def login(email: str, password: str, *, now: datetime | None = None, origin: Origin | None = None) -> SignIn:
     """A session for valid credentials. Unknown email and wrong password get the same 401 after the
-    same hashing work; 5 failures in a row lock the account for 30 s, doubling up to 15 min."""
-    from a2n.auth.passwords import dummy_verify, hash_password, needs_rehash, verify_password
+    same hashing work; 5 failures in a row lock the email, account or not, for 30 s, doubling up to
+    15 min."""
+    from a2n.auth.passwords import hash_password, needs_rehash, verify_password
     from a2n.db.repositories.identity import UserRepository
     from a2n.db.uow import UnitOfWork
 
@@ -107,8 +109,7 @@ def login(email: str, password: str, *, now: datetime | None = None, origin: Ori
     with UnitOfWork() as uow:
         user = UserRepository(uow.session).get_by_email(email, lock=True)
         if user is None or not user.is_active:
-            dummy_verify(password)
-            raise Unauthorized(INVALID_CREDENTIALS)
+            _fail_without_account(uow, email, password, now)
         if user.locked_until is not None and user.locked_until > now:
             raise LoginLocked(_seconds_until(user.locked_until, now))
         if not verify_password(user.password_hash, password):
@@ -211,11 +212,32 @@ def _open_session(
     return SignIn(user=user, access_token=access, refresh_token=plain, expires_in=expires_in)
 
 
-def _record_failure(user: User, now: datetime) -> None:
-    user.failed_logins += 1
-    over = user.failed_logins - LOCK_AFTER_FAILURES
+def _fail_without_account(uow: UnitOfWork, email: str, password: str, now: datetime) -> NoReturn:
+    """An unknown (or deactivated) email counts failures and locks out exactly as an account does,
+    through a row keyed by the email's hash: the answers, 401 then 429, reveal nothing (SECURITY 20)."""
+    import hashlib
+
+    from a2n.auth.passwords import dummy_verify
+    from a2n.db.repositories.identity import LoginThrottleRepository
+
+    throttle = LoginThrottleRepository(uow.session).get_locked(
+        hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    )
+    if throttle.locked_until is not None and throttle.locked_until > now:
+        uow.commit()  # keeps the row a first failure created
+        raise LoginLocked(_seconds_until(throttle.locked_until, now))
+    dummy_verify(password)
+    _record_failure(throttle, now)
+    throttle.updated_at = now
+    uow.commit()
+    raise Unauthorized(INVALID_CREDENTIALS)
+
+
+def _record_failure(counter: User | LoginThrottle, now: datetime) -> None:
+    counter.failed_logins += 1
+    over = counter.failed_logins - LOCK_AFTER_FAILURES
     if over >= 0:
-        user.locked_until = now + timedelta(seconds=min(LOCK_BASE_S * 2 ** min(over, 16), LOCK_MAX_S))
+        counter.locked_until = now + timedelta(seconds=min(LOCK_BASE_S * 2 ** min(over, 16), LOCK_MAX_S))
 
 
 def _seconds_until(at: datetime, now: datetime) -> int:

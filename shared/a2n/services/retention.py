@@ -35,6 +35,7 @@ class RetentionReport:
     webhook_receipts_deleted: int = 0
     idempotency_keys_cleared: int = 0
     credentials_deactivated: int = 0
+    login_throttles_deleted: int = 0
 
 
 def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]:
@@ -63,6 +64,8 @@ def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]
             now - timedelta(hours=settings.idempotency_window_h), limit=n
         ),
         "credentials_deactivated": lambda r, n: r.deactivate_expired_credentials(now, limit=n),
+        # A day idle: the longest lockout is 15 minutes, so nothing a login would read is lost.
+        "login_throttles_deleted": lambda r, n: r.delete_login_throttles(now - timedelta(days=1), limit=n),
     }
 
 

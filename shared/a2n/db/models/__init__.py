@@ -5,7 +5,7 @@ Importing this package registers all tables on ``Base.metadata`` (Alembic relies
 
 from a2n.db.base import Base
 from a2n.db.models.executions import Execution, ExecutionLog, ExecutionNodeState, OutboxMessage
-from a2n.db.models.identity import ApiKey, RefreshToken, User, Workspace, WorkspaceMember
+from a2n.db.models.identity import ApiKey, LoginThrottle, RefreshToken, User, Workspace, WorkspaceMember
 from a2n.db.models.operations import AuditLog, Credential, NodeDefinition, PollSeenItem, WebhookReceipt
 from a2n.db.models.workflows import Workflow, WorkflowTrigger, WorkflowVersion
 
@@ -17,6 +17,7 @@ __all__ = [
     "Execution",
     "ExecutionLog",
     "ExecutionNodeState",
+    "LoginThrottle",
     "NodeDefinition",
     "OutboxMessage",
     "PollSeenItem",

@@ -73,3 +73,16 @@ class ApiKey(IdMixin, CreatedAtMixin, Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed logins for an email that has no account, keyed by the SHA-256 of the lower-cased
+    address: unknown emails lock out exactly like accounts do, so a 429 reveals nothing (SECURITY 20)."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (Index(None, "updated_at"),)
+
+    email_hash: Mapped[str] = mapped_column(primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

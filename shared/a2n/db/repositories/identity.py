@@ -7,9 +7,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
 
 from a2n.db.enums import WorkspaceRole
-from a2n.db.models import ApiKey, RefreshToken, User, Workspace, WorkspaceMember
+from a2n.db.models import ApiKey, LoginThrottle, RefreshToken, User, Workspace, WorkspaceMember
 from a2n.db.repositories.base import Keyset, Repository, Slice, WorkspaceScopedRepository
 
 
@@ -134,3 +136,20 @@ class ApiKeyRepository(WorkspaceScopedRepository[ApiKey]):
             .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < at - every))
             .values(last_used_at=at)
         )
+
+
+class LoginThrottleRepository:
+    """Failed-login counters of emails without an account (see LoginThrottle)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_locked(self, email_hash: str) -> LoginThrottle:
+        """The row for ``email_hash``, created if missing, locked FOR UPDATE so concurrent failures
+        count one by one (ON CONFLICT: two first failures at once do not collide)."""
+        self.session.execute(
+            pg_insert(LoginThrottle).values(email_hash=email_hash).on_conflict_do_nothing()
+        )
+        return self.session.execute(
+            select(LoginThrottle).where(LoginThrottle.email_hash == email_hash).with_for_update()
+        ).scalar_one()

@@ -1,4 +1,5 @@
-"""Housekeeping queries of the sweeper: retention deletes, idempotency-key expiry, credential expiry.
+"""Housekeeping queries of the sweeper: retention deletes, idempotency-key expiry, credential expiry,
+idle login throttles.
 
 Each statement handles one bounded batch of rows locked ``FOR UPDATE SKIP LOCKED``, so two
 sweepers running at once split the work instead of waiting on (or double-acting on) each other.
@@ -14,7 +15,7 @@ from sqlalchemy import CTE, CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from a2n.db.enums import ExecutionStatus
-from a2n.db.models import Credential, Execution, ExecutionLog, WebhookReceipt
+from a2n.db.models import Credential, Execution, ExecutionLog, LoginThrottle, WebhookReceipt
 
 
 class RetentionRepository:
@@ -35,6 +36,11 @@ class RetentionRepository:
     def delete_webhook_receipts(self, before: datetime, *, limit: int) -> int:
         batch = _batch(WebhookReceipt, limit, WebhookReceipt.received_at < before)
         return self._rowcount(delete(WebhookReceipt).where(WebhookReceipt.id == batch.c.id))
+
+    def delete_login_throttles(self, idle_before: datetime, *, limit: int) -> int:
+        """Failed-login counters of unknown emails untouched since the cutoff (any lock long over)."""
+        batch = _batch(LoginThrottle, limit, LoginThrottle.updated_at < idle_before, key="email_hash")
+        return self._rowcount(delete(LoginThrottle).where(LoginThrottle.email_hash == batch.c.email_hash))
 
     def clear_idempotency_keys(self, created_before: datetime, *, limit: int) -> int:
         """Forget keys older than their window, so the same key may start a new execution."""
@@ -64,11 +70,12 @@ class RetentionRepository:
         return int(result.rowcount)
 
 
-def _batch(model: Any, limit: int, *conditions: Any) -> CTE:
+def _batch(model: Any, limit: int, *conditions: Any, key: str = "id") -> CTE:
     """At most ``limit`` ids, locked SKIP LOCKED, as a CTE the statement joins on.
 
     Not ``WHERE id IN (SELECT … LIMIT n)``: Postgres may re-run such a subquery for each outer row,
     and after the first deletions it returns new rows — a "batch of 2" deleted 7. A locking CTE is
     evaluated once.
     """
-    return select(model.id).where(*conditions).limit(limit).with_for_update(skip_locked=True).cte("batch")
+    column = getattr(model, key)
+    return select(column).where(*conditions).limit(limit).with_for_update(skip_locked=True).cte("batch")
