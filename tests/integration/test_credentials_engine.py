@@ -6,13 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from a2n.crypto.envelope import encrypt_credential
 from a2n.db.models import Credential, Workspace
 from a2n.errors import NotFound
-from a2n.services.credentials import load_for_node, save_refreshed_data
+from a2n.services.credentials import load_for_node, refresh_data
 from a2n.settings import reset_settings
 
 
@@ -83,14 +84,17 @@ def test_load_for_node_does_not_open_another_workspaces_credential(db_session) -
         load_for_node(db_session, workspace_id=mine.id, credential_id=str(row.id))
 
 
-def test_save_refreshed_data_reencrypts_under_a_new_data_key(db_session) -> None:
+def test_refreshed_data_is_reencrypted_under_a_new_data_key(db_session) -> None:
     ws = _workspace(db_session)
     row = _credential(db_session, ws, {"accessToken": "old"}, type="oauth2")
     before_data_key, before_updated = row.data_key_ciphertext, row.updated_at
 
-    save_refreshed_data(
-        db_session, workspace_id=ws.id, credential_id=str(row.id), data={"accessToken": "new"}
-    )
+    seen: list[Any] = []
+    renewed = refresh_data(
+        db_session, workspace_id=ws.id, credential_id=str(row.id),
+        renew=lambda current: seen.append(dict(current)) or {"accessToken": "new"},
+    )  # fmt: skip
+    assert seen == [{"accessToken": "old"}] and renewed == {"accessToken": "new"}
 
     db_session.expire_all()
     stored = db_session.get(Credential, row.id)
@@ -101,8 +105,19 @@ def test_save_refreshed_data_reencrypts_under_a_new_data_key(db_session) -> None
     assert loaded.data == {"accessToken": "new"}
 
 
-def test_save_refreshed_data_cannot_write_into_another_workspace(db_session) -> None:
+def test_refresh_cannot_read_or_write_another_workspace(db_session) -> None:
     mine, theirs = _workspace(db_session), _workspace(db_session)
     row = _credential(db_session, theirs, {"accessToken": "x"}, type="oauth2")
     with pytest.raises(NotFound):
-        save_refreshed_data(db_session, workspace_id=mine.id, credential_id=str(row.id), data={"a": "b"})
+        refresh_data(db_session, workspace_id=mine.id, credential_id=str(row.id), renew=lambda c: {"a": "b"})
+
+
+def test_data_renew_returns_unchanged_is_not_rewritten(db_session) -> None:
+    ws = _workspace(db_session)
+    row = _credential(db_session, ws, {"accessToken": "fresh"}, type="oauth2")
+    before_data_key = row.data_key_ciphertext
+    assert refresh_data(db_session, workspace_id=ws.id, credential_id=str(row.id), renew=dict) == {
+        "accessToken": "fresh"
+    }
+    db_session.expire_all()
+    assert db_session.get(Credential, row.id).data_key_ciphertext == before_data_key

@@ -185,9 +185,23 @@ def run_http(
         credential=credential,
         timeout_s=10.0,
         now=now,
-        save_credential_data=save,
+        refresh_credential=stored_refresh(credential.data, save) if credential and save else None,
     )
     return get_runner("http_request")(ctx)
+
+
+def stored_refresh(data: Mapping[str, Any], save: Callable[[Mapping[str, Any]], None]) -> Any:
+    """The engine's refresh hook in miniature: renew the stored data, store it when it changed."""
+    stored = {"data": dict(data)}
+
+    def refresh(renew: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Mapping[str, Any]:
+        renewed = dict(renew(stored["data"]))
+        if renewed != stored["data"]:
+            save(renewed)
+            stored["data"] = renewed
+        return renewed
+
+    return refresh
 
 
 # --- requests ---------------------------------------------------------------------------

@@ -44,6 +44,9 @@ class ChildRequest:
     input: Any
 
 
+Renew = Callable[[Mapping[str, Any]], Mapping[str, Any]]  # current credential data → data to use
+
+
 @dataclass(frozen=True)
 class NodeContext:
     """Everything one attempt of one node may use. ``config`` is raw: templates are not rendered."""
@@ -58,8 +61,10 @@ class NodeContext:
     credential: Credential | None
     timeout_s: float
     now: datetime
-    # Persists refreshed OAuth2 tokens; None where nothing can be saved (the node still runs).
-    save_credential_data: Callable[[Mapping[str, Any]], None] | None = None
+    # Refreshes OAuth2 tokens one run at a time per credential: calls ``renew(current_data)`` under
+    # the credential's lock, stores and returns the result. None where nothing can be saved (the node
+    # then refreshes for itself and the tokens live for this attempt only).
+    refresh_credential: Callable[[Renew], Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ except as ``DecryptedCredential`` to the engine.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -323,23 +324,34 @@ def load_for_node(session: Session, *, workspace_id: uuid.UUID, credential_id: s
     return DecryptedCredential(id=str(row.id), type=row.type, data=data)
 
 
-def save_refreshed_data(
-    session: Session, *, workspace_id: uuid.UUID, credential_id: str, data: dict[str, Any]
-) -> None:
-    """Replace the data of a credential with refreshed tokens (OAuth2), under a fresh data key.
+def refresh_data(
+    session: Session,
+    *,
+    workspace_id: uuid.UUID,
+    credential_id: str,
+    renew: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Run ``renew`` on the credential's current data under its row lock and store what it returns
+    (under a fresh data key) when that differs. Concurrent refreshes of one credential wait for each
+    other, so a provider that rotates refresh tokens never sees a spent one (some revoke the whole
+    grant when they do); ``renew`` may return the data unchanged when another run already refreshed.
 
     The caller commits. Not audited: a token refresh is the system keeping a grant alive, not an
     edit, and it would flood the trail.
     """
     from a2n.db.repositories.credentials import CredentialRepository
 
-    if not isinstance(data, dict):
-        raise TypeError("refreshed credential data must be a JSON object")
     repo = CredentialRepository(session)
-    row = repo.get_in_workspace(workspace_id, _parse_id(credential_id, _UNUSABLE))
-    if row is None:
+    row = repo.lock_in_workspace(workspace_id, _parse_id(credential_id, _UNUSABLE))
+    if row is None or not row.is_active:
         raise NotFound(_UNUSABLE)
-    _store_data(repo, row, data, edited=False)
+    current = _open(row)
+    renewed = renew(current)
+    if not isinstance(renewed, Mapping):
+        raise TypeError("refreshed credential data must be a JSON object")
+    if renewed != current:
+        _store_data(repo, row, dict(renewed), edited=False)
+    return dict(renewed)
 
 
 # --- shared pieces -------------------------------------------------------------------------

@@ -205,7 +205,7 @@ def _context(
         execution_id=str(message.executionId), node_id=node.id, node_type=node.type,
         attempt=message.attempt, config=node.config, input=step.input, expression_context=context,
         credential=credential, timeout_s=_timeout_s(node), now=now,
-        save_credential_data=_credential_saver(step, node) if credential is not None else None,
+        refresh_credential=_credential_refresher(step, node) if credential is not None else None,
     )  # fmt: skip
 
 
@@ -215,17 +215,18 @@ def _timeout_s(node: Node) -> float:
     return node.timeout_ms / 1000 if node.timeout_ms else get_settings().node_timeout_default_s
 
 
-def _credential_saver(step: ClaimedStep, node: Node) -> Callable[[Mapping[str, Any]], None]:
-    def save(data: Mapping[str, Any]) -> None:
+def _credential_refresher(step: ClaimedStep, node: Node) -> Callable[[Any], Mapping[str, Any]]:
+    def refresh(renew: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Mapping[str, Any]:
         from a2n.db.uow import UnitOfWork
-        from a2n.services.credentials import save_refreshed_data
+        from a2n.services.credentials import refresh_data
 
         with UnitOfWork() as uow:
-            save_refreshed_data(uow.session, workspace_id=step.workspace_id,
-                                credential_id=str(node.credential_id), data=dict(data))  # fmt: skip
+            renewed = refresh_data(uow.session, workspace_id=step.workspace_id,
+                                   credential_id=str(node.credential_id), renew=renew)  # fmt: skip
             uow.commit()
+        return renewed
 
-    return save
+    return refresh
 
 
 def _run_with_timeout(node: Node, ctx: Any) -> NodeResult:

@@ -41,6 +41,16 @@ class CredentialRepository(WorkspaceScopedRepository[Credential]):
         )
         return self.session.scalars(query).one_or_none()
 
+    def lock_in_workspace(self, workspace_id: uuid.UUID, credential_id: uuid.UUID) -> Credential | None:
+        """The row FOR UPDATE (waiting for a holder), re-read from the database."""
+        query = (
+            select(Credential)
+            .where(Credential.id == credential_id, Credential.workspace_id == workspace_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(query).one_or_none()
+
     def mark_used(self, credential_id: uuid.UUID, now: datetime) -> None:
         """Set last_used_at unless another transaction holds the row (then it is skipped, not
         awaited: node runs must never queue behind an edit or a rotation for a timestamp)."""

@@ -45,9 +45,14 @@ def _oauth2(ctx: NodeContext, credential: Credential, transport: Transport, forc
     data = credential.data
     if not (force or oauth2.needs_refresh(data, ctx.now)):
         return _bearer(_text(data, "accessToken"))
-    renewed = oauth2.refreshed_data(data, ctx.now, transport)
-    if ctx.save_credential_data is not None:
-        ctx.save_credential_data(renewed)
+    def renew(current: Mapping[str, Any]) -> Mapping[str, Any]:
+        refreshed_meanwhile = current.get("accessToken") != data.get("accessToken")
+        if refreshed_meanwhile and not oauth2.needs_refresh(current, ctx.now):
+            return current  # another run refreshed while this one waited for the credential
+        return oauth2.refreshed_data(current, ctx.now, transport)
+
+    refresh = ctx.refresh_credential
+    renewed = dict(refresh(renew) if refresh is not None else renew(data))
     bearer = _bearer(renewed["accessToken"], derived=True)
     rotated = {renewed["accessToken"], str(renewed.get("refreshToken") or "")} - {""}
     return Authorization(
