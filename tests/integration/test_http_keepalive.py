@@ -4,7 +4,6 @@ framed, when a connection is kept or dropped, what is retried, and that TLS veri
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import ssl
 import threading
@@ -13,10 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from tls_support import localhost_tls
 
 from a2n.adapters import http_keepalive
 from a2n.adapters.http_answer import HttpFramingError
@@ -219,43 +215,10 @@ def test_a_header_value_with_a_line_break_is_refused_before_anything_is_sent() -
 # --- TLS --------------------------------------------------------------------------------------------
 
 
-def certificate(
-    subject: str, issuer: x509.Name | None, key: Any, signer: Any, *, ca: bool
-) -> x509.Certificate:
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(issuer or x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False
-        )
-    return builder.sign(signer, hashes.SHA256())
-
-
 @pytest.fixture
 def tls(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
     """A server context for "localhost" and the file of the test CA that signed it."""
-    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_cert = certificate("a2n test CA", None, ca_key, ca_key, ca=True)
-    server_cert = certificate("localhost", ca_cert.subject, server_key, ca_key, ca=False)
-    (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "server.pem").write_bytes(
-        server_cert.public_bytes(serialization.Encoding.PEM)
-        + server_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "server.pem")
-    return context, tmp_path / "ca.pem"
+    return localhost_tls(tmp_path)
 
 
 def test_tls_refuses_a_certificate_no_trusted_authority_signed(tls: tuple[ssl.SSLContext, Path]) -> None:
