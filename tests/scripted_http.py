@@ -12,6 +12,29 @@ import threading
 from typing import Any
 
 
+class JsonHandler(http.server.BaseHTTPRequestHandler):
+    """A quiet request handler with a JSON answer; test servers subclass it with their routes."""
+
+    def send_json(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def serve(handler: type[http.server.BaseHTTPRequestHandler]) -> http.server.ThreadingHTTPServer:
+    """A threaded server on a free loopback port, serving in the background until shutdown()."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 class HitServer:
     """Answers GET/POST on ``url`` with the next scripted status (then 200) and ``{"hit": n}``."""
 
@@ -20,25 +43,15 @@ class HitServer:
         self.statuses = list(statuses or [])
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 self.do_GET()
 
             def do_GET(self) -> None:
                 outer.hits += 1
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                body = json.dumps({"hit": outer.hits}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_json(outer.statuses.pop(0) if outer.statuses else 200, {"hit": outer.hits})
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
 
     def close(self) -> None:

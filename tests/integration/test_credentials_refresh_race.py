@@ -4,20 +4,18 @@ refresh tokens (and, like many, refuses a spent one) never sees a spent one."""
 
 from __future__ import annotations
 
-import http.server
-import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs
 
 import engine_harness
 import pytest
 from engine_harness import Engine, node, trigger
+from scripted_http import JsonHandler, serve
 
 from a2n.crypto.envelope import encrypt_credential
 from a2n.db.models import Credential
@@ -37,7 +35,7 @@ class RotatingProvider:
         self.access_tokens: set[str] = set()
         provider = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 form = {
                     k: v[0]
@@ -48,33 +46,20 @@ class RotatingProvider:
                 time.sleep(0.3)  # slow enough for the two steps to overlap
                 if form.get("refresh_token") != provider.refresh_token:
                     provider.refused += 1
-                    return self.answer(400, {"error": "invalid_grant"})
+                    return self.send_json(400, {"error": "invalid_grant"})
                 provider.grants += 1
                 provider.refresh_token = f"rt-{provider.grants + 1}"
                 token = f"at-{provider.grants}"
                 provider.access_tokens.add(token)
-                self.answer(200, {"access_token": token, "refresh_token": provider.refresh_token,
-                                  "expires_in": 3600})  # fmt: skip
+                grant = {"access_token": token, "refresh_token": provider.refresh_token, "expires_in": 3600}
+                self.send_json(200, grant)
 
             def do_GET(self) -> None:
                 bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
-                self.answer(200 if bearer in provider.access_tokens else 401, {"bearer": bearer})
+                self.send_json(200 if bearer in provider.access_tokens else 401, {"bearer": bearer})
 
-            def answer(self, status: int, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = serve(Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture

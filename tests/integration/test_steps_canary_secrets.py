@@ -4,11 +4,9 @@ error, no execution output or log row, no SQS message and no log line."""
 
 from __future__ import annotations
 
-import http.server
 import itertools
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from urllib.parse import quote, quote_plus
 import engine_harness
 import pytest
 from engine_harness import Engine, node, sql, trigger
+from scripted_http import JsonHandler, serve
 
 from a2n.crypto.envelope import encrypt_credential
 from a2n.db.models import Credential
@@ -45,32 +44,21 @@ class EchoServer:
     """Answers every request with its method, path+query and headers; /token is an OAuth2 endpoint."""
 
     def __init__(self) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 if self.path.startswith("/token"):
-                    self.answer({"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 3600})
+                    grant = {"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 3600}
+                    self.send_json(200, grant)
                 else:
                     self.do_GET()
 
             def do_GET(self) -> None:
                 status = 404 if self.path.startswith("/missing") else 200
-                self.answer({"path": self.path, "headers": dict(self.headers.items())}, status)
+                self.send_json(status, {"path": self.path, "headers": dict(self.headers.items())})
 
-            def answer(self, body: dict[str, Any], status: int = 200) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def close(self) -> None:
