@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from a2n.db.repositories.executions import ClaimedStep
     from a2n.engine.backoff import RandomSource
     from a2n.engine.graph import Node
-    from a2n.nodes.context import Credential, NodeResult
+    from a2n.nodes.context import Credential, NodeResult, Renew
     from a2n.services.runs import CompiledWorkflow
 
 logger = get_logger()
@@ -215,8 +215,8 @@ def _timeout_s(node: Node) -> float:
     return node.timeout_ms / 1000 if node.timeout_ms else get_settings().node_timeout_default_s
 
 
-def _credential_refresher(step: ClaimedStep, node: Node) -> Callable[[Any], Mapping[str, Any]]:
-    def refresh(renew: Callable[[Mapping[str, Any]], Mapping[str, Any]]) -> Mapping[str, Any]:
+def _credential_refresher(step: ClaimedStep, node: Node) -> Callable[[Renew], Mapping[str, Any]]:
+    def refresh(renew: Renew) -> Mapping[str, Any]:
         from a2n.db.uow import UnitOfWork
         from a2n.services.credentials import refresh_data
 

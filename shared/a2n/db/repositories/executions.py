@@ -89,11 +89,11 @@ class DueNode:
     attempt: int
 
 
-def _returning(shape: type, sql: str) -> TextualSelect:
-    """`sql` whose result columns are `shape`'s fields, in order. Declared, SQLAlchemy caches the
-    result metadata with the statement; a bare text() rebuilds it from the cursor on every
-    execution, a cost the engine's hot statements paid on every step (§11)."""
-    return text(sql).columns(*(column(f.name) for f in fields(shape)))
+def _returning(shape: type, sql: str, *extra: str) -> TextualSelect:
+    """`sql` whose result columns are `shape`'s fields, in order (then `extra`). Declared, SQLAlchemy
+    caches the result metadata with the statement; a bare text() rebuilds it from the cursor on
+    every execution, a cost the engine's hot statements paid on every step (§11)."""
+    return text(sql).columns(*(column(name) for name in [*(f.name for f in fields(shape)), *extra]))
 
 
 _CLAIM = _returning(
@@ -154,10 +154,12 @@ SELECT json_agg(json_build_array(node_id, node_type, status, attempt, input, out
 FROM execution_node_states WHERE execution_id = :e
 """)
 
-_LOCK_WITH_STATES = text(
+_LOCK_WITH_STATES = _returning(
+    LockedExecution,
     "SELECT id, status, workflow_id, workflow_version, workspace_id, mode, started_at, trigger_data,"
-    " parent_execution_id, parent_node_id, node_states FROM a2n_lock_execution(:e)"
-).columns(*(column(f.name) for f in fields(LockedExecution)), column("node_states"))
+    " parent_execution_id, parent_node_id, node_states FROM a2n_lock_execution(:e)",
+    "node_states",
+)
 
 
 def _states_from(document: str | None) -> dict[str, StoredNodeState]:
