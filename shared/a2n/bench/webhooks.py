@@ -9,19 +9,18 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from a2n.bench.stack import BenchUser, Client
-from a2n.bench.workflows import POLL_FIRST_S, POLL_MAX_S, RUN_TIMEOUT_S, TERMINAL
+from a2n.bench.workflows import POLL_FIRST_S, POLL_MAX_S, RUN_TIMEOUT_S, TERMINAL, fan_out
 
 SECRET = "bench-webhook-secret-not-secret"  # noqa: S105 - a throwaway local trigger
 Mode = Literal["async", "sync"]
 MODES: tuple[Mode, ...] = ("async", "sync")
-T = TypeVar("T")
 
 
 def webhook_workflow(mode: Mode, nodes: int = 10) -> dict[str, Any]:
@@ -123,30 +122,6 @@ def _safe_deliver(client: Client, path: str, mode: Mode) -> Delivery:
         return deliver(client, path, mode)
     except Exception as error:  # counted, so one refused connection does not end the run
         return Delivery((time.perf_counter() - began) * 1000, f"error {type(error).__name__}", began_wall)
-
-
-def fan_out(count: int, concurrency: int, work: Callable[[], T]) -> tuple[list[T], float]:
-    """``work`` called ``count`` times by ``concurrency`` threads; the results and the wall seconds."""
-    results: list[T] = []
-    lock = threading.Lock()
-    remaining = iter(range(count))
-
-    def worker() -> None:
-        while True:
-            with lock:
-                if next(remaining, None) is None:
-                    return
-            result = work()
-            with lock:
-                results.append(result)
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, time.perf_counter() - began
 
 
 @dataclass(frozen=True)

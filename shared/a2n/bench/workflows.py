@@ -6,11 +6,14 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from a2n.bench.stack import BenchUser
+
+T = TypeVar("T")
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"})
 # The latency comes from the execution's recorded endedAt, so polling only has to notice the end.
@@ -92,25 +95,35 @@ def _ended_ms(body: dict[str, Any], began_wall: float) -> float | None:
 
 
 def run_many(user: BenchUser, workflow_id: str, executions: int, concurrency: int) -> RunResult:
-    result = RunResult()
+    def one() -> tuple[float, str]:
+        try:
+            return run_one(user, workflow_id)
+        except Exception as error:  # counted, so one refused call does not end the run
+            return -1.0, f"error: {error}"[:120]
+
+    outcomes, wall_s = fan_out(executions, concurrency, one)
+    result = RunResult(wall_s=wall_s)
+    for ms, status in outcomes:
+        result.statuses[status] = result.statuses.get(status, 0) + 1
+        if ms >= 0:
+            result.latencies_ms.append(ms)
+    return result
+
+
+def fan_out(count: int, concurrency: int, work: Callable[[], T]) -> tuple[list[T], float]:
+    """``work`` called ``count`` times by ``concurrency`` threads; the results and the wall seconds."""
+    results: list[T] = []
     lock = threading.Lock()
-    remaining = iter(range(executions))
+    remaining = iter(range(count))
 
     def worker() -> None:
         while True:
             with lock:
                 if next(remaining, None) is None:
                     return
-            try:
-                ms, status = run_one(user, workflow_id)
-            except Exception as error:  # counted, so one refused call does not end the run
-                ms, status = -1.0, f"error: {error}"[:120]
+            result = work()
             with lock:
-                if ms < 0:
-                    result.statuses[status] = result.statuses.get(status, 0) + 1
-                    continue
-                result.latencies_ms.append(ms)
-                result.statuses[status] = result.statuses.get(status, 0) + 1
+                results.append(result)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
     began = time.perf_counter()
@@ -118,5 +131,4 @@ def run_many(user: BenchUser, workflow_id: str, executions: int, concurrency: in
         thread.start()
     for thread in threads:
         thread.join()
-    result.wall_s = time.perf_counter() - began
-    return result
+    return results, time.perf_counter() - began
