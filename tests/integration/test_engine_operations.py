@@ -302,3 +302,27 @@ def test_a_retry_delayed_past_sqs_900_s_limit_is_queued_by_the_sweep_when_due(
     assert [(m.node_id, m.attempt) for m in due] == [("call", 2)]
     engine.pump()
     assert (engine.execution(execution_id)["status"], hits.hits) == ("SUCCEEDED", 2)
+
+
+@pytest.mark.parametrize(("window_h", "age_h", "replays"), [(1, 2, False), (48, 25, True)])
+def test_the_idempotency_window_setting_decides_when_a_key_starts_a_new_execution(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, window_h: int, age_h: int, replays: bool
+) -> None:
+    """A2N_IDEMPOTENCY_WINDOW_H, not a fixed 24 h, decides whether an old key replays its execution."""
+    monkeypatch.setenv("A2N_IDEMPOTENCY_WINDOW_H", str(window_h))
+    reset_settings()
+    workflow_id = engine.workflow([trigger(), node("n", "noop")], [("start", "n")])
+    request = StartRequest(
+        workflow_id=workflow_id, workspace_id=engine.workspace_id, mode=ExecutionMode.MANUAL,
+        trigger_data={}, idempotency_key="k-window", request_hash="h1",
+    )  # fmt: skip
+    with UnitOfWork() as uow:
+        first, _ = start_execution(uow.session, request)
+        uow.commit()
+    sql("UPDATE executions SET created_at = now() - make_interval(hours => :h) WHERE id = :e",
+        h=age_h, e=first.execution_id)  # fmt: skip
+    with UnitOfWork() as uow:
+        again, _ = start_execution(uow.session, request)
+        uow.commit()
+    assert (again.execution_id == first.execution_id) is replays
+    assert again.created is not replays

@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 MANUAL_TRIGGER = "trigger.manual"
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 DEFAULT_EXECUTION_TIMEOUT_MS = 3_600_000
 
 
@@ -200,7 +199,10 @@ def _existing(repo: ExecutionRepository, request: StartRequest) -> StartedExecut
 
 
 def _expired(found: ExistingExecution) -> bool:
-    return found.created_at < utcnow() - IDEMPOTENCY_WINDOW
+    """Past A2N_IDEMPOTENCY_WINDOW_H, the same window retention uses to release keys."""
+    from a2n.settings import get_settings
+
+    return found.created_at < utcnow() - timedelta(hours=get_settings().idempotency_window_h)
 
 
 def _trigger_node(graph: Graph, requested: str | None) -> str:
