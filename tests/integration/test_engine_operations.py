@@ -326,3 +326,44 @@ def test_the_idempotency_window_setting_decides_when_a_key_starts_a_new_executio
         uow.commit()
     assert (again.execution_id == first.execution_id) is replays
     assert again.created is not replays
+
+
+@pytest.mark.parametrize(
+    "expression", ["{{ to_number('1e999') }}", "{{ sum([`1e308`, `1e308`]) }}", "{{ to_number('-1e999') }}"]
+)
+def test_a_non_finite_number_fails_its_node_at_once_with_a_clear_error(
+    engine: Engine, expression: str
+) -> None:
+    """JSON (and Postgres' jsonb) has no Infinity: the node fails at completion, never left RUNNING."""
+    workflow_id = engine.workflow(
+        [trigger(), node("calc", "transform", {"value": {"n": expression}}), node("after", "noop")],
+        [("start", "calc"), ("calc", "after")],
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+    nodes = engine.nodes(execution_id)
+    assert nodes["calc"]["status"] == "FAILED"
+    assert "non-finite number" in nodes["calc"]["error"]["message"]
+    assert nodes["calc"]["error"]["retryable"] is False
+    assert nodes["after"]["status"] == "CANCELLED"
+    assert engine.execution(execution_id)["status"] == "FAILED"
+
+
+def test_a_result_postgres_refuses_to_store_fails_the_node_at_once_and_is_logged(engine: Engine) -> None:
+    """jsonb refuses the NUL character (SQLSTATE 22P05): the completion cannot be written, so the node
+    fails with Postgres' reason at the first delivery instead of staying RUNNING until its lease."""
+    workflow_id = engine.workflow(
+        [trigger(), node("nul", "transform", {"value": {"s": '{{ `"a\\u0000b"` }}'}})], [("start", "nul")]
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump(max_rounds=20)
+    nul = engine.nodes(execution_id)["nul"]
+    assert nul["status"] == "FAILED" and nul["attempt"] == 1
+    assert nul["error"]["message"].startswith("the node's result could not be recorded: ")
+    assert "22P05" in nul["error"]["message"] and nul["error"]["retryable"] is False
+    assert engine.execution(execution_id)["status"] == "FAILED"
+    logged = sql(
+        "SELECT message FROM execution_logs WHERE execution_id = :e AND node_id = 'nul' ORDER BY ts",
+        e=execution_id,
+    )
+    assert [row[0] for row in logged] == ["node started", "node failed"]

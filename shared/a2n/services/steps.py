@@ -271,13 +271,30 @@ def _attempt_from(message: StepMessage, result: NodeResult, now: datetime) -> At
     if result.wait is not None:
         return _waiting(message, result, now)
     if result.child is not None:
+        _storable_json(result.child.input, "sub-workflow input")
         return Attempt(Outcome.waiting(message.nodeId, message.attempt), child=result.child)
-    size = len(json.dumps(result.output, separators=(",", ":"), default=str).encode())
+    size = len(_storable_json(result.output, "output").encode())
+    if result.webhook_response is not None:
+        _storable_json(result.webhook_response, "webhook response")
     limit = get_settings().node_output_limit_bytes
     if size > limit:
         raise NodeFailed(f"output is {size} bytes, over the limit of {limit}")
     outcome = Outcome.succeeded(message.nodeId, result.output, result.handles, message.attempt)
     return Attempt(outcome, Completion(webhook_response=result.webhook_response))
+
+
+def _storable_json(value: Any, what: str) -> str:
+    """`value` as stored JSON. JSON (and Postgres' jsonb) has no Infinity or NaN: such a value fails
+    the node here, before the completion, with a message that says what to change."""
+    from a2n.nodes.context import NodeFailed
+
+    try:
+        return json.dumps(value, separators=(",", ":"), default=str, allow_nan=False)
+    except ValueError:
+        raise NodeFailed(
+            f"the node's {what} contains a non-finite number (Infinity or NaN), which JSON cannot hold;"
+            " check the expressions that compute numbers (e.g. to_number of a huge value, an overflowing sum)"
+        ) from None
 
 
 def _waiting(message: StepMessage, result: NodeResult, now: datetime) -> Attempt:
@@ -325,7 +342,55 @@ def _scrubbed(attempt: Attempt, secret_set: frozenset[str], scrub: Callable[[Any
 
 
 def complete_step(message: StepMessage, attempt: Attempt, deps: StepDeps) -> list[OutboxMessage] | None:
-    """Transaction 2: fenced completion under the execution lock; None when fenced out."""
+    """Transaction 2: fenced completion under the execution lock; None when fenced out.
+
+    A result Postgres refuses to store (bad data, a limit) would otherwise fail the same way on every
+    redelivery and leave the node RUNNING until its lease expired, silently: it is logged and the
+    node fails at once, not retryable, with Postgres' reason. Transient errors (connection, lock,
+    timeout) still raise, so the message is redelivered."""
+    from sqlalchemy.exc import StatementError
+
+    try:
+        return _complete(message, attempt, deps)
+    except StatementError as error:
+        reason = unrecordable_reason(error)
+        if reason is None:
+            raise
+    where = {"execution_id": str(message.executionId), "node_id": message.nodeId, "reason": reason}
+    logger.error("node result could not be recorded; failing the node", extra=where)
+    failed = Attempt(Outcome.failed(
+        message.nodeId, {"message": f"the node's result could not be recorded: {reason}", "retryable": False},
+        message.attempt,
+    ))  # fmt: skip
+    failed.completion.started_at = attempt.completion.started_at
+    return _complete(message, failed, deps)
+
+
+# SQLSTATE classes of a statement that fails again whatever the retry: data exception, integrity
+# constraint, program limit exceeded (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+_PERMANENT_SQLSTATE_CLASSES = ("22", "23", "54")
+
+
+def unrecordable_reason(error: Exception) -> str | None:
+    """Postgres' message when `error` is a permanent refusal of the data written; None when it is
+    transient (connection, serialization, lock, timeout) or unknown, i.e. worth a redelivery."""
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return None
+        fields = error.orig.args[0] if error.orig is not None and error.orig.args else None
+        if not isinstance(fields, dict):
+            return None
+        code, text = str(fields.get("C", "")), str(fields.get("M", ""))
+        return f"{text} (SQLSTATE {code})" if code[:2] in _PERMANENT_SQLSTATE_CLASSES else None
+    if isinstance(error, StatementError) and isinstance(error.orig, TypeError | ValueError):
+        # A value the driver cannot send.
+        return f"{type(error.orig).__name__}: {error.orig}"[:ERROR_TEXT_LIMIT]
+    return None
+
+
+def _complete(message: StepMessage, attempt: Attempt, deps: StepDeps) -> list[OutboxMessage] | None:
     from a2n.db.repositories.executions import ExecutionRepository
     from a2n.db.uow import ConnectionUnitOfWork
 
