@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     retention_webhook_receipts_days: int = 7
     # API Idempotency-Key window (API.md: 24 h); after it the key is cleared and may be reused.
     idempotency_window_h: int = 24
+    # Sub-workflow breadth (depth is capped at 10 levels): executions one root execution may start
+    # below it, at any depth; and executions of a workspace not yet ended (queued, running, waiting)
+    # beyond which a sub-workflow node refuses to start another. Both fail the node, not retryable.
+    sub_workflow_max_descendants: int = Field(default=100, ge=1)
+    workspace_max_running_executions: int = Field(default=1000, ge=1)
 
     # --- triggers -------------------------------------------------------------------------
     schedule_group: str = "a2n-dev"

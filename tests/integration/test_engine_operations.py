@@ -367,3 +367,58 @@ def test_a_result_postgres_refuses_to_store_fails_the_node_at_once_and_is_logged
         e=execution_id,
     )
     assert [row[0] for row in logged] == ["node started", "node failed"]
+
+
+def tree_size(root_id: uuid.UUID) -> int:
+    return sql(
+        "WITH RECURSIVE t(id) AS (SELECT id FROM executions WHERE parent_execution_id = :r"
+        " UNION ALL SELECT x.id FROM executions x JOIN t ON x.parent_execution_id = t.id)"
+        " SELECT count(*) FROM t",
+        r=root_id,
+    )[0][0]
+
+
+def fan_out(workflow_id: uuid.UUID, calls: int) -> list[dict[str, object]]:
+    return [node(f"sub{i}", "sub_workflow", {"workflowId": str(workflow_id)}) for i in range(calls)]
+
+
+def test_sub_workflow_breadth_is_capped_per_root_execution(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3 calls per level over 2 levels would start 12 executions; the cap of 5 stops it at 5."""
+    monkeypatch.setenv("A2N_SUB_WORKFLOW_MAX_DESCENDANTS", "5")
+    reset_settings()
+    leaf = engine.workflow([trigger(), node("n", "noop")], [("start", "n")])
+    middle = engine.workflow([trigger(), *fan_out(leaf, 3)], [("start", f"sub{i}") for i in range(3)])
+    root = engine.workflow([trigger(), *fan_out(middle, 3)], [("start", f"sub{i}") for i in range(3)])
+    execution_id = engine.start(root)
+    engine.pump()
+    assert tree_size(execution_id) == 5
+    refused = sql(
+        "SELECT error->>'retryable' FROM execution_node_states WHERE status = 'FAILED'"
+        " AND error->>'message' LIKE 'this run already started 5 sub-workflow executions%'"
+    )
+    assert refused and all(row[0] == "false" for row in refused)
+    assert engine.execution(execution_id)["status"] == "FAILED"
+
+
+def test_a_sub_workflow_is_refused_past_the_workspace_cap_on_running_executions(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("A2N_WORKSPACE_MAX_RUNNING_EXECUTIONS", "2")
+    reset_settings()
+    parked = engine.workflow([trigger(), node("hold", "wait", {"mode": "resume"})], [("start", "hold")])
+    waiting = engine.start(parked)
+    engine.pump(until=lambda: engine.execution(waiting)["status"] == "WAITING")
+    leaf = engine.workflow([trigger(), node("n", "noop")], [("start", "n")])
+    parent = engine.workflow([trigger(), *fan_out(leaf, 1)], [("start", "sub0")])
+    execution_id = engine.start(parent)  # with the waiting run: 2 not yet ended
+    engine.pump()
+    sub = engine.nodes(execution_id)["sub0"]
+    assert sub["status"] == "FAILED" and sub["child_execution_id"] is None
+    assert sub["error"] == {
+        "message": "the workspace has 2 executions not yet ended (A2N_WORKSPACE_MAX_RUNNING_EXECUTIONS);"
+        " retry when some have finished, or raise the limit",
+        "retryable": False,
+    }
+    assert tree_size(execution_id) == 0

@@ -36,6 +36,7 @@ def start_child(
 
     if repo.ancestry_depth(locked.id) >= MAX_SUB_WORKFLOW_DEPTH:
         raise ChildRefused(f"sub-workflows nest deeper than {MAX_SUB_WORKFLOW_DEPTH} levels")
+    _within_breadth(repo, locked)
     try:
         workflow_id = uuid.UUID(child.workflow_id)
     except ValueError:
@@ -49,6 +50,26 @@ def start_child(
     except (A2NError, ValueError) as error:  # missing workflow, no trigger, broken definition
         raise ChildRefused(f"sub-workflow could not start: {error}") from None
     return started.execution_id, messages
+
+
+def _within_breadth(repo: ExecutionRepository, locked: LockedExecution) -> None:
+    """Depth alone lets a few self-calls per level multiply (3 per level at depth 3 made 40 runs):
+    cap the executions below one root and the workspace's unended executions."""
+    from a2n.settings import get_settings
+
+    settings = get_settings()
+    most = settings.sub_workflow_max_descendants
+    if repo.lock_root_descendants(locked.id) >= most:
+        raise ChildRefused(
+            f"this run already started {most} sub-workflow executions (A2N_SUB_WORKFLOW_MAX_DESCENDANTS);"
+            " call fewer sub-workflows per run, or raise the limit"
+        )
+    running = settings.workspace_max_running_executions
+    if repo.count_unended(locked.workspace_id, running) >= running:
+        raise ChildRefused(
+            f"the workspace has {running} executions not yet ended (A2N_WORKSPACE_MAX_RUNNING_EXECUTIONS);"
+            " retry when some have finished, or raise the limit"
+        )
 
 
 class ChildRefused(Exception):

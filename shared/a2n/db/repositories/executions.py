@@ -383,6 +383,47 @@ WITH RECURSIVE chain(id, parent, depth) AS (
         ).scalar_one()
         return int(depth or 0)
 
+    def lock_root_descendants(self, execution_id: uuid.UUID) -> int:
+        """Lock the root of `execution_id`'s sub-workflow tree, then count the executions below it.
+        Two statements, so the count's snapshot is taken after the lock is granted: two children
+        started at once in one tree are counted one after the other (locks go upward only)."""
+        root = self.session.execute(
+            text("""
+WITH RECURSIVE chain(id, parent, depth) AS (
+    SELECT id, parent_execution_id, 0 FROM executions WHERE id = :e
+    UNION ALL
+    SELECT x.id, x.parent_execution_id, c.depth + 1 FROM executions x JOIN chain c ON x.id = c.parent
+    WHERE c.depth < 100
+) SELECT id FROM executions WHERE id = (SELECT id FROM chain WHERE parent IS NULL LIMIT 1) FOR UPDATE
+"""),
+            {"e": execution_id},
+        ).scalar_one_or_none()
+        if root is None:
+            return 0
+        count = self.session.execute(
+            text("""
+WITH RECURSIVE tree(id, depth) AS (
+    SELECT id, 1 FROM executions WHERE parent_execution_id = :root
+    UNION ALL
+    SELECT x.id, t.depth + 1 FROM executions x JOIN tree t ON x.parent_execution_id = t.id
+    WHERE t.depth < 100
+) SELECT count(*) FROM tree
+"""),
+            {"root": root},
+        ).scalar_one()
+        return int(count)
+
+    def count_unended(self, workspace_id: uuid.UUID, up_to: int) -> int:
+        """The workspace's executions not yet ended, counted up to `up_to` (a bounded scan)."""
+        count = self.session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM executions WHERE workspace_id = :ws"
+                " AND status IN ('QUEUED', 'RUNNING', 'WAITING') LIMIT :n) s"
+            ),
+            {"ws": workspace_id, "n": up_to},
+        ).scalar_one()
+        return int(count)
+
     # --- step -----------------------------------------------------------------------------
     def claim(
         self, execution_id: uuid.UUID, node_id: str, attempt: int, lease_s: float
