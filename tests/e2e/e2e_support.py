@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from waiting import wait_until
 
 PASSWORD = "correct horse battery staple"
 
@@ -117,10 +118,9 @@ ACTIVE = frozenset({"QUEUED", "RUNNING", "WAITING"})
 
 def wait_for_execution(user: RegisteredUser, execution_id: str, *, timeout_s: float = 30) -> dict[str, Any]:
     """GET /executions/{id} until it is no longer active; its final body (fails after ``timeout_s``)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+
+    def finished() -> dict[str, Any] | None:
         found = user.client.get(f"/executions/{execution_id}")
-        if found.status == 200 and found.json["status"] not in ACTIVE:
-            return dict(found.json)
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_id} did not finish within {timeout_s} s")
+        return dict(found.json) if found.status == 200 and found.json["status"] not in ACTIVE else None
+
+    return wait_until(finished, f"execution {execution_id} to finish", limit_s=timeout_s)

@@ -5,25 +5,17 @@ received and then left in flight, which would stall a run for the queue's visibi
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from e2e_support import ApiClient, RegisteredUser, wait_for_execution
+from waiting import wait_until
 
 from a2n.local.runtime import LocalRuntime
 
 STEP_QUEUES = ("NoopStepQueue", "TransformStepQueue")
-
-
-def wait_until(condition: Callable[[], bool], what: str, limit_s: float = 40) -> None:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -43,10 +35,16 @@ def visibility(stack: LocalRuntime) -> Iterator[Callable[[str, int], None]]:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": seconds})
 
 
-def settle_pollers() -> None:
+def settle_pollers(stack: LocalRuntime) -> None:
     """A receive already waiting (the runtime long-polls for 1 s) took the queue's visibility
-    timeout when it began; let those polls end before sending."""
-    time.sleep(2.5)
+    timeout when it began: wait until every step queue's poller has begun a receive since."""
+    pollers = [poller for queue in STEP_QUEUES for poller in stack.pollers(queue)]
+    begun = [poller.receives_begun for poller in pollers]
+    assert pollers
+    wait_until(
+        lambda: all(p.receives_begun > n for p, n in zip(pollers, begun, strict=True)),
+        "a fresh receive on every step queue",
+    )
 
 
 def chain(trigger: dict[str, Any], node_type: str, length: int) -> dict[str, Any]:
@@ -78,7 +76,7 @@ def test_a_poison_step_message_reaches_the_dlq_while_its_batch_succeeds(
     stack: LocalRuntime, user: RegisteredUser, visibility: Callable[[str, int], None]
 ) -> None:
     visibility("NoopStepQueue", 1)  # redeliveries within seconds: maxReceiveCount (5) is reached fast
-    settle_pollers()
+    settle_pollers(stack)
     poison = ["not json", json.dumps({"executionId": "x", "nodeId": "n0", "attempt": 1, "extra": True})]
     created = user.client.post("/workflows", {"name": "noops", "definition": chain(
         {"type": "trigger.manual", "config": {}}, "noop", 3)})  # fmt: skip
@@ -93,7 +91,7 @@ def test_a_poison_step_message_reaches_the_dlq_while_its_batch_succeeds(
     assert [n["status"] for n in execution["nodes"]] == ["SUCCEEDED"] * 4
     seen: set[str] = set()
     wait_until(lambda: seen.update(dead_letters(stack, "NoopStepDeadLetterQueue")) or seen >= set(poison),
-               "both poison messages in the noop DLQ")  # fmt: skip
+               "both poison messages in the noop DLQ", limit_s=40)  # fmt: skip
     assert all(
         json.loads(body)["executionId"] != started.json["executionId"] for body in seen - set(poison[:1])
     )
@@ -108,7 +106,7 @@ def test_sequential_sync_webhooks_never_wait_for_a_visibility_timeout(
     # sync limit, so such a stall shows up as a 202 instead of the workflow's answer.
     for queue in STEP_QUEUES:
         visibility(queue, 900)
-    settle_pollers()
+    settle_pollers(stack)
     hook = {"type": "trigger.webhook", "config": {"method": "POST", "mode": "sync", "auth": {"type": "none"}}}
     created = user.client.post(
         "/workflows", {"name": "sync chain", "definition": chain(hook, "transform", 10)}

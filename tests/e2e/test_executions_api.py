@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from e2e_support import ApiResponse, RegisteredUser, wait_for_execution
 from scripted_http import HitServer
+from waiting import wait_until
 
 ACTIVE = {"QUEUED", "RUNNING", "WAITING"}
 PROBLEM = "application/problem+json"
@@ -62,14 +62,12 @@ def execute(user: RegisteredUser, workflow_id: str, payload: Any = None) -> str:
 
 
 def poll(user: RegisteredUser, execution_id: str, done: Any, what: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def reached() -> dict[str, Any] | None:
         found = user.client.get(f"/executions/{execution_id}")
         assert found.status == 200, found.body
-        if done(found.json):
-            return dict(found.json)
-        time.sleep(0.05)
-    raise AssertionError(f"execution {execution_id} never became {what}")
+        return dict(found.json) if done(found.json) else None
+
+    return wait_until(reached, f"execution {execution_id} to become {what}", limit_s=20)
 
 
 

@@ -3,12 +3,12 @@ Europe/Paris fires each minute, a duplicate fire starts nothing new, deactivatio
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from e2e_support import RegisteredUser
+from waiting import wait_until
 
 from a2n.local.runtime import LocalRuntime
 from a2n.settings import reset_settings
@@ -61,9 +61,7 @@ def test_paris_cron_fires_on_time_once_per_minute_and_stops_after_deactivation(
     assert fires[0].scheduled_time.second == 0
     duplicate = stack.invoke("ScheduleTriggerFunction", fires[0].event)
     assert duplicate["outcome"] == "duplicate"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and executions_of(user, created["id"])[0]["status"] != "SUCCEEDED":
-        time.sleep(0.05)
+    wait_until(lambda: executions_of(user, created["id"])[0]["status"] == "SUCCEEDED", "the fired run to end")
     runs = executions_of(user, created["id"])
     assert len(runs) == 1 and runs[0]["mode"] == "schedule" and runs[0]["status"] == "SUCCEEDED"
 

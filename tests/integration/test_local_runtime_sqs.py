@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from waiting import wait_until
 
 from a2n.local.clock import ManualClock
 from a2n.local.runtime import LocalRuntime
@@ -26,14 +26,6 @@ def runtime() -> Iterator[LocalRuntime]:
 def worker(rt: LocalRuntime) -> Any:
     """The fixture worker's module, as the runtime imported it (its recordings live there)."""
     return sys.modules[rt.functions.handler("WorkerFunction").__module__]
-
-
-def wait_until(condition: Callable[[], bool], what: str, limit_s: float = 30) -> None:
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
 
 
 def send(rt: LocalRuntime, *bodies: str) -> None:

@@ -225,6 +225,10 @@ class LocalRuntime:
         """Invoke a function directly, as ``aws lambda invoke`` would."""
         return self.functions.invoke(logical_id, event)
 
+    def pollers(self, queue_logical_id: str) -> list[SqsPoller]:
+        """The SQS pollers reading one queue of the template."""
+        return [p for p in self._pollers if p.queue.logical_id == queue_logical_id]
+
     def queue_url(self, logical_id: str) -> str:
         return self._queue_urls[logical_id]
 

@@ -73,6 +73,9 @@ class SqsPoller:
         self._functions = functions
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"a2n-sqs-{source.function}", daemon=True)
+        # Receives begun so far: a change to the queue (e.g. its visibility timeout) applies to the
+        # receives begun after it, so a caller can wait for this to move instead of guessing a delay.
+        self.receives_begun = 0
 
     def start(self) -> None:
         self._thread.start()
@@ -91,6 +94,7 @@ class SqsPoller:
 
     def poll_once(self) -> int:
         """Receive and process one batch; returns how many messages it received."""
+        self.receives_begun += 1
         batch = self._sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=self.source.batch_size,

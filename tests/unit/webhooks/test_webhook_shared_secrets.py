@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from a2n.webhooks import signatures
 from a2n.webhooks.signatures import SignatureInvalid, verify_basic, verify_header_secret
 
 CURRENT, PREVIOUS = b"s3cret-current", b"s3cret-previous"
@@ -77,12 +78,26 @@ def test_basic_with_no_configured_password_rejects_an_empty_one() -> None:
         verify_basic("zapier", [], basic("zapier", ""))
 
 
-def test_compare_digest_decides_header_and_basic_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(signatures.hmac, "compare_digest", lambda a, b: True)
-    verify_header_secret([CURRENT], "wrong")
-    verify_basic("zapier", [CURRENT], basic("intruder", "wrong"))
-    monkeypatch.setattr(signatures.hmac, "compare_digest", lambda a, b: False)
-    with pytest.raises(SignatureInvalid):
-        verify_header_secret([CURRENT], "s3cret-current")
-    with pytest.raises(SignatureInvalid):
-        verify_basic("zapier", [CURRENT], basic("zapier", "s3cret-current"))
+Trace = Callable[[Callable[[], Any]], list[tuple[str, int]]]
+
+
+def test_a_header_secret_check_runs_the_same_steps_for_every_wrong_value(lines_run: Trace) -> None:
+    wrong = ["x3cret-current", "s3cret-currenx", "s3cret", "s3cret-current-and-more", "é"]
+
+    paths = [lines_run(lambda v=v: verify_header_secret([CURRENT, PREVIOUS], v)) for v in wrong]
+
+    assert paths[0] and all(path == paths[0] for path in paths)
+
+
+def test_a_wrong_user_costs_the_same_steps_as_a_wrong_password(lines_run: Trace) -> None:
+    """Both halves are checked before deciding, so the answer's cost does not tell which was wrong."""
+    attempts = [
+        basic("intruder", "s3cret-current"),
+        basic("zapier", "wrong"),
+        basic("intruder", "wrong"),
+        basic("zapie", "s3cret-previou"),
+    ]
+
+    paths = [lines_run(lambda a=a: verify_basic("zapier", [CURRENT, PREVIOUS], a)) for a in attempts]
+
+    assert paths[0] and all(path == paths[0] for path in paths)

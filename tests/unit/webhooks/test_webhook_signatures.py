@@ -8,11 +8,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from a2n.webhooks import signatures
 from a2n.webhooks.signatures import SignatureInvalid, sign_request, verify_signature
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -252,24 +253,54 @@ def test_naive_now_and_unknown_presets_are_programming_errors() -> None:
         verify("gitlab", {})
 
 
-# --- SECURITY case 26: hmac.compare_digest is what decides ------------------------------------------
+# --- SECURITY case 26: secret comparison is constant-time ------------------------------------------
+
+
+def _altered(headers: dict[str, str], position: int, replacement: str = "0") -> dict[str, str]:
+    """The headers with one hex digit of the signature changed (position counts from the signature's
+    start; negative from its end)."""
+    name, value = next((k, v) for k, v in headers.items() if k != "x-slack-request-timestamp")
+    start = len(value) - 64  # every preset's signature is the last 64 hex digits of its header
+    index = start + position if position >= 0 else len(value) + position
+    digit = value[index]
+    swapped = replacement if digit != replacement else "1"
+    return headers | {name: value[:index] + swapped + value[index + 1 :]}
+
+
+def _resized(headers: dict[str, str], change: int) -> dict[str, str]:
+    name, value = next((k, v) for k, v in headers.items() if k != "x-slack-request-timestamp")
+    return headers | {name: value[:change] if change < 0 else value + "0" * change}
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_compare_digest_decides_every_signature_check(preset: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[bytes, bytes]] = []
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda h: _altered(h, 0),
+        lambda h: _altered(h, -1),
+        lambda h: _resized(h, -1),
+        lambda h: _resized(h, 1),
+        lambda h: _altered(h, 5, "\u00e9"),
+    ],
+    ids=["first-digit", "last-digit", "one-short", "one-long", "non-ascii"],
+)
+def test_a_near_miss_signature_is_rejected_like_any_other(preset: str, tamper: Any) -> None:
+    headers = signed_headers(preset, SECRET, BODY, NOW)
+    with pytest.raises(SignatureInvalid) as caught:
+        verify(preset, tamper(headers))
+    assert caught.value.reason == "signature does not match"
 
-    def always(answer: bool):
-        def fake(a: bytes, b: bytes) -> bool:
-            calls.append((a, b))
-            return answer
 
-        return fake
+@pytest.mark.parametrize("preset", PRESETS)
+def test_verification_runs_the_same_steps_wherever_the_signature_differs(
+    preset: str, lines_run: Callable[[Callable[[], Any]], list[tuple[str, int]]]
+) -> None:
+    """A check that stops at the first differing character, or rejects a wrong length early, runs
+    other lines for other mismatches (and takes measurably different times): here every mismatch,
+    from the first digit to a wrong length, takes one path."""
+    headers = signed_headers(preset, SECRET, BODY, NOW)
+    mismatches = [_altered(headers, 0), _altered(headers, -1), _resized(headers, -1), _resized(headers, 9)]
 
-    monkeypatch.setattr(signatures.hmac, "compare_digest", always(True))
-    # Accepted only because the fake says so.
-    verify(preset, signed_headers(preset, b"attacker-guess", BODY, NOW))
-    assert calls
-    monkeypatch.setattr(signatures.hmac, "compare_digest", always(False))
-    with pytest.raises(SignatureInvalid):
-        verify(preset, signed_headers(preset, SECRET, BODY, NOW))
+    paths = [lines_run(lambda h=h: verify(preset, h)) for h in mismatches]
+
+    assert paths[0] and all(path == paths[0] for path in paths), preset
