@@ -26,6 +26,8 @@ class A2NError(Exception):
     status: int = 500
     title: str = "Internal error"
     type_slug: str = "internal"
+    # Set on refusals that end by themselves (a lock, an outage): becomes the Retry-After header.
+    retry_after_s: int | None = None
 
     def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail or self.title)
@@ -77,6 +79,15 @@ class Locked(A2NError):
 
 class ServiceUnavailable(A2NError):
     status, title, type_slug = 503, "Service unavailable", "unavailable"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """Postgres cannot be reached right now: nothing was done, and the same request may be retried."""
+
+    retry_after_s = 5
+
+    def __init__(self) -> None:
+        super().__init__("The database is unreachable right now; retry after the Retry-After seconds")
 
 
 class ValidationFailed(A2NError):

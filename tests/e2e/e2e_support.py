@@ -108,7 +108,7 @@ def register_user(api: ApiClient, *, name: str = "Test User") -> RegisteredUser:
         user_id=data["user"]["id"],
         access_token=data["accessToken"],
         refresh_token=data["refreshToken"],
-        workspace_id=me["workspaces"][0]["id"],
+        workspace_id=me["personalWorkspaceId"],
         client=client,
     )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from identity_support import new_user
 
 from a2n.auth.principal import Principal
 from a2n.db.enums import WorkspaceRole
@@ -39,8 +40,7 @@ class Member:
 
 def member(session, role: WorkspaceRole = WorkspaceRole.OWNER, workspace: Workspace | None = None) -> Member:
     """A user with ``role`` in ``workspace`` (a fresh one by default), acting there by JWT."""
-    user = User(email=f"{uuid.uuid4().hex[:10]}@example.com", password_hash="x", name="U")
-    session.add(user)
+    user = new_user(session)
     if workspace is None:
         workspace = Workspace(name="W", slug=f"w-{uuid.uuid4().hex[:10]}")
         session.add(workspace)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from identity_support import new_user
 
 from a2n.auth.policy import Action, Role
 from a2n.auth.principal import Principal
@@ -15,9 +16,9 @@ from a2n.services.access import require
 
 
 def _member(db_session, role: WorkspaceRole) -> tuple[User, Workspace]:
-    user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", password_hash="x", name="u")
+    user = new_user(db_session, name="u")
     ws = Workspace(name="W", slug=f"w-{uuid.uuid4().hex[:8]}")
-    db_session.add_all([user, ws])
+    db_session.add(ws)
     db_session.flush()
     db_session.add(WorkspaceMember(workspace_id=ws.id, user_id=user.id, role=role))
     db_session.flush()

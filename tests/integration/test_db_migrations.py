@@ -34,7 +34,7 @@ def test_migrations_on_an_empty_database_match_the_models_without_drift(empty_da
     migrate.upgrade(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert migrate.current(empty_database_url) == migrate.head() == "0003"
+    assert migrate.current(empty_database_url) == migrate.head() == "0004"
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
 
 
@@ -47,3 +47,56 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(empty_d
 
     migrate.upgrade(empty_database_url)
     assert _schema_diff(empty_database_url) == []
+
+
+def test_0004_backfills_each_users_personal_workspace_from_registration_then_ownership(
+    empty_database_url: str,
+) -> None:
+    """Issue 9.1: the workspace created at registration (named by the ``user.register`` audit entry)
+    becomes the personal one even when an older shared workspace exists; without that entry the oldest
+    workspace the user owns; with none, a new one. Every user ends with one, owned by them."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database_url, "0003")
+    ids = {name: f"00000000-0000-4000-8000-00000000000{n}" for n, name in enumerate(
+        ["ada", "bob", "cyd", "team", "ada_home", "bob_old", "bob_new"], start=1
+    )}  # fmt: skip
+    rows = f"""
+    INSERT INTO users (id, email, password_hash, created_at) VALUES
+      ('{ids['ada']}', 'ada@example.com', 'x', '2026-01-02'),
+      ('{ids['bob']}', 'bob@example.com', 'x', '2026-01-01'),
+      ('{ids['cyd']}', 'cyd@example.com', 'x', '2026-01-01');
+    INSERT INTO workspaces (id, name, slug, created_at) VALUES
+      ('{ids['team']}', 'Team', 'team', '2025-12-01'),
+      ('{ids['ada_home']}', 'Ada''s workspace', 'ada', '2026-01-02'),
+      ('{ids['bob_old']}', 'Bob old', 'bob-old', '2026-01-01'),
+      ('{ids['bob_new']}', 'Bob new', 'bob-new', '2026-01-03');
+    INSERT INTO workspace_members (id, workspace_id, user_id, role) VALUES
+      (gen_random_uuid(), '{ids['team']}', '{ids['bob']}', 'OWNER'),
+      (gen_random_uuid(), '{ids['team']}', '{ids['ada']}', 'ADMIN'),
+      (gen_random_uuid(), '{ids['ada_home']}', '{ids['ada']}', 'OWNER'),
+      (gen_random_uuid(), '{ids['bob_old']}', '{ids['bob']}', 'OWNER'),
+      (gen_random_uuid(), '{ids['bob_new']}', '{ids['bob']}', 'OWNER');
+    INSERT INTO audit_logs (id, workspace_id, actor_type, actor_id, action, entity_type, entity_id)
+      VALUES (gen_random_uuid(), '{ids['ada_home']}', 'user', '{ids['ada']}', 'user.register', 'user',
+              '{ids['ada']}');
+    """
+    engine = create_engine(migrate.alembic_config(empty_database_url).get_main_option("sqlalchemy.url") or "")
+    try:
+        with engine.begin() as conn:
+            for statement in filter(str.strip, rows.split(";")):
+                conn.execute(text(statement))
+        migrate.upgrade(empty_database_url)
+        with engine.connect() as conn:
+            personal = dict(conn.execute(text("SELECT email, personal_workspace_id::text FROM users")).all())
+            cyd_home = conn.execute(text(
+                "SELECT w.name, m.role FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id"
+                f" WHERE w.id = '{personal['cyd@example.com']}' AND m.user_id = '{ids['cyd']}'"
+            )).one()  # fmt: skip
+    finally:
+        engine.dispose()
+    # Ada: her registration workspace, not the older team. Bob (no audit entry): the oldest he owns
+    # (the team). Cyd owned nothing: a new workspace of hers.
+    assert personal["ada@example.com"] == ids["ada_home"]
+    assert personal["bob@example.com"] == ids["team"]
+    assert tuple(cyd_home) == ("cyd@example.com's workspace", "OWNER")

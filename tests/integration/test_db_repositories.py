@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from identity_support import new_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -45,11 +46,15 @@ def _workflows(session: Session, workspace: Workspace, count: int) -> list[Workf
 
 def test_email_lookup_is_case_insensitive_and_duplicates_conflict(db_session: Session) -> None:
     users = UserRepository(db_session)
-    ada = users.add(User(email="Ada@Example.com", password_hash="x"), conflict="Email already registered")
+    ada = new_user(db_session, email="Ada@Example.com")
+    home = _workspace(db_session, "another-home")
 
     assert users.get_by_email("ada@example.COM") == ada
     with pytest.raises(Conflict, match="Email already registered"):
-        users.add(User(email="ADA@example.com", password_hash="y"), conflict="Email already registered")
+        users.add(
+            User(email="ADA@example.com", password_hash="y", personal_workspace_id=home.id),
+            conflict="Email already registered",
+        )
     # The savepoint kept the transaction usable after the violation.
     assert users.get_by_email("ada@example.com") == ada
 
@@ -106,7 +111,7 @@ def test_credential_names_are_unique_per_workspace_only(db_session: Session) -> 
 
 
 def test_roles_and_memberships_are_read_per_user(db_session: Session) -> None:
-    user = UserRepository(db_session).add(User(email="m@example.com", password_hash="x"))
+    user = new_user(db_session, email="m@example.com")
     workspaces = WorkspaceRepository(db_session)
     joined, other = _workspace(db_session, "joined"), _workspace(db_session, "elsewhere")
     db_session.add(WorkspaceMember(workspace_id=joined.id, user_id=user.id, role=WorkspaceRole.ADMIN))
@@ -114,7 +119,8 @@ def test_roles_and_memberships_are_read_per_user(db_session: Session) -> None:
 
     assert workspaces.role_of(joined.id, user.id) == WorkspaceRole.ADMIN
     assert workspaces.role_of(other.id, user.id) is None
-    assert workspaces.for_user(user.id) == [(joined, WorkspaceRole.ADMIN)]
+    home = workspaces.require(user.personal_workspace_id)
+    assert workspaces.for_user(user.id) == [(home, WorkspaceRole.OWNER), (joined, WorkspaceRole.ADMIN)]
 
 
 def test_repositories_never_commit(database_url: str) -> None:
@@ -132,7 +138,7 @@ def test_status_columns_reject_values_outside_the_vocabulary(db_session: Session
     from sqlalchemy.exc import DBAPIError
 
     workspace = _workspace(db_session, "checks")
-    user = UserRepository(db_session).add(User(email="c@example.com", password_hash="x"))
+    user = new_user(db_session, email="c@example.com")
     with pytest.raises(DBAPIError), db_session.begin_nested():
         db_session.execute(
             text(

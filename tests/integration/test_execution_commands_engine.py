@@ -10,10 +10,11 @@ import uuid
 import engine_harness
 import pytest
 from engine_harness import Engine, HitServer, node, sql, trigger
+from identity_support import new_user
 
 from a2n.auth.principal import Principal
 from a2n.db.enums import WorkspaceRole
-from a2n.db.models import User, Workspace, WorkspaceMember
+from a2n.db.models import Workspace, WorkspaceMember
 from a2n.db.uow import UnitOfWork
 from a2n.errors import BadRequest, Conflict, Forbidden, NotFound
 from a2n.services import execution_commands
@@ -27,9 +28,7 @@ ORIGIN = Origin(ip="198.51.100.4", user_agent="pytest/commands")
 def person(workspace_id: uuid.UUID, role: WorkspaceRole) -> Principal:
     """A user with ``role`` in ``workspace_id``, committed so the step threads see it too."""
     with UnitOfWork() as uow:
-        user = User(email=f"{uuid.uuid4().hex[:10]}@example.com", password_hash="x", name="U")
-        uow.session.add(user)
-        uow.session.flush()
+        user = new_user(uow.session)
         uow.session.add(WorkspaceMember(workspace_id=workspace_id, user_id=user.id, role=role))
         uow.commit()
         return Principal(str(user.id), str(workspace_id), "jwt")

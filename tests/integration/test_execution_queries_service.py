@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from identity_support import new_user
 from sqlalchemy import func, select
 
 from a2n.auth.principal import Principal
@@ -15,7 +16,6 @@ from a2n.db.models import (
     Execution,
     ExecutionLog,
     ExecutionNodeState,
-    User,
     Workflow,
     Workspace,
     WorkspaceMember,
@@ -30,9 +30,9 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 class Tenant:
     def __init__(self, session, role: WorkspaceRole = WorkspaceRole.OWNER) -> None:
         self.session = session
-        self.user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", password_hash="x", name="u")
+        self.user = new_user(session, name="u")
         self.workspace = Workspace(name="W", slug=f"w-{uuid.uuid4().hex[:8]}")
-        session.add_all([self.user, self.workspace])
+        session.add(self.workspace)
         session.flush()
         session.add(WorkspaceMember(workspace_id=self.workspace.id, user_id=self.user.id, role=role))
         self.workflow = self.new_workflow()
@@ -233,9 +233,7 @@ def test_delete_refuses_active_executions_and_other_workspaces(db_session, me, s
 
 
 def test_viewer_reads_but_cannot_delete(db_session, me) -> None:
-    viewer = User(email=f"{uuid.uuid4().hex[:8]}@example.com", password_hash="x", name="v")
-    db_session.add(viewer)
-    db_session.flush()
+    viewer = new_user(db_session, name="v")
     db_session.add(
         WorkspaceMember(workspace_id=me.workspace.id, user_id=viewer.id, role=WorkspaceRole.VIEWER)
     )

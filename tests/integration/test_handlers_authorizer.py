@@ -125,11 +125,84 @@ def test_an_inactive_user_is_denied(handler: Any, db_session: Session) -> None:
     assert rejected(handler(_event(signed_in.access_token), FakeLambdaContext()))
 
 
-def test_a_database_failure_denies_instead_of_raising(handler: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_failure_denies_instead_of_raising(
+    handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import a2n.db.uow
 
     def broken(self: object) -> None:
-        raise ConnectionError("database down")
+        raise RuntimeError("a bug")
 
     monkeypatch.setattr(a2n.db.uow.UnitOfWork, "__enter__", broken)
     assert handler(_event("whatever.jwt.token"), FakeLambdaContext()) == DENY
+
+
+def test_an_unreachable_database_lets_the_route_answer_503_instead_of_a_gateway_403(
+    handler: Any, app_env: Any
+) -> None:
+    """Issue 9.15 / SECURITY 33: a deny would be API Gateway's 403, which tells clients not to retry."""
+    from a2n.api.http import route
+    from a2n.auth.tokens import issue_access_token
+
+    app_env.setenv("A2N_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{_closed_port()}/a2n")
+    app_env.setenv("A2N_DATABASE_CONNECT_TIMEOUT_S", "2")
+    app_env.apply()
+    token, _ = issue_access_token(user_id=str(uuid.uuid4()))  # valid: only the database can decide
+    answer = handler(_event(token), FakeLambdaContext())
+    assert answer == {"isAuthorized": True, "context": {"unavailable": "database"}}
+
+    ran: list[object] = []
+    event = sample_event("apigw-http-v2-health.json")
+    event["requestContext"]["authorizer"] = {"lambda": answer["context"]}
+    response = route(lambda request: ran.append(request) or (200, {}))(event, FakeLambdaContext())
+    assert (response["statusCode"], response["headers"]["Retry-After"], ran) == (503, "5", [])
+    assert response["headers"]["Content-Type"] == "application/problem+json"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens once the probe closes
+
+
+def _member_of_an_older_workspace() -> tuple[auth.SignIn, auth.SignIn, Principal, str]:
+    """Bob registers after Ada's team workspace exists and is then added to it. Returns Ada, Bob, Bob
+    acting in his personal workspace, and the team's id."""
+    from a2n.auth.policy import Role
+    from a2n.services.workspaces import add_member
+
+    ada = auth.register(f"ada-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    team = str(create_workspace(_session_principal(ada), "Older team").id)
+    bob_email = f"bob-{uuid.uuid4().hex[:8]}@example.com"
+    bob = auth.register(bob_email, PASSWORD, None)
+    bob_home = _session_principal(bob)  # his only workspace so far
+    add_member(_session_principal(ada), team, bob_email, Role.MEMBER)
+    return ada, bob, bob_home, team
+
+
+def test_without_the_header_a_member_of_an_older_workspace_acts_in_their_personal_one(
+    handler: Any, db_session: Session
+) -> None:
+    """Issue 9.1 / SECURITY 27: never the oldest workspace the user belongs to."""
+    _, bob, bob_home, team = _member_of_an_older_workspace()
+    answer = handler(_event(bob.access_token), FakeLambdaContext())
+    assert answer["context"]["workspaceId"] == bob_home.workspace_id != team
+    assert handler(_event(bob.access_token, team), FakeLambdaContext())["context"]["workspaceId"] == team
+
+
+def test_removal_from_a_shared_workspace_never_locks_the_account_out(
+    handler: Any, db_session: Session
+) -> None:
+    from a2n.errors import Conflict
+    from a2n.services.workspaces import delete_workspace, remove_member
+
+    ada, bob, bob_home, team = _member_of_an_older_workspace()
+    with pytest.raises(Conflict):  # on the old code this deleted Bob's real personal workspace
+        delete_workspace(bob_home, bob_home.workspace_id)
+    remove_member(Principal(str(ada.user.id), team, "jwt"), team, str(bob.user.id))
+
+    answer = handler(_event(bob.access_token), FakeLambdaContext())
+    assert principal_from_context(answer["context"]) == bob_home
+    assert handler(_event(bob.access_token, team), FakeLambdaContext()) == DENY

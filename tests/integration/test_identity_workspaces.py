@@ -142,3 +142,56 @@ def test_api_key_scopes_are_capped_by_role_and_keys_cannot_mint_keys(db_session:
         api_keys.revoke_api_key(owner, str(created.row.id))
     api_keys.revoke_api_key(as_viewer, str(created.row.id))
     assert api_keys.list_api_keys(as_viewer, limit=10, after=None).items == []
+
+
+# --- the personal workspace is an explicit fact (issue 9.1, SECURITY 27) -------------------------
+
+
+def _added_to_an_older_workspace(db_session: Session) -> tuple[Principal, Principal, str, str]:
+    """Ada's team workspace exists before Bob registers; then Ada adds Bob to it as ADMIN.
+    Returns (ada, bob, team id, bob's email): on ordering by age, the team is Bob's "first" workspace."""
+    ada, _ = _user(db_session)
+    team = str(workspaces.create_workspace(ada, "Older Team").id)
+    bob, bob_email = _user(db_session)
+    workspaces.add_member(ada, team, bob_email, Role.ADMIN)
+    return ada, bob, team, bob_email
+
+
+def test_the_personal_workspace_cannot_be_deleted_even_when_an_older_one_is_shared(
+    db_session: Session,
+) -> None:
+    _, bob, _, _ = _added_to_an_older_workspace(db_session)
+    with pytest.raises(Conflict, match="personal workspace"):
+        workspaces.delete_workspace(bob, bob.workspace_id)
+    assert workspaces.get_workspace(bob, bob.workspace_id).workspace.id == uuid.UUID(bob.workspace_id)
+
+
+def test_nobody_deletes_another_users_personal_workspace_nor_removes_or_demotes_its_owner(
+    db_session: Session,
+) -> None:
+    ada, _ = _user(db_session)
+    bob, bob_email = _user(db_session)
+    workspaces.add_member(ada, ada.workspace_id, bob_email, Role.OWNER)
+    as_bob_there = Principal(user_id=bob.user_id, workspace_id=ada.workspace_id, auth_type="jwt")
+    with pytest.raises(Conflict):
+        workspaces.delete_workspace(as_bob_there, ada.workspace_id)
+    with pytest.raises(Conflict, match="stays its OWNER"):
+        workspaces.remove_member(as_bob_there, ada.workspace_id, ada.user_id)
+    with pytest.raises(Conflict, match="stays its OWNER"):
+        workspaces.update_member(as_bob_there, ada.workspace_id, ada.user_id, Role.VIEWER)
+    workspaces.remove_member(ada, ada.workspace_id, bob.user_id)  # other members come and go freely
+    assert [m.user_id for m in workspaces.get_workspace(ada, ada.workspace_id).members] == [
+        uuid.UUID(ada.user_id)
+    ]
+
+
+def test_a_users_login_is_audited_in_their_personal_workspace_only(db_session: Session) -> None:
+    from sqlalchemy import select
+
+    from a2n.db.models import AuditLog
+
+    _, bob, _, bob_email = _added_to_an_older_workspace(db_session)
+    auth.login(bob_email, PASSWORD)
+    bobs_logins = (AuditLog.action == "user.login") & (AuditLog.actor_id == uuid.UUID(bob.user_id))
+    logins = db_session.scalars(select(AuditLog.workspace_id).where(bobs_logins)).all()
+    assert logins == [uuid.UUID(bob.workspace_id)]

@@ -10,12 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from identity_support import new_user
 from sqlalchemy import func, select
 from trigger_support import SECRET, saved_workflow, trigger_env, webhook_definition
 
 from a2n.auth.principal import Principal
 from a2n.db.enums import WorkspaceRole
-from a2n.db.models import Execution, User, WebhookReceipt, Workspace, WorkspaceMember
+from a2n.db.models import Execution, WebhookReceipt, Workspace, WorkspaceMember
 from a2n.db.uow import UnitOfWork
 from a2n.errors import Unauthorized
 from a2n.services.activation import activate_workflow
@@ -38,9 +39,9 @@ def pooled(clean_db: str, app_env: object, monkeypatch: pytest.MonkeyPatch) -> N
 
 def active_token() -> str:
     with UnitOfWork() as uow:
-        user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", password_hash="x", name="u")
+        user = new_user(uow.session, name="u")
         ws = Workspace(name="W", slug=f"w-{uuid.uuid4().hex[:8]}")
-        uow.session.add_all([user, ws])
+        uow.session.add(ws)
         uow.session.flush()
         uow.session.add(WorkspaceMember(workspace_id=ws.id, user_id=user.id, role=WorkspaceRole.OWNER))
         auth = {"type": "hmac", "preset": "stripe", "secret": SECRET}

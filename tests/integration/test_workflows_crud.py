@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from identity_support import new_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from trigger_support import trigger_env
@@ -20,7 +21,6 @@ from a2n.db.enums import WorkspaceRole
 from a2n.db.models import (
     AuditLog,
     Credential,
-    User,
     Workflow,
     WorkflowTrigger,
     WorkflowVersion,
@@ -74,9 +74,9 @@ def http_definition(credential_id: str) -> dict[str, Any]:
 
 
 def member(session: Session, role: WorkspaceRole = WorkspaceRole.OWNER) -> Principal:
-    user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", password_hash="x", name="u")
+    user = new_user(session, name="u")
     ws = Workspace(name="W", slug=f"w-{uuid.uuid4().hex[:8]}")
-    session.add_all([user, ws])
+    session.add(ws)
     session.flush()
     session.add(WorkspaceMember(workspace_id=ws.id, user_id=user.id, role=role))
     session.flush()
@@ -259,9 +259,7 @@ def test_another_workspace_cannot_see_or_change_the_workflow(db_session: Session
 
 def test_viewer_reads_but_cannot_write(db_session: Session, owner: Principal) -> None:
     view = workflows.create_workflow(owner, WorkflowDraft("mine", simple_definition()))
-    viewer_user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", password_hash="x")
-    db_session.add(viewer_user)
-    db_session.flush()
+    viewer_user = new_user(db_session)
     db_session.add(
         WorkspaceMember(
             workspace_id=uuid.UUID(owner.workspace_id), user_id=viewer_user.id, role=WorkspaceRole.VIEWER

@@ -14,6 +14,7 @@ import engine_harness
 import pytest
 from credential_support import member
 from engine_harness import Engine, node, trigger
+from identity_support import new_user
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from trigger_support import GROUP, schedule_definition, trigger_env, webhook_definition
@@ -269,13 +270,11 @@ def test_an_execution_of_a_deleted_workflow_cannot_be_retried(db_session: Sessio
 
 def test_a_sub_workflow_node_pointing_at_a_deleted_workflow_fails_with_a_clear_error(engine: Engine) -> None:
     from a2n.db.enums import WorkspaceRole
-    from a2n.db.models import User, WorkspaceMember
+    from a2n.db.models import WorkspaceMember
     from a2n.db.uow import UnitOfWork
 
     with UnitOfWork() as uow:
-        user = User(email=f"{uuid.uuid4().hex[:10]}@example.com", password_hash="x", name="U")
-        uow.session.add(user)
-        uow.session.flush()
+        user = new_user(uow.session)
         uow.session.add(
             WorkspaceMember(workspace_id=engine.workspace_id, user_id=user.id, role=WorkspaceRole.OWNER)
         )

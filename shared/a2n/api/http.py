@@ -1,8 +1,9 @@
 """The route-function toolkit: ``@route`` turns ``fn(request) -> Response`` into a Lambda handler.
 
 Each Lambda serves one route, so there is no router: ``route`` builds the Request, maps every
-A2NError to problem+json in one place, hides unexpected errors behind a generic 500, and logs
-with the request's correlation id (never bodies or Authorization headers).
+A2NError to problem+json in one place, answers 503 + Retry-After while Postgres is unreachable, hides
+unexpected errors behind a generic 500, and logs with the request's correlation id (never bodies or
+Authorization headers).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from a2n.api.request import Request
 from a2n.api.response import PROBLEM_JSON, Response, iso_utc, render
-from a2n.errors import A2NError, BadRequest, Unauthorized
+from a2n.errors import A2NError, BadRequest, DatabaseUnavailable, Unauthorized
 
 __all__ = ["PROBLEM_JSON", "Request", "Response", "iso_utc", "route"]
 
@@ -34,6 +35,7 @@ def route(fn: RouteFunction) -> LambdaHandler:
         try:
             request = Request.from_event(event, max_body_bytes=get_settings().max_body_bytes)
             _tag_logs(logger, request, context)
+            _refuse_while_unavailable(request)
             _refuse_rejected_credentials(request)
             _refuse_unstorable_parameters(request)
             return render(_as_response(fn(request)))
@@ -41,12 +43,24 @@ def route(fn: RouteFunction) -> LambdaHandler:
             log = logger.warning if error.status >= 500 else logger.info
             log("request refused", extra={"status": error.status, "problem": error.type_slug})
             return render(Response.problem(error))
-        except Exception:
+        except Exception as error:
+            from a2n.db.session import is_database_unavailable
+
+            if is_database_unavailable(error):  # not a bug: an outage the client may wait out
+                logger.warning("database unreachable", exc_info=True)
+                return render(Response.problem(DatabaseUnavailable()))
             # Anything else is a bug: log it with its traceback, tell the client nothing about it.
             logger.exception("unhandled error in route")
             return render(Response.problem(A2NError()))
 
     return lambda_handler
+
+
+def _refuse_while_unavailable(request: Request) -> None:
+    """The authorizer could not reach Postgres: it let the request through marked ``unavailable``
+    (a deny would be the gateway's 403, which tells clients not to retry). Answer 503 here."""
+    if request.authorizer and "unavailable" in request.authorizer:
+        raise DatabaseUnavailable()
 
 
 def _refuse_rejected_credentials(request: Request) -> None:

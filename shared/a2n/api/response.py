@@ -45,6 +45,8 @@ class Response:
     def problem(cls, error: A2NError) -> Response:
         # RFC 6750: a 401 names the scheme the client should authenticate with.
         headers = {"WWW-Authenticate": 'Bearer realm="a2n"'} if error.status == 401 else {}
+        if error.retry_after_s is not None:
+            headers["Retry-After"] = str(error.retry_after_s)
         return cls(status=error.status, body=error.problem(), headers=headers, content_type=PROBLEM_JSON)
 
 

@@ -73,7 +73,7 @@ class BenchStack:
         token = answer.body["accessToken"]
         client = Client(self.runtime.url, token)
         me = client.call("GET", "/me").body
-        return BenchUser(client, token, me["workspaces"][0]["id"])
+        return BenchUser(client, token, me["personalWorkspaceId"])
 
 
 @contextmanager

@@ -108,3 +108,14 @@ def _ping_when_idle(engine: Engine) -> None:
     event.listen(engine.pool, "connect", fresh)
     event.listen(engine.pool, "checkin", fresh)
     event.listen(engine.pool, "checkout", ping_if_idle)
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Did ``error`` come from not reaching Postgres (down, restarting, refusing connections, timing
+    out) rather than from the statement itself? Callers answer 503 + Retry-After: retrying helps."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, InterfaceError | OperationalError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

@@ -64,6 +64,7 @@ class MembershipView:
 class MeView:
     user: User
     workspaces: list[MembershipView]
+    personal_workspace_id: uuid.UUID | None
 
 
 def register(email: str, password: str, name: str | None, *, origin: Origin | None = None) -> SignIn:
@@ -73,14 +74,16 @@ def register(email: str, password: str, name: str | None, *, origin: Origin | No
     from a2n.db.repositories.identity import UserRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.audit import Actor, record_audit
-    from a2n.services.workspaces import create_owned_workspace
+    from a2n.services.workspaces import add_owner, new_workspace
 
     password_hash = hash_password(password)  # slow: outside the transaction's lock time
     with UnitOfWork() as uow:
+        workspace = new_workspace(uow.session, f"{name or email}'s workspace")
         user = UserRepository(uow.session).add(
-            User(email=email, password_hash=password_hash, name=name), conflict="Email already registered"
+            User(email=email, password_hash=password_hash, name=name, personal_workspace_id=workspace.id),
+            conflict="Email already registered",
         )
-        workspace = create_owned_workspace(uow.session, user.id, f"{name or email}'s workspace")
+        add_owner(uow.session, workspace.id, user.id)
         actor = Actor("user", str(user.id), email)
         record_audit(
             uow.session,
@@ -175,9 +178,11 @@ def me(principal: Principal) -> MeView:
         if user is None:
             raise Unauthorized("Authentication required")
         memberships = WorkspaceRepository(uow.session).for_user(user.id)
+        personal: uuid.UUID | None = user.personal_workspace_id
         if principal.is_api_key:  # a key sees only the workspace it is bound to
             memberships = [(w, r) for w, r in memberships if str(w.id) == principal.workspace_id]
-        view = MeView(user, [MembershipView(w.id, w.name, r.value) for w, r in memberships])
+            personal = personal if str(personal) == principal.workspace_id else None
+        view = MeView(user, [MembershipView(w.id, w.name, r.value) for w, r in memberships], personal)
         uow.session.expunge(user)  # read-only: keep the loaded user usable after the rollback
     return view
 
@@ -245,13 +250,13 @@ def _seconds_until(at: datetime, now: datetime) -> int:
 
 
 def _audit_login(session: Session, user: User, origin: Origin | None) -> None:
-    from a2n.db.repositories.identity import WorkspaceRepository
+    """In the user's own personal workspace only: the admins of a workspace they were added to have
+    no business reading when and from where they sign in."""
     from a2n.services.audit import Actor, record_audit
 
-    workspaces = WorkspaceRepository(session).for_user(user.id)
     record_audit(
         session,
-        workspace_id=workspaces[0][0].id if workspaces else None,
+        workspace_id=user.personal_workspace_id,
         actor=Actor("user", str(user.id), user.email),
         action="user.login",
         entity_type="user",

@@ -3,9 +3,11 @@
 HTTP APIs answer every authorizer "deny" with 403 and cannot be told otherwise, while invalid
 credentials must be a 401 (API.md). So credentials that prove nothing are let through carrying only an
 ``authError`` context, and ``a2n.api.http.route`` answers 401 before any route code runs; a valid caller
-who may not act in the requested workspace is denied here (403). Unexpected errors deny (fail closed,
-never an exception, which API Gateway would turn into a 500). No caching anywhere, so a revoked key or
-removed member fails on the next call.
+who may not act in the requested workspace is denied here (403). When Postgres cannot be reached the
+request is let through marked ``unavailable`` and the route answers 503 + Retry-After, since a 403
+would tell clients "never retry". Other unexpected errors deny (fail closed, never an exception, which
+API Gateway would turn into a 500). No caching anywhere, so a revoked key or removed member fails on
+the next call.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 DENY: dict[str, Any] = {"isAuthorized": False}
 AUTH_ERROR = "authError"
+UNAVAILABLE = "unavailable"
 WORKSPACE_HEADER = "x-workspace-id"
 # last_used_at is a hint for humans; writing it on every request would make every call a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -46,7 +49,12 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
             "request denied", extra={"reason": refused.detail, "routeArn": event.get("routeArn")}
         )
         return DENY
-    except Exception:
+    except Exception as error:
+        from a2n.db.session import is_database_unavailable
+
+        if is_database_unavailable(error):
+            get_logger().warning("database unreachable; the route answers 503", exc_info=True)
+            return unavailable("database")
         get_logger().exception("authorizer failed; denying")
         return DENY
     from a2n.auth.principal import authorizer_context
@@ -57,6 +65,11 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
 def unauthenticated(reason: str) -> dict[str, Any]:
     """Let the request reach its route, which answers 401 with ``reason`` and runs nothing else."""
     return {"isAuthorized": True, "context": {AUTH_ERROR: reason}}
+
+
+def unavailable(dependency: str) -> dict[str, Any]:
+    """Let the request reach its route, which answers 503 + Retry-After and runs nothing else."""
+    return {"isAuthorized": True, "context": {UNAVAILABLE: dependency}}
 
 
 def resolve_principal(event: Mapping[str, Any], *, now: datetime | None = None) -> Principal:
@@ -96,22 +109,22 @@ def _requested_workspace(value: str | None) -> uuid.UUID | None:
 
 
 def _jwt_principal(session: Session, token: str, requested: uuid.UUID | None) -> Principal:
+    """Without X-Workspace-Id the caller acts in its personal workspace, never in another one it was
+    added to; the user row, its state and the membership are one indexed statement."""
     from a2n.auth.principal import Principal
     from a2n.auth.tokens import verify_access_token
-    from a2n.db.repositories.identity import UserRepository, WorkspaceRepository
+    from a2n.db.repositories.identity import UserRepository
 
     claims = verify_access_token(token)
     user_id = _uuid_or_deny(claims.user_id)
-    user = UserRepository(session).get(user_id)
-    if user is None or not user.is_active:
+    facts = UserRepository(session).caller_facts(user_id, requested)
+    if facts is None or not facts.is_active:
         raise Unauthorized("Unknown or inactive user")
-    workspace_ids = [w.id for w, _ in WorkspaceRepository(session).for_user(user_id)]
-    if requested is not None and requested not in workspace_ids:
+    if not facts.is_member:
         # Valid caller, wrong workspace: refused here (403 at the gateway) rather than by each route.
+        # (The personal workspace's owner cannot be removed from it, so this needs a named one.)
         raise Forbidden("Not a member of the requested workspace")
-    workspace = requested or (workspace_ids[0] if workspace_ids else None)
-    if workspace is None:
-        raise Unauthorized("User has no workspace")
+    workspace = requested or facts.personal_workspace_id
     return Principal(user_id=str(user_id), workspace_id=str(workspace), auth_type="jwt")
 
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 SLUG_MAX = 48
 LAST_OWNER = "A workspace must keep at least one OWNER"
+PERSONAL_UNDELETABLE = "A personal workspace cannot be deleted"
+PERSONAL_OWNER_STAYS = "The owner of a personal workspace stays its OWNER (it is their default workspace)"
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,16 @@ def slugify(name: str) -> str:
 
 def create_owned_workspace(session: Session, owner_id: uuid.UUID, name: str) -> Workspace:
     """A new workspace with ``owner_id`` as OWNER and a free slug (inside the caller's transaction)."""
-    from a2n.db.enums import WorkspaceRole
-    from a2n.db.models import Workspace, WorkspaceMember
-    from a2n.db.repositories.identity import WorkspaceMemberRepository, WorkspaceRepository
+    workspace = new_workspace(session, name)
+    add_owner(session, workspace.id, owner_id)
+    return workspace
+
+
+def new_workspace(session: Session, name: str) -> Workspace:
+    """A new workspace row with a free slug, no members yet (registration adds the user after it,
+    since the user row names it as its personal workspace)."""
+    from a2n.db.models import Workspace
+    from a2n.db.repositories.identity import WorkspaceRepository
 
     repo = WorkspaceRepository(session)
     base = slugify(name)
@@ -70,16 +79,20 @@ def create_owned_workspace(session: Session, owner_id: uuid.UUID, name: str) -> 
     # A concurrent create may take the same slug between our read and insert: retry with random bits.
     for candidate in (slug, f"{base}-{uuid.uuid4().hex[:6]}"):
         try:
-            workspace = repo.add(Workspace(name=name, slug=candidate), conflict="slug taken")
-            break
+            return repo.add(Workspace(name=name, slug=candidate), conflict="slug taken")
         except Conflict:
             continue
-    else:
-        raise Conflict("Could not allocate a workspace slug; retry")
+    raise Conflict("Could not allocate a workspace slug; retry")
+
+
+def add_owner(session: Session, workspace_id: uuid.UUID, owner_id: uuid.UUID) -> None:
+    from a2n.db.enums import WorkspaceRole
+    from a2n.db.models import WorkspaceMember
+    from a2n.db.repositories.identity import WorkspaceMemberRepository
+
     WorkspaceMemberRepository(session).add(
-        WorkspaceMember(workspace_id=workspace.id, user_id=owner_id, role=WorkspaceRole.OWNER)
+        WorkspaceMember(workspace_id=workspace_id, user_id=owner_id, role=WorkspaceRole.OWNER)
     )
-    return workspace
 
 
 def create_workspace(principal: Principal, name: str, *, origin: Origin | None = None) -> WorkspaceView:
@@ -134,8 +147,8 @@ def get_workspace(principal: Principal, workspace_id: str) -> WorkspaceDetail:
 
 
 def delete_workspace(principal: Principal, workspace_id: str, *, origin: Origin | None = None) -> None:
-    """OWNER only. The user's first (personal) workspace stays: sessions default to it."""
-    from a2n.db.repositories.identity import WorkspaceRepository
+    """OWNER only. Nobody's personal workspace can go: requests without X-Workspace-Id act in it."""
+    from a2n.db.repositories.identity import UserRepository, WorkspaceRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
     from a2n.services.audit import Actor, record_audit
@@ -143,10 +156,9 @@ def delete_workspace(principal: Principal, workspace_id: str, *, origin: Origin 
     target = _workspace_uuid(workspace_id)
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.WORKSPACE_DELETE, workspace_id=str(target))
+        if UserRepository(uow.session).owner_of_personal(target) is not None:
+            raise Conflict(PERSONAL_UNDELETABLE)
         repo = WorkspaceRepository(uow.session)
-        mine = repo.for_user(uuid.UUID(principal.user_id))
-        if mine and mine[0][0].id == target:
-            raise Conflict("The personal workspace cannot be deleted")
         workspace = repo.require(target)
         # Audit rows outlive the workspace (workspace_id null on delete): record before deleting.
         record_audit(
@@ -214,6 +226,7 @@ def update_member(
         # Changing an OWNER's role, or making one, is an OWNER's decision.
         _check_can_grant(caller_role, Role.OWNER if member.role == WorkspaceRole.OWNER else role)
         if member.role == WorkspaceRole.OWNER and role is not Role.OWNER:
+            _keep_personal_owner(uow.session, target, member_id)
             _keep_an_owner(uow.session, target, member_id)
         before = member.role.value
         member.role = WorkspaceRole(role.value)
@@ -246,6 +259,7 @@ def remove_member(
         member = _locked_member(uow.session, target, member_id)
         if member.role == WorkspaceRole.OWNER:
             _check_can_grant(caller_role, Role.OWNER)
+            _keep_personal_owner(uow.session, target, member_id)
             _keep_an_owner(uow.session, target, member_id)
         uow.session.delete(member)
         record_audit(
@@ -264,6 +278,15 @@ def remove_member(
 def _check_can_grant(caller_role: Role | None, role: Role) -> None:
     if role is Role.OWNER and caller_role is not Role.OWNER:
         raise Forbidden("Only an OWNER can grant or change the OWNER role")
+
+
+def _keep_personal_owner(session: Session, workspace_id: uuid.UUID, leaving: uuid.UUID) -> None:
+    """A personal workspace is where its owner's requests land by default: another OWNER of it may
+    not demote or remove them, or the account would act in a workspace it cannot use."""
+    from a2n.db.repositories.identity import UserRepository
+
+    if UserRepository(session).owner_of_personal(workspace_id) == leaving:
+        raise Conflict(PERSONAL_OWNER_STAYS)
 
 
 def _keep_an_owner(session: Session, workspace_id: uuid.UUID, leaving: uuid.UUID) -> None:

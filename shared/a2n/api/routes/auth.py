@@ -72,16 +72,11 @@ def register(request: Request) -> Response:
 
 
 def login(request: Request) -> Response:
-    from a2n.services.auth import LoginLocked
     from a2n.services.auth import login as login_user
 
     body = request.parse(Credentials)
-    try:
-        signed_in = login_user(body.email, body.password, origin=request.origin)
-    except LoginLocked as locked:
-        response = Response.problem(locked)
-        response.headers["Retry-After"] = str(locked.retry_after_s)
-        return response
+    # A lock (LoginLocked) is a 429 whose Retry-After the problem response carries.
+    signed_in = login_user(body.email, body.password, origin=request.origin)
     return Response(200, _session(signed_in))
 
 

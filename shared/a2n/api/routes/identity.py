@@ -27,6 +27,8 @@ class MeOut(ResponseBody):
     name: str | None = None
     created_at: UtcDatetime
     workspaces: list[WorkspaceRoleOut]
+    # Where requests without X-Workspace-Id act; null for an API key bound to another workspace.
+    personal_workspace_id: uuid.UUID | None = None
 
 
 class ApiKeyCreate(RequestBody):
@@ -59,6 +61,7 @@ def get_me(request: Request) -> Response:
         name=view.user.name,
         created_at=view.user.created_at,
         workspaces=[WorkspaceRoleOut(id=w.id, name=w.name, role=w.role) for w in view.workspaces],
+        personal_workspace_id=view.personal_workspace_id,
     )
     return Response(200, body)
 

@@ -20,6 +20,12 @@ class User(IdMixin, TimestampsMixin, Base):
     email: Mapped[str]
     password_hash: Mapped[str]
     name: Mapped[str | None]
+    # The workspace created at registration: where a request without X-Workspace-Id acts and where
+    # the user's own logins are audited. RESTRICT: it cannot be deleted while the user exists, and
+    # unique: it is nobody else's personal workspace.
+    personal_workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="RESTRICT"), unique=True
+    )
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None]

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -15,8 +16,34 @@ from a2n.db.models import ApiKey, LoginThrottle, RefreshToken, User, Workspace, 
 from a2n.db.repositories.base import Keyset, Repository, Slice, WorkspaceScopedRepository
 
 
+@dataclass(frozen=True)
+class CallerFacts:
+    """What the authorizer needs to know about a caller, read in one statement."""
+
+    is_active: bool
+    personal_workspace_id: uuid.UUID
+    # Is the user a member of the workspace asked about (the personal one when none was named)?
+    is_member: bool
+
+
 class UserRepository(Repository[User]):
     model = User
+
+    def caller_facts(self, user_id: uuid.UUID, workspace_id: uuid.UUID | None) -> CallerFacts | None:
+        """The user's state and membership of ``workspace_id`` (default: its personal workspace) in
+        one round trip, served by the primary key and the unique (workspace_id, user_id) index."""
+        target = User.personal_workspace_id if workspace_id is None else workspace_id
+        member = exists().where(WorkspaceMember.user_id == User.id, WorkspaceMember.workspace_id == target)
+        row = self.session.execute(
+            select(User.is_active, User.personal_workspace_id, member).where(User.id == user_id)
+        ).one_or_none()
+        return None if row is None else CallerFacts(bool(row[0]), row[1], bool(row[2]))
+
+    def owner_of_personal(self, workspace_id: uuid.UUID) -> uuid.UUID | None:
+        """The user whose personal workspace this is, if any (unique index on the column)."""
+        return self.session.scalars(
+            select(User.id).where(User.personal_workspace_id == workspace_id)
+        ).one_or_none()
 
     def get_by_email(self, email: str, *, lock: bool = False) -> User | None:
         """Case-insensitive, served by the unique index on lower(email). ``lock``: FOR UPDATE, so
