@@ -20,9 +20,10 @@ from sqlalchemy import text
 from a2n.db.models import Workflow, Workspace
 from a2n.db.session import get_engine
 from a2n.db.uow import UnitOfWork
+from a2n.execution.links import start_and_publish
+from a2n.execution.start import StartRequest
+from a2n.execution.steps import StepDeps, process_step_batch
 from a2n.nodes.registry import NODE_MODULES
-from a2n.services.executions import StartRequest, start_and_publish
-from a2n.services.steps import StepDeps, process_step_batch
 from a2n.settings import reset_settings
 
 STEP_TYPES = [t for t in NODE_MODULES if not t.startswith("trigger.")]

@@ -20,8 +20,8 @@ from scripted_http import JsonHandler, serve
 from a2n.crypto.envelope import encrypt_credential
 from a2n.db.models import Credential
 from a2n.db.uow import UnitOfWork
+from a2n.execution.steps import StepMessage, handle_step_message
 from a2n.services.credentials import load_for_node
-from a2n.services.steps import StepMessage, handle_step_message
 from a2n.settings import reset_settings
 
 engine = engine_harness.engine

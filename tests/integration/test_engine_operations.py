@@ -14,16 +14,12 @@ from a2n.db.base import utcnow
 from a2n.db.enums import ExecutionMode
 from a2n.db.uow import UnitOfWork
 from a2n.errors import Conflict, NotFound
-from a2n.services.executions import (
-    StartRequest,
-    cancel_execution,
-    publish_outbox,
-    rerun_execution,
-    resume_node,
-    start_execution,
-)
-from a2n.services.steps import StepDeps, process_step_batch
-from a2n.services.sweeps import wake_due_waits
+from a2n.execution.control import cancel_execution, rerun_execution, resume_node
+from a2n.execution.links import start_execution
+from a2n.execution.outbox import publish_outbox
+from a2n.execution.start import StartRequest
+from a2n.execution.steps import StepDeps, process_step_batch
+from a2n.execution.sweeps import wake_due_waits
 from a2n.settings import reset_settings
 
 engine = engine_harness.engine
@@ -240,7 +236,7 @@ def test_rerun_from_the_failed_node_reuses_upstream_outputs(engine: Engine, hits
 
 
 def test_an_execution_past_its_deadline_times_out(engine: Engine) -> None:
-    from a2n.services.executions import timeout_executions
+    from a2n.execution.sweeps import timeout_executions
 
     workflow_id = engine.workflow([trigger(), node("a", "noop")], [("start", "a")], timeoutMs=1000)
     execution_id = engine.start(workflow_id)

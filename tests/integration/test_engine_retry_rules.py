@@ -6,7 +6,7 @@ from __future__ import annotations
 import engine_harness
 from engine_harness import Engine, HitServer, ZeroJitter, node, sql, trigger
 
-from a2n.services.steps import StepDeps
+from a2n.execution.steps import StepDeps
 
 engine = engine_harness.engine
 hits = engine_harness.hits

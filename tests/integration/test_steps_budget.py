@@ -14,7 +14,7 @@ from engine_harness import Engine, node, trigger
 from sqlalchemy import event
 
 from a2n.db.session import get_engine
-from a2n.services.steps import StepMessage, handle_step_message
+from a2n.execution.steps import StepMessage, handle_step_message
 
 engine = engine_harness.engine
 

@@ -13,8 +13,8 @@ from engine_harness import Engine, HitServer, node, sql, trigger
 
 from a2n.db.base import utcnow
 from a2n.db.uow import UnitOfWork
-from a2n.services.executions import publish_outbox, republish_stale_outbox, requeue_expired_leases
-from a2n.services.steps import (
+from a2n.execution.outbox import publish_outbox, republish_stale_outbox
+from a2n.execution.steps import (
     StepDeps,
     StepMessage,
     claim_step,
@@ -22,6 +22,7 @@ from a2n.services.steps import (
     handle_step_message,
     run_claimed,
 )
+from a2n.execution.sweeps import requeue_expired_leases
 
 engine = engine_harness.engine
 hits = engine_harness.hits

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from a2n.db.enums import ExecutionMode, ExecutionStatus
 from a2n.db.models import Execution, OutboxMessage, Workflow, Workspace
-from a2n.services import sweeper, sweeps
+from a2n.execution import sweeps
+from a2n.services import sweeper
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from a2n.db.models import WorkflowTrigger
 from a2n.errors import Conflict, NotFound, ValidationFailed
 from a2n.services import workflows
 from a2n.services.activation import activate_workflow
-from a2n.services.executions import execute_workflow
+from a2n.services.execution_commands import execute_workflow
 from a2n.services.schedules import FireOutcome, ScheduleFire, start_scheduled_run
 from a2n.services.webhooks import WebhookDelivery, WebhookNotFound, receive_webhook, trigger_secrets
 from a2n.services.workflow_definitions import SECRET_MASK
@@ -258,7 +258,7 @@ def test_a_template_definition_is_a_copy(owner: Principal) -> None:
 
 
 def test_an_execution_of_a_deleted_workflow_cannot_be_retried(db_session: Session, owner: Principal) -> None:
-    from a2n.services.executions import rerun_execution
+    from a2n.execution.control import rerun_execution
 
     view = workflows.create_workflow(owner, WorkflowDraft("hook", webhook_definition()))
     started = execute_workflow(owner, view.id, {}, idempotency_key=None, request_hash=None)

@@ -13,6 +13,6 @@ logger = get_logger()
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # Imported on the first event, not at cold start: the engine pulls in SQLAlchemy (§11: ≤ 300 ms).
-    from a2n.services.steps import process_step_batch
+    from a2n.execution.steps import process_step_batch
 
     return process_step_batch(event, context)

@@ -88,9 +88,9 @@ def _with_stack(template: Path, *, quick: bool, database_url: str | None) -> dic
 def _meter_steps(meter: StepMeter) -> None:
     """Wrap the step service that every node-step handler imports at call time."""
     try:
-        from a2n.services import steps
+        from a2n.execution import steps
     except ImportError:
-        progress("engine step service (a2n.services.steps) not found: steps are not metered")
+        progress("engine step service (a2n.execution.steps) not found: steps are not metered")
         return
     steps.handle_step_message = meter.wrap(steps.handle_step_message)
 

@@ -1,4 +1,4 @@
-"""Mutating use cases on one execution from the API: cancel, retry, resume, delete.
+"""Mutating use cases on executions from the API: execute, cancel, retry, resume, delete.
 
 Each runs in one transaction (access check, workspace-scoped load, the engine's state change,
 audit entry), commits, and only then publishes the step messages the engine produced.
@@ -19,16 +19,52 @@ if TYPE_CHECKING:
 
     from a2n.auth.principal import Principal
     from a2n.db.models import Execution
-    from a2n.services.executions import StartedExecution
+    from a2n.execution.start import StartedExecution
 
 ENTITY = "execution"
+
+
+def execute_workflow(
+    principal: Principal,
+    workflow_id: uuid.UUID,
+    data: Any,
+    *,
+    idempotency_key: str | None,
+    request_hash: str | None,
+    origin: Origin | None = None,
+) -> StartedExecution:
+    """POST /workflows/{id}/execute: a manual run of the current version (active or not)."""
+    from a2n.db.enums import ExecutionMode
+    from a2n.db.uow import UnitOfWork
+    from a2n.execution.links import start_execution
+    from a2n.execution.outbox import publish_outbox
+    from a2n.execution.start import StartRequest
+    from a2n.services.access import require
+
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKFLOW_EXECUTE)
+        workspace_id = uuid.UUID(str(principal.workspace_id))
+        request = StartRequest(
+            workflow_id=workflow_id, workspace_id=workspace_id, mode=ExecutionMode.MANUAL,
+            trigger_data=data, idempotency_key=idempotency_key, request_hash=request_hash,
+        )  # fmt: skip
+        started, messages = start_execution(uow.session, request)
+        if started.created:
+            record_audit(
+                uow.session, workspace_id=workspace_id, actor=Actor.of(principal),
+                action="workflow.execute", entity_type="execution", entity_id=started.execution_id,
+                changes={"workflowId": str(workflow_id)}, origin=origin,
+            )  # fmt: skip
+        uow.commit()
+    publish_outbox(messages)
+    return started
 
 
 def cancel(principal: Principal, execution_id: uuid.UUID, origin: Origin | None = None) -> str:
     """Running nodes finish; nothing new starts. A finished execution is a 409. Returns its status."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.execution_control import cancel_execution
-    from a2n.services.outbox import publish_outbox
+    from a2n.execution.control import cancel_execution
+    from a2n.execution.outbox import publish_outbox
 
     with UnitOfWork() as uow:
         execution = _load(uow.session, principal, Action.EXECUTION_CANCEL, execution_id)
@@ -50,8 +86,8 @@ def retry(
 ) -> StartedExecution:
     """A new execution of the same version, from ``from_node_id`` (default: the failed node)."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.execution_control import rerun_execution
-    from a2n.services.outbox import publish_outbox
+    from a2n.execution.control import rerun_execution
+    from a2n.execution.outbox import publish_outbox
 
     with UnitOfWork() as uow:
         execution = _load(uow.session, principal, Action.EXECUTION_RETRY, execution_id)
@@ -81,8 +117,8 @@ def resume(
 ) -> str:
     """Wake the waiting node holding ``token``; its output carries ``data``. Returns the status."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.execution_control import resume_node
-    from a2n.services.outbox import publish_outbox
+    from a2n.execution.control import resume_node
+    from a2n.execution.outbox import publish_outbox
 
     with UnitOfWork() as uow:
         execution = _load(uow.session, principal, Action.EXECUTION_RESUME, execution_id)

@@ -32,7 +32,7 @@ class PollFailed(A2NError):
 
 def poll_once(uow: UnitOfWork, live: LiveTrigger, scheduled_time: datetime) -> tuple[uuid.UUID, ...]:
     """One poll: new items → executions (committed and published here); their ids."""
-    from a2n.services.executions import publish_outbox
+    from a2n.execution.outbox import publish_outbox
 
     trigger = live.trigger
     credential = _credential(uow, live)
@@ -70,7 +70,8 @@ def _start_new(
 ) -> tuple[tuple[uuid.UUID, ...], list[Any]]:
     from a2n.db.enums import ExecutionMode
     from a2n.db.repositories.triggers import PollSeenItemRepository
-    from a2n.services.executions import StartRequest, start_execution
+    from a2n.execution.links import start_execution
+    from a2n.execution.start import StartRequest
 
     seen = PollSeenItemRepository(uow.session)
     first_poll = not seen.has_any(live.trigger.id)

@@ -75,7 +75,9 @@ def start_scheduled_run(fire: ScheduleFire) -> FireResult:
     from a2n.db.enums import ExecutionMode, TriggerType
     from a2n.db.repositories.triggers import TriggerRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.executions import StartRequest, publish_outbox, start_execution
+    from a2n.execution.links import start_execution
+    from a2n.execution.outbox import publish_outbox
+    from a2n.execution.start import StartRequest
 
     with UnitOfWork() as uow:
         live = TriggerRepository(uow.session).with_workflow(fire.trigger_id)

@@ -42,9 +42,9 @@ class SweepReport:
 
 def sweep(now: datetime) -> SweepReport:
     """One sweeper run at ``now``; never raises for a duty's failure (it is logged and counted)."""
+    from a2n.execution import sweeps as engine
+    from a2n.execution.outbox import republish_stale_outbox
     from a2n.observability import get_logger
-    from a2n.services import sweeps as engine
-    from a2n.services.outbox import republish_stale_outbox
 
     failed: list[str] = []
     republished = _guard("outbox", failed, lambda: republish_stale_outbox(_stale_after()), 0)
@@ -61,7 +61,7 @@ def sweep(now: datetime) -> SweepReport:
 def run_engine_duty(duty: EngineDuty, now: datetime) -> int:
     """One engine duty in its own transaction; its step messages are published after commit."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.outbox import publish_outbox
+    from a2n.execution.outbox import publish_outbox
 
     with UnitOfWork() as uow:
         messages = list(duty(uow.session, now))

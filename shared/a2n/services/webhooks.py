@@ -86,8 +86,10 @@ def _accept(delivery: WebhookDelivery) -> _Accepted:
     from a2n.db.enums import ExecutionMode
     from a2n.db.repositories.triggers import TriggerRepository, WebhookReceiptRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.execution.links import start_execution
+    from a2n.execution.outbox import publish_outbox
+    from a2n.execution.start import StartRequest
     from a2n.nodes.trigger_webhook import WebhookTriggerConfig
-    from a2n.services.executions import StartRequest, publish_outbox, start_execution
 
     with UnitOfWork() as uow:
         live = TriggerRepository(uow.session).by_token(delivery.token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from a2n.services.steps import unrecordable_reason
+from a2n.execution.steps import unrecordable_reason
 
 
 def db_error(code: str, *, invalidated: bool = False) -> DBAPIError:

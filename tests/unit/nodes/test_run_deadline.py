@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from a2n.execution import steps
 from a2n.nodes.context import NodeFailed
-from a2n.services import steps
 
 
 def run(monkeypatch: pytest.MonkeyPatch, runner: Any, timeout_s: float) -> Any:
-    monkeypatch.setattr("a2n.nodes.registry.get_runner", lambda node_type: runner)
+    monkeypatch.setattr("a2n.execution.steps.get_runner", lambda node_type: runner)
     node = SimpleNamespace(id="n1", type="noop")
     return steps._run_with_timeout(node, SimpleNamespace(timeout_s=timeout_s))  # type: ignore[arg-type]
 

@@ -30,7 +30,7 @@ class ExecuteOut(ResponseBody):
 
 
 def execute_workflow(request: Request) -> Response:
-    from a2n.services.executions import execute_workflow as start
+    from a2n.services.execution_commands import execute_workflow as start
 
     body = request.parse(ExecuteIn) if (request.raw_body or "").strip() else ExecuteIn()
     key = request.idempotency_key

@@ -212,7 +212,6 @@ WITH ex AS (
         duration_ms = CASE WHEN :ending
             THEN (extract(epoch FROM now() - started_at) * 1000)::bigint ELSE duration_ms END,
         webhook_response = COALESCE(CAST(:webhook_response AS jsonb), webhook_response),
-        error_workflow_execution_id = COALESCE(:error_execution, error_workflow_execution_id),
         updated_at = now()
     WHERE id = :e
     RETURNING workflow_id, status
@@ -478,7 +477,6 @@ WITH RECURSIVE tree(id, depth) AS (
         output: Any = None,
         error: Any = None,
         webhook_response: Any = None,
-        error_execution: uuid.UUID | None = None,
     ) -> None:
         self.session.execute(
             _UPDATE_EXECUTION,
@@ -489,8 +487,14 @@ WITH RECURSIVE tree(id, depth) AS (
                 "output": dumps(output) if ending else None,
                 "error": dumps(error) if ending and error is not None else None,
                 "webhook_response": None if webhook_response is None else dumps(webhook_response),
-                "error_execution": error_execution,
             },
+        )
+
+    def link_error_execution(self, execution_id: uuid.UUID, error_execution_id: uuid.UUID) -> None:
+        """The error workflow run a failed execution started (set once that run exists)."""
+        self.session.execute(
+            text("UPDATE executions SET error_workflow_execution_id = :x, updated_at = now() WHERE id = :e"),
+            {"e": execution_id, "x": error_execution_id},
         )
 
     def insert_logs(self, rows: Sequence[Mapping[str, Any]]) -> None:

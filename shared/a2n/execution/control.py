@@ -12,25 +12,27 @@ from typing import TYPE_CHECKING, Any
 
 from a2n.db.base import utcnow
 from a2n.db.enums import ExecutionMode
+from a2n.db.repositories.executions import ExecutionRepository
 from a2n.engine.planner import Outcome, plan_cancel, plan_rerun_from, plan_start
 from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.errors import BadRequest, Conflict, NotFound
-from a2n.services.runs import Completion, apply_plan, compiled_workflow, log_row, planner_states, settle
+from a2n.execution.compiled import CompiledWorkflow, compiled_workflow, planner_states
+from a2n.execution.links import carry_out
+from a2n.execution.rows import log_row
+from a2n.execution.settle import Completion, apply_plan, resume_token_hash, settle
+from a2n.execution.start import StartedExecution, StartRequest, write_execution
+from a2n.nodes.wait import resumed_output
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from a2n.db.models import OutboxMessage
-    from a2n.db.repositories.executions import ExecutionRepository, LockedExecution, StoredNodeState
-    from a2n.services.executions import StartedExecution
-    from a2n.services.runs import CompiledWorkflow
+    from a2n.db.repositories.executions import LockedExecution, StoredNodeState
 
 
 def cancel_execution(session: Session, execution_id: uuid.UUID) -> list[OutboxMessage]:
     """Nothing new starts; running nodes finish and are recorded. Active sub-workflows are
     cancelled too (unless one is finishing right now: its end then finds the parent cancelled)."""
-    from a2n.db.repositories.executions import ExecutionRepository
-
     repo = ExecutionRepository(session)
     locked = repo.lock(execution_id)
     if locked is None:
@@ -46,7 +48,8 @@ def _cancel_locked(
     stored = repo.node_states(locked.id)
     compiled = compiled_workflow(repo, locked.workflow_id, locked.workflow_version)
     plan = plan_cancel(compiled.graph, planner_states(stored))
-    messages = apply_plan(session, repo, locked, compiled=compiled, stored=stored, plan=plan, now=utcnow())
+    effects = apply_plan(repo, locked, compiled=compiled, stored=stored, plan=plan, now=utcnow())
+    messages = carry_out(repo, effects)
     for child_id in repo.active_children(locked.id):
         child = repo.lock(child_id, skip_locked=True)  # never wait on a child: it locks child → parent
         if child is not None:
@@ -59,9 +62,6 @@ def rerun_execution(
 ) -> tuple[StartedExecution, list[OutboxMessage]]:
     """A new execution (mode retry, same pinned version) that reuses the outputs of every node
     upstream of `from_node_id` (default: the failed node; none failed → the whole run again)."""
-    from a2n.db.repositories.executions import ExecutionRepository
-    from a2n.services.executions import StartRequest, write_execution
-
     repo = ExecutionRepository(session)
     old = repo.lock(execution_id)
     if old is None:
@@ -79,7 +79,8 @@ def rerun_execution(
     if from_node is None:
         trigger = _trigger_that_ran(compiled, stored)
         plan = plan_start(compiled.graph, trigger, old.trigger_data)
-        return write_execution(repo, request, old.workflow_version, compiled=compiled, plan=plan)
+        started, effects = write_execution(repo, request, old.workflow_version, compiled=compiled, plan=plan)
+        return started, carry_out(repo, effects)
     if from_node not in compiled.graph.nodes:
         raise BadRequest(f"'{from_node}' is not a node of this execution's workflow version")
     try:
@@ -87,8 +88,9 @@ def rerun_execution(
     except ValueError as error:
         raise BadRequest(str(error)) from None
     reused = {node_id: _reused_row(stored[node_id]) for node_id in rerun.reused}
-    return write_execution(repo, request, old.workflow_version, compiled=compiled, plan=rerun.plan,
-                           reused=reused)  # fmt: skip
+    started, effects = write_execution(repo, request, old.workflow_version, compiled=compiled,
+                                       plan=rerun.plan, reused=reused)  # fmt: skip
+    return started, carry_out(repo, effects)
 
 
 def _failed_node(compiled: CompiledWorkflow, stored: dict[str, StoredNodeState]) -> str | None:
@@ -117,10 +119,6 @@ def _reused_row(state: StoredNodeState) -> dict[str, Any]:
 def resume_node(session: Session, *, execution_id: uuid.UUID, token: str, data: Any) -> list[OutboxMessage]:
     """The waiting node holding `token` succeeds with {resumedAt, data}. Unknown token → NotFound;
     an execution that already ended → Conflict."""
-    from a2n.db.repositories.executions import ExecutionRepository
-    from a2n.nodes.wait import resumed_output
-    from a2n.services.steps import resume_token_hash
-
     repo = ExecutionRepository(session)
     locked = repo.lock(execution_id)
     if locked is None:
@@ -138,7 +136,7 @@ def resume_node(session: Session, *, execution_id: uuid.UUID, token: str, data: 
             now = utcnow()
             outcome = Outcome.succeeded(state.node_id, resumed_output(now, data), attempt=state.attempt)
             completion = Completion()
-            messages = settle(session, repo, locked, stored, outcome, completion=completion, now=now)
+            effects = settle(repo, locked, stored, outcome, completion=completion, now=now)
             repo.insert_logs([log_row(locked.id, state.node_id, "INFO", "node resumed")])
-            return messages
+            return carry_out(repo, effects)
     raise NotFound("No node of this execution is waiting for this token")

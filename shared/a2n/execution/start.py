@@ -1,7 +1,7 @@
 """Starting executions: one transaction writes the execution (pinned to the workflow's version),
-every node state and the trigger's successors' outbox rows; the caller publishes after commit.
-
-Also the entry point of the execution operations others call (cancel, re-run, resume, sweeps).
+every node state and the trigger's successors' outbox rows. Returns Effects: the caller carries out
+the follow-ups (an execution that ends at its start notifies its parent) and publishes after commit
+(`links.start_execution` does both but the publish).
 """
 
 from __future__ import annotations
@@ -14,38 +14,22 @@ from typing import TYPE_CHECKING, Any
 
 from a2n.db.base import new_id, utcnow
 from a2n.db.enums import ExecutionMode
+from a2n.db.repositories.executions import ExecutionRepository
 from a2n.engine.planner import Plan, plan_start
 from a2n.engine.statuses import NODE_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.errors import BadRequest, Conflict, NotFound
-from a2n.services.execution_control import cancel_execution, rerun_execution, resume_node
-from a2n.services.outbox import outbox_message, publish_outbox, republish_stale_outbox
-from a2n.services.runs import CompiledWorkflow, fold_changes, log_row, remember_compiled
-from a2n.services.sweeps import requeue_expired_leases, timeout_executions, wake_due_waits
+from a2n.execution.compiled import CompiledWorkflow, remember_compiled
+from a2n.execution.outbox import outbox_message
+from a2n.execution.rows import KEEP, Effects, fold_changes, log_row
+from a2n.execution.settle import ending_follow_ups
+from a2n.settings import get_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlalchemy.orm import Session
 
-    from a2n.auth.principal import Principal
-    from a2n.db.models import OutboxMessage
-    from a2n.db.repositories.executions import ExecutionRepository, ExistingExecution
+    from a2n.db.repositories.executions import ExistingExecution
     from a2n.engine.graph import Graph
-    from a2n.services.audit import Origin
-
-__all__ = [
-    "StartRequest",
-    "StartedExecution",
-    "cancel_execution",
-    "execute_workflow",
-    "publish_outbox",
-    "republish_stale_outbox",
-    "requeue_expired_leases",
-    "rerun_execution",
-    "resume_node",
-    "start_and_publish",
-    "start_execution",
-    "timeout_executions",
-    "wake_due_waits",
-]
 
 MANUAL_TRIGGER = "trigger.manual"
 DEFAULT_EXECUTION_TIMEOUT_MS = 3_600_000
@@ -76,17 +60,17 @@ class StartedExecution:
     created: bool
 
 
-def start_execution(session: Session, request: StartRequest) -> tuple[StartedExecution, list[OutboxMessage]]:
-    """Inside the caller's transaction; the caller commits, then calls publish_outbox(messages)."""
-    from a2n.db.repositories.executions import ExecutionRepository
-
+def write_start(
+    session: Session | Connection, request: StartRequest
+) -> tuple[StartedExecution, Effects]:
+    """Inside the caller's transaction: the execution of the workflow's current version."""
     repo = ExecutionRepository(session)
     head = repo.workflow_head(request.workspace_id, request.workflow_id)
     if head is None:
         raise NotFound("Workflow not found")
     existing = _existing(repo, request)
     if existing is not None:
-        return existing, []
+        return existing, Effects()
     compiled = remember_compiled(head.id, head.version, CompiledWorkflow.of(head.definition))
     trigger = _trigger_node(compiled.graph, request.trigger_node_id)
     plan = plan_start(compiled.graph, trigger, request.trigger_data)
@@ -101,7 +85,7 @@ def write_execution(
     compiled: CompiledWorkflow,
     plan: Plan,
     reused: Mapping[str, Mapping[str, Any]] | None = None,
-) -> tuple[StartedExecution, list[OutboxMessage]]:
+) -> tuple[StartedExecution, Effects]:
     """Insert the execution, all node rows (reused ones as given) and the plan's outbox rows."""
     execution_id = new_id()
     end = plan.finished
@@ -122,7 +106,7 @@ def write_execution(
         winner = _existing(repo, request)
         if winner is None:
             raise Conflict("An execution with this key already exists")
-        return winner, []
+        return winner, Effects()
     repo.insert_node_states(_node_rows(execution_id, compiled.graph, plan, reused or {}))
     messages = [
         outbox_message(execution_id, item.node_id, compiled.graph.nodes[item.node_id].type, item.attempt)
@@ -131,52 +115,8 @@ def write_execution(
     repo.insert_outbox(messages)
     repo.count_started(request.workflow_id, ended=end.status.value if end else None)
     repo.insert_logs([log_row(execution_id, None, "INFO", "execution started", {"mode": request.mode.value})])
-    return StartedExecution(execution_id, status.value, True), messages
-
-
-def start_and_publish(request: StartRequest) -> StartedExecution:
-    """Own unit of work: start, commit, publish."""
-    from a2n.db.uow import UnitOfWork
-
-    with UnitOfWork() as uow:
-        started, messages = start_execution(uow.session, request)
-        uow.commit()
-    publish_outbox(messages)
-    return started
-
-
-def execute_workflow(
-    principal: Principal,
-    workflow_id: uuid.UUID,
-    data: Any,
-    *,
-    idempotency_key: str | None,
-    request_hash: str | None,
-    origin: Origin | None = None,
-) -> StartedExecution:
-    """POST /workflows/{id}/execute: a manual run of the current version (active or not)."""
-    from a2n.auth.policy import Action
-    from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
-    from a2n.services.audit import Actor, record_audit
-
-    with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_EXECUTE)
-        workspace_id = uuid.UUID(str(principal.workspace_id))
-        request = StartRequest(
-            workflow_id=workflow_id, workspace_id=workspace_id, mode=ExecutionMode.MANUAL,
-            trigger_data=data, idempotency_key=idempotency_key, request_hash=request_hash,
-        )  # fmt: skip
-        started, messages = start_execution(uow.session, request)
-        if started.created:
-            record_audit(
-                uow.session, workspace_id=workspace_id, actor=Actor.of(principal),
-                action="workflow.execute", entity_type="execution", entity_id=started.execution_id,
-                changes={"workflowId": str(workflow_id)}, origin=origin,
-            )  # fmt: skip
-        uow.commit()
-    publish_outbox(messages)
-    return started
+    follow_ups = ending_follow_ups(execution_id, request, compiled, end) if end is not None else []
+    return StartedExecution(execution_id, status.value, True), Effects(messages, follow_ups)
 
 
 def _existing(repo: ExecutionRepository, request: StartRequest) -> StartedExecution | None:
@@ -200,8 +140,6 @@ def _existing(repo: ExecutionRepository, request: StartRequest) -> StartedExecut
 
 def _expired(found: ExistingExecution) -> bool:
     """Past A2N_IDEMPOTENCY_WINDOW_H, the same window retention uses to release keys."""
-    from a2n.settings import get_settings
-
     return found.created_at < utcnow() - timedelta(hours=get_settings().idempotency_window_h)
 
 
@@ -225,18 +163,21 @@ def _node_rows(
 ) -> list[dict[str, Any]]:
     """Every node's row for one multi-row INSERT: reused as given, then the plan's changes."""
     now = utcnow()
-    changes = fold_changes(plan.changes)
+    bases = {node_id: dict(reused.get(node_id) or {"status": NodeStatus.PENDING.value, "attempt": 0})
+             for node_id in graph.order}  # fmt: skip
+    changes = fold_changes(plan.changes, {node_id: base["status"] for node_id, base in bases.items()})
     rows: list[dict[str, Any]] = []
     for node_id in graph.order:
-        base = dict(reused.get(node_id) or {"status": NodeStatus.PENDING.value, "attempt": 0})
+        base = bases[node_id]
         change = changes.get(node_id)
         if change is not None:
-            base["status"] = change["status"]
+            base["status"] = change.status.value
             for column in ("input", "output", "error", "handles"):
-                if change[f"set_{column}"]:
-                    base[column] = change[column]
-            if change["attempt"] is not None:
-                base["attempt"] = change["attempt"]
+                value = getattr(change, column)
+                if value is not KEEP:
+                    base[column] = value
+            if change.attempt is not None:
+                base["attempt"] = change.attempt
         status = NodeStatus(base["status"])
         rows.append({
             "id": new_id(), "execution_id": execution_id, "node_id": node_id,

@@ -6,7 +6,6 @@ under the execution row lock, publish the outbox after commit.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import threading
@@ -17,23 +16,40 @@ from concurrent.futures import TimeoutError as RunTimeout
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote, quote_plus
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from a2n.db.base import utcnow
+from a2n.db.repositories.executions import ExecutionRepository
+from a2n.db.uow import ConnectionUnitOfWork, UnitOfWork
+from a2n.engine.expressions import expression_context
 from a2n.engine.planner import Outcome
 from a2n.engine.statuses import NodeStatus
+from a2n.errors import NotFound
+from a2n.execution.compiled import compiled_workflow
+from a2n.execution.links import ChildRefused, carry_out, start_child
+from a2n.execution.outbox import publish_outbox
+from a2n.execution.rows import Effects, StartChild
+from a2n.execution.settle import Completion, is_current, resume_token_hash, settle
+from a2n.nodes.context import ChildRequest, Credential, NodeContext, NodeFailed
+from a2n.nodes.registry import get_runner
+from a2n.nodes.secrets import scrub, secret_values
+from a2n.nodes.wait import resumed_output
 from a2n.observability import get_logger
-from a2n.services.outbox import publish_outbox
-from a2n.services.runs import Completion, compiled_workflow, is_current, settle
+from a2n.services.credentials import load_for_node, refresh_data
+from a2n.settings import get_settings
 
 if TYPE_CHECKING:
     from a2n.db.models import OutboxMessage
     from a2n.db.repositories.executions import ClaimedStep
     from a2n.engine.backoff import RandomSource
     from a2n.engine.graph import Node
-    from a2n.nodes.context import Credential, NodeResult, Renew
-    from a2n.services.runs import CompiledWorkflow
+    from a2n.execution.compiled import CompiledWorkflow
+    from a2n.nodes.context import NodeResult, Renew
 
 logger = get_logger()
 ERROR_TEXT_LIMIT = 2000
@@ -41,7 +57,6 @@ ERROR_TEXT_LIMIT = 2000
 
 class StepMessage(BaseModel):
     """The SQS body of a step: ids only. Anything else fails its record (→ DLQ after 5 receives)."""
-
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     executionId: uuid.UUID  # camelCase: the wire format
@@ -52,7 +67,6 @@ class StepMessage(BaseModel):
 class Faults(Protocol):
     """Test hook: `hit(point)` may raise to kill the step at after_claim, after_run,
     after_commit or after_publish."""
-
     def hit(self, point: str) -> None: ...
 
 
@@ -71,7 +85,6 @@ class StepDeps:
 @dataclass
 class Attempt:
     """What the run produced, ready for the completion transaction (already scrubbed)."""
-
     outcome: Outcome
     completion: Completion = field(default_factory=Completion)
     child: Any = None  # a ChildRequest, started inside the completion transaction
@@ -81,9 +94,6 @@ def process_step_batch(
     event: Mapping[str, Any], context: Any, *, deps: StepDeps | None = None
 ) -> dict[str, Any]:
     """A node-step Lambda's body: each record on its own; failures reported one by one."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
     def record_handler(record: SQSRecord) -> None:
         handle_step_message(StepMessage.model_validate_json(record.body), deps=deps)
 
@@ -115,10 +125,6 @@ def handle_step_message(message: StepMessage, *, deps: StepDeps | None = None) -
 
 def claim_step(message: StepMessage) -> tuple[ClaimedStep, CompiledWorkflow, Credential | None] | None:
     """Transaction 1: the claim, the pinned graph (cached) and the node's credential."""
-    from a2n.db.repositories.executions import ExecutionRepository
-    from a2n.db.uow import ConnectionUnitOfWork
-    from a2n.settings import get_settings
-
     settings = get_settings()
     with ConnectionUnitOfWork() as uow:
         repo = ExecutionRepository(uow.connection)
@@ -135,10 +141,6 @@ def claim_step(message: StepMessage) -> tuple[ClaimedStep, CompiledWorkflow, Cre
 
 
 def _credential(session: Any, step: ClaimedStep, node: Node) -> Credential | None:
-    from a2n.errors import NotFound
-    from a2n.nodes.context import Credential
-    from a2n.services.credentials import load_for_node
-
     try:
         found = load_for_node(session, workspace_id=step.workspace_id, credential_id=str(node.credential_id))
     except NotFound:
@@ -151,9 +153,6 @@ def run_claimed(
     now: datetime,
 ) -> Attempt:  # fmt: skip
     """Outside any transaction: the node's run with its timeout, as a scrubbed Attempt."""
-    from a2n.nodes.context import NodeFailed
-    from a2n.nodes.secrets import scrub, secret_values
-
     node = compiled.graph.nodes[message.nodeId]
     if step.woke:
         return _woken(message, step, now)
@@ -180,8 +179,6 @@ def run_claimed(
 def travelling_forms(secret_set: set[str]) -> frozenset[str]:
     """Each secret as a response may echo it back: raw, percent- or plus-encoded (an api_key sent
     in the query comes back encoded in a URL) and JSON-escaped (inside a text body)."""
-    from urllib.parse import quote, quote_plus
-
     forms = set(secret_set)
     for secret in secret_set:
         forms |= {quote(secret, safe=""), quote(secret), quote_plus(secret), json.dumps(secret)[1:-1]}
@@ -192,8 +189,6 @@ def _context(
     message: StepMessage, step: ClaimedStep, compiled: CompiledWorkflow, *, credential: Credential | None,
     node: Node, now: datetime,
 ) -> Any:  # fmt: skip
-    from a2n.engine.expressions import expression_context
-    from a2n.nodes.context import NodeContext
 
     execution = {"id": str(message.executionId), "startedAt": step.execution_started_at.isoformat(),
                  "mode": step.mode}  # fmt: skip
@@ -210,16 +205,11 @@ def _context(
 
 
 def _timeout_s(node: Node) -> float:
-    from a2n.settings import get_settings
-
     return node.timeout_ms / 1000 if node.timeout_ms else get_settings().node_timeout_default_s
 
 
 def _credential_refresher(step: ClaimedStep, node: Node) -> Callable[[Renew], Mapping[str, Any]]:
     def refresh(renew: Renew) -> Mapping[str, Any]:
-        from a2n.db.uow import UnitOfWork
-        from a2n.services.credentials import refresh_data
-
         with UnitOfWork() as uow:
             renewed = refresh_data(uow.session, workspace_id=step.workspace_id,
                                    credential_id=str(node.credential_id), renew=renew)  # fmt: skip
@@ -232,9 +222,6 @@ def _credential_refresher(step: ClaimedStep, node: Node) -> Callable[[Renew], Ma
 def _run_with_timeout(node: Node, ctx: Any) -> NodeResult:
     """The node's run with a deadline. A run past it is abandoned (its result ignored) and the
     attempt fails as retryable: a Lambda cannot kill a thread, so nodes keep their own timeouts too."""
-    from a2n.nodes.context import NodeFailed
-    from a2n.nodes.registry import get_runner
-
     runner = get_runner(node.type)
     pool = _node_pool()
     try:
@@ -265,9 +252,6 @@ def _abandon_node_pool(pool: ThreadPoolExecutor) -> None:
 
 
 def _attempt_from(message: StepMessage, result: NodeResult, now: datetime) -> Attempt:
-    from a2n.nodes.context import NodeFailed
-    from a2n.settings import get_settings
-
     if result.wait is not None:
         return _waiting(message, result, now)
     if result.child is not None:
@@ -286,8 +270,6 @@ def _attempt_from(message: StepMessage, result: NodeResult, now: datetime) -> At
 def _storable_json(value: Any, what: str) -> str:
     """`value` as stored JSON. JSON (and Postgres' jsonb) has no Infinity or NaN: such a value fails
     the node here, before the completion, with a message that says what to change."""
-    from a2n.nodes.context import NodeFailed
-
     try:
         return json.dumps(value, separators=(",", ":"), default=str, allow_nan=False)
     except ValueError:
@@ -309,15 +291,9 @@ def _waiting(message: StepMessage, result: NodeResult, now: datetime) -> Attempt
     return Attempt(Outcome.waiting(message.nodeId, message.attempt), completion)
 
 
-def resume_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _woken(message: StepMessage, step: ClaimedStep, now: datetime) -> Attempt:
     """A wait whose time came: duration/until waits continue; a resume wait timed out (continues
     with no data, like n8n's "limit wait time")."""
-    from a2n.nodes.wait import resumed_output
-
     output = resumed_output(now)
     if step.resume_mode:
         output["timedOut"] = True
@@ -335,7 +311,6 @@ def _scrubbed(attempt: Attempt, secret_set: frozenset[str], scrub: Callable[[Any
     if attempt.completion.webhook_response is not None:
         attempt.completion.webhook_response = scrub(attempt.completion.webhook_response, secret_set)
     if attempt.child is not None:
-        from a2n.nodes.context import ChildRequest
 
         attempt.child = ChildRequest(attempt.child.workflow_id, scrub(attempt.child.input, secret_set))
     return attempt
@@ -348,8 +323,6 @@ def complete_step(message: StepMessage, attempt: Attempt, deps: StepDeps) -> lis
     redelivery and leave the node RUNNING until its lease expired, silently: it is logged and the
     node fails at once, not retryable, with Postgres' reason. Transient errors (connection, lock,
     timeout) still raise, so the message is redelivered."""
-    from sqlalchemy.exc import StatementError
-
     try:
         return _complete(message, attempt, deps)
     except StatementError as error:
@@ -374,8 +347,6 @@ _PERMANENT_SQLSTATE_CLASSES = ("22", "23", "54")
 def unrecordable_reason(error: Exception) -> str | None:
     """Postgres' message when `error` is a permanent refusal of the data written; None when it is
     transient (connection, serialization, lock, timeout) or unknown, i.e. worth a redelivery."""
-    from sqlalchemy.exc import DBAPIError, StatementError
-
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
             return None
@@ -391,9 +362,6 @@ def unrecordable_reason(error: Exception) -> str | None:
 
 
 def _complete(message: StepMessage, attempt: Attempt, deps: StepDeps) -> list[OutboxMessage] | None:
-    from a2n.db.repositories.executions import ExecutionRepository
-    from a2n.db.uow import ConnectionUnitOfWork
-
     with ConnectionUnitOfWork() as uow:
         repo = ExecutionRepository(uow.connection)
         found = repo.lock_with_states(message.executionId)
@@ -402,22 +370,25 @@ def _complete(message: StepMessage, attempt: Attempt, deps: StepDeps) -> list[Ou
             logger.info("late completion discarded", extra={"execution_id": str(message.executionId),
                                                             "node_id": message.nodeId})  # fmt: skip
             return None
-        if attempt.child is not None:
-            _start_child(uow.session, repo, locked, message, attempt)
-        messages = settle(uow.session, repo, locked, stored, attempt.outcome, completion=attempt.completion,
-                          now=deps.clock(), rng=deps.rng)  # fmt: skip
+        child = _start_child(repo, locked, message, attempt) if attempt.child is not None else Effects()
+        effects = settle(repo, locked, stored, attempt.outcome, completion=attempt.completion,
+                         now=deps.clock(), rng=deps.rng)  # fmt: skip
+        # The child's follow-ups after the parent's: a child that ended at its start finds its
+        # parent's node already waiting for it.
+        messages = carry_out(repo, child.add(effects))
         uow.commit()
     return messages
 
 
-def _start_child(session: Any, repo: Any, locked: Any, message: StepMessage, attempt: Attempt) -> None:
-    from a2n.services.execution_links import ChildRefused, start_child
-
+def _start_child(repo: Any, locked: Any, message: StepMessage, attempt: Attempt) -> Effects:
+    """Start the child a sub-workflow node asked for, before its parent's completion is written;
+    a refusal becomes the node's failure."""
+    request = StartChild(locked.id, locked.workspace_id, message.nodeId, attempt.child)
     try:
-        child_id, messages = start_child(session, repo, locked, message.nodeId, attempt.child)
+        child_id, effects = start_child(repo, request)
     except ChildRefused as refused:
         attempt.outcome = Outcome.failed(message.nodeId, {"message": str(refused), "retryable": False},
                                          message.attempt)  # fmt: skip
-        return
+        return Effects()
     attempt.completion.child_execution_id = child_id
-    attempt.completion.messages = messages
+    return effects

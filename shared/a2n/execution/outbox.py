@@ -11,13 +11,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from a2n.adapters.sqs import QueuedMessage, send_messages
 from a2n.db.base import new_id, utcnow
+from a2n.db.models import OutboxMessage
+from a2n.db.repositories.executions import ExecutionRepository
+from a2n.db.uow import UnitOfWork
 from a2n.observability import get_logger
-
-if TYPE_CHECKING:
-    from a2n.db.models import OutboxMessage
+from a2n.settings import get_settings
 
 logger = get_logger()
 REPUBLISH_BATCH = 1000
@@ -27,8 +28,6 @@ def outbox_message(
     execution_id: uuid.UUID, node_id: str, node_type: str, attempt: int, delay_s: int = 0
 ) -> OutboxMessage:
     """A new row; `queue` holds the node type so a redeploy's queue URLs apply to old rows."""
-    from a2n.db.models import OutboxMessage
-
     return OutboxMessage(
         id=new_id(),
         execution_id=execution_id,
@@ -53,8 +52,6 @@ def publish_outbox(messages: Sequence[OutboxMessage]) -> None:
     sent stays in the outbox and the sweeper resends it (a duplicate is harmless, the claim is exact)."""
     if not messages:
         return
-    from a2n.adapters.sqs import QueuedMessage, send_messages
-    from a2n.settings import get_settings
 
     urls = get_settings().queue_urls
     by_queue: dict[str, list[QueuedMessage]] = defaultdict(list)
@@ -72,9 +69,6 @@ def publish_outbox(messages: Sequence[OutboxMessage]) -> None:
 
 def republish_stale_outbox(older_than: timedelta) -> int:
     """Resend outbox rows nobody consumed for `older_than` past their delay; returns how many."""
-    from a2n.db.repositories.executions import ExecutionRepository
-    from a2n.db.uow import UnitOfWork
-
     with UnitOfWork() as uow:
         stale = ExecutionRepository(uow.session).stale_outbox(older_than, REPUBLISH_BATCH)
         uow.commit()

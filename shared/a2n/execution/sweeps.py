@@ -7,24 +7,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from a2n.db.repositories.executions import ExecutionRepository
 from a2n.engine.planner import Enqueue, NodeChange, Outcome, Plan, plan_timeout
 from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
-from a2n.services.outbox import outbox_message
-from a2n.services.runs import (
-    Completion,
-    apply_plan,
-    compiled_workflow,
-    is_current,
-    log_row,
-    planner_states,
-    settle,
-)
+from a2n.execution.compiled import compiled_workflow, planner_states
+from a2n.execution.links import carry_out
+from a2n.execution.outbox import outbox_message
+from a2n.execution.rows import log_row
+from a2n.execution.settle import Completion, apply_plan, is_current, settle
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from a2n.db.models import OutboxMessage
-    from a2n.db.repositories.executions import DueNode, ExecutionRepository
+    from a2n.db.repositories.executions import DueNode
 
 SWEEP_BATCH = 500
 # A worker that died (OOM, Lambda timeout, crash) gets this many extra attempts beyond the node's
@@ -35,8 +31,6 @@ LEASE_EXPIRED = "the step's worker stopped before completing (lease expired)"
 
 def wake_due_waits(session: Session, now: datetime) -> list[OutboxMessage]:
     """Step messages for waits whose time came and for retries delayed past SQS's 900 s."""
-    from a2n.db.repositories.executions import ExecutionRepository
-
     repo = ExecutionRepository(session)
     due = repo.due_waits(now, SWEEP_BATCH) + repo.take_due_retries(now, SWEEP_BATCH)
     messages = [outbox_message(d.execution_id, d.node_id, d.node_type, d.attempt) for d in due]
@@ -47,16 +41,14 @@ def wake_due_waits(session: Session, now: datetime) -> list[OutboxMessage]:
 def requeue_expired_leases(session: Session, now: datetime) -> list[OutboxMessage]:
     """RUNNING nodes whose lease expired: a fresh attempt (a late completion of the old one is then
     fenced out), or — crash retries spent — a failure handled by the node's onError policy."""
-    from a2n.db.repositories.executions import ExecutionRepository
-
     repo = ExecutionRepository(session)
     messages: list[OutboxMessage] = []
     for due in repo.expired_leases(now, SWEEP_BATCH):
-        messages += _requeue(session, repo, due, now)
+        messages += _requeue(repo, due, now)
     return messages
 
 
-def _requeue(session: Session, repo: ExecutionRepository, due: DueNode, now: datetime) -> list[OutboxMessage]:
+def _requeue(repo: ExecutionRepository, due: DueNode, now: datetime) -> list[OutboxMessage]:
     locked = repo.lock(due.execution_id, skip_locked=True)
     if locked is None:
         return []  # busy: the next sweep looks again
@@ -69,20 +61,19 @@ def _requeue(session: Session, repo: ExecutionRepository, due: DueNode, now: dat
     terminal = ExecutionStatus(locked.status) in EXECUTION_TERMINAL
     if terminal or due.attempt >= node.retry.max_attempts + CRASH_RETRIES:
         outcome = Outcome.failed(due.node_id, error, due.attempt)
-        return settle(session, repo, locked, stored, outcome, completion=Completion(), now=now)
+        return carry_out(repo, settle(repo, locked, stored, outcome, completion=Completion(), now=now))
     next_attempt = due.attempt + 1
     plan = Plan(
         changes=(NodeChange(due.node_id, NodeStatus.QUEUED, attempt=next_attempt, error=error),),
         enqueue=(Enqueue(due.node_id, next_attempt),),
     )
     logs = [log_row(locked.id, due.node_id, "WARN", "lease expired, retrying", {"attempt": due.attempt})]
-    return apply_plan(session, repo, locked, compiled=compiled, stored=stored, plan=plan, now=now, logs=logs)
+    effects = apply_plan(repo, locked, compiled=compiled, stored=stored, plan=plan, now=now, logs=logs)
+    return carry_out(repo, effects)
 
 
 def timeout_executions(session: Session, now: datetime) -> list[OutboxMessage]:
     """Executions past their deadline (settings.timeoutMs) end TIMED_OUT; nothing new starts."""
-    from a2n.db.repositories.executions import ExecutionRepository
-
     repo = ExecutionRepository(session)
     messages: list[OutboxMessage] = []
     for execution_id in repo.overdue_executions(now, SWEEP_BATCH):
@@ -92,5 +83,6 @@ def timeout_executions(session: Session, now: datetime) -> list[OutboxMessage]:
         stored = repo.node_states(locked.id)
         compiled = compiled_workflow(repo, locked.workflow_id, locked.workflow_version)
         plan = plan_timeout(compiled.graph, planner_states(stored))
-        messages += apply_plan(session, repo, locked, compiled=compiled, stored=stored, plan=plan, now=now)
+        effects = apply_plan(repo, locked, compiled=compiled, stored=stored, plan=plan, now=now)
+        messages += carry_out(repo, effects)
     return messages

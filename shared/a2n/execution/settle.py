@@ -1,0 +1,254 @@
+"""Applying the planner's decisions to a locked execution: node rows, outbox, logs, the end.
+
+Every state change of a running execution (a step's completion, a resume, a child's end, a cancel,
+a timeout, an expired lease) goes through `settle`/`apply_plan` under the execution row lock. They
+never start or finish another execution: what follows (notify the parent, start the error
+workflow) comes back as follow-ups in the returned Effects, for `links.carry_out`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from a2n.engine.planner import ExecutionEnd, Outcome, OutcomeKind, Plan, plan_after
+from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
+from a2n.execution.compiled import CompiledWorkflow, compiled_workflow, planner_states
+from a2n.execution.outbox import outbox_message
+from a2n.execution.rows import (
+    Effects,
+    FollowUp,
+    NodeRowUpdate,
+    NotifyParent,
+    StartErrorWorkflow,
+    execution_transition,
+    fold_changes,
+    log_row,
+)
+
+if TYPE_CHECKING:
+    from a2n.db.models import OutboxMessage
+    from a2n.db.repositories.executions import ExecutionRepository, LockedExecution, StoredNodeState
+    from a2n.engine.backoff import RandomSource
+
+SQS_MAX_DELAY_S = 900
+
+
+@dataclass
+class Completion:
+    """What a completion writes beside the planner's decisions, for the node that completed."""
+    started_at: datetime | None = None  # set for a real run: logged as "node started"
+    wait_until: datetime | None = None
+    resume_token_hash: str | None = None
+    waiting_output: Any = None
+    child_execution_id: uuid.UUID | None = None
+    webhook_response: Mapping[str, Any] | None = None
+
+
+def resume_token_hash(token: str) -> str:
+    """Only the hash of a resume token is stored; the token is shown once."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_current(stored: Mapping[str, StoredNodeState], node_id: str, attempt: int, status: NodeStatus) -> bool:
+    """Fencing: the row is still in `status` with our attempt (no later attempt or cancel won)."""
+    state = stored.get(node_id)
+    return state is not None and state.status == status and state.attempt == attempt
+
+
+def settle(
+    repo: ExecutionRepository,
+    locked: LockedExecution,
+    stored: Mapping[str, StoredNodeState],
+    outcome: Outcome,
+    *,
+    completion: Completion,
+    now: datetime,
+    rng: RandomSource | None = None,
+) -> Effects:
+    """Record `outcome` of a node that `is_current` and apply what the planner decides next."""
+    compiled = compiled_workflow(repo, locked.workflow_id, locked.workflow_version)
+    plan = plan_after(
+        compiled.graph,
+        planner_states(stored),
+        outcome,
+        execution_status=ExecutionStatus(locked.status),
+        rng=rng,
+    )
+    waiting = outcome.kind is OutcomeKind.WAITING and plan.status_of(outcome.node_id) is NodeStatus.WAITING
+    wake = _wake_message(locked, compiled, outcome, completion=completion, now=now) if waiting else []
+    logs = _node_logs(locked.id, outcome, plan, completion=completion, now=now)
+    return apply_plan(
+        repo, locked, compiled=compiled, stored=stored, plan=plan, now=now,
+        waiting=completion if waiting else None, logs=logs,
+        webhook_response=completion.webhook_response, extra_messages=wake,
+    )  # fmt: skip
+
+
+def _wake_message(
+    locked: LockedExecution, compiled: CompiledWorkflow, outcome: Outcome, *, completion: Completion,
+    now: datetime,
+) -> list[OutboxMessage]:  # fmt: skip
+    """A wait SQS can hold (≤ 900 s) wakes through a delayed step message; longer ones through
+    the sweeper's wake_due_waits."""
+    if completion.wait_until is None:
+        return []
+    delay_s = max(0, math.ceil((completion.wait_until - now).total_seconds()))
+    if delay_s > SQS_MAX_DELAY_S:
+        return []
+    node_type = compiled.graph.nodes[outcome.node_id].type
+    return [outbox_message(locked.id, outcome.node_id, node_type, outcome.attempt, delay_s)]
+
+
+def _park(row: NodeRowUpdate, completion: Completion) -> None:
+    """The columns of a node that starts waiting (a timer, a resume token, a child execution)."""
+    row.wait_until = completion.wait_until
+    row.resume_token_hash = completion.resume_token_hash
+    row.child_execution_id = completion.child_execution_id
+    if completion.waiting_output is not None:
+        row.output = completion.waiting_output
+
+
+def apply_plan(
+    repo: ExecutionRepository,
+    locked: LockedExecution,
+    *,
+    compiled: CompiledWorkflow,
+    stored: Mapping[str, StoredNodeState],
+    plan: Plan,
+    now: datetime,
+    waiting: Completion | None = None,
+    logs: list[dict[str, Any]] | None = None,
+    webhook_response: Mapping[str, Any] | None = None,
+    extra_messages: Sequence[OutboxMessage] = (),
+) -> Effects:
+    """Write a plan: the execution row if it changes, then node rows, outbox and logs in one statement.
+    `waiting` (with the plan's WAITING node) parks that node."""
+    rows = fold_changes(plan.changes, {node_id: state.status for node_id, state in stored.items()})
+    if waiting is not None:
+        for row in rows.values():
+            if row.status is NodeStatus.WAITING:
+                _park(row, waiting)
+    messages: list[OutboxMessage] = list(extra_messages)
+    for item in plan.enqueue:
+        delay_s = math.ceil(item.delay_ms / 1000)
+        if delay_s > SQS_MAX_DELAY_S:  # longer than SQS can hold: the sweeper enqueues it when due
+            rows[item.node_id].next_attempt_at = now + timedelta(milliseconds=item.delay_ms)
+            continue
+        node_type = compiled.graph.nodes[item.node_id].type
+        messages.append(outbox_message(locked.id, item.node_id, node_type, item.attempt, delay_s))
+    log_rows = list(logs or ())
+    follow_ups: list[FollowUp] = []
+    if plan.finished is not None:
+        follow_ups = _finish(repo, locked, compiled=compiled, plan=plan, logs=log_rows,
+                             webhook_response=webhook_response)  # fmt: skip
+    else:
+        status = _derived_status(locked.status, stored, rows)
+        if status is not ExecutionStatus(locked.status) or webhook_response is not None:
+            execution_transition(locked.status, status)
+            repo.update_execution(locked.id, status=status.value, ending=False,
+                                  webhook_response=webhook_response)  # fmt: skip
+    # Node rows, outbox and logs last, in one statement: nothing above reads this execution's nodes.
+    repo.write_plan(locked.id, [row.as_param() for row in rows.values()], messages, log_rows)
+    return Effects(messages, follow_ups)
+
+
+def _derived_status(
+    current: str, stored: Mapping[str, StoredNodeState], rows: Mapping[str, NodeRowUpdate]
+) -> ExecutionStatus:
+    """RUNNING while anything is queued or running, WAITING while only waits remain."""
+    if ExecutionStatus(current) in EXECUTION_TERMINAL:
+        return ExecutionStatus(current)
+    statuses = {node_id: NodeStatus(state.status) for node_id, state in stored.items()}
+    statuses.update({node_id: row.status for node_id, row in rows.items()})
+    values = set(statuses.values())
+    if values & {NodeStatus.QUEUED, NodeStatus.RUNNING}:
+        return ExecutionStatus.RUNNING
+    if NodeStatus.WAITING in values:
+        return ExecutionStatus.WAITING
+    return ExecutionStatus.RUNNING
+
+
+def _finish(
+    repo: ExecutionRepository,
+    locked: LockedExecution,
+    *,
+    compiled: CompiledWorkflow,
+    plan: Plan,
+    logs: list[dict[str, Any]],
+    webhook_response: Mapping[str, Any] | None,
+) -> list[FollowUp]:
+    end = plan.finished
+    assert end is not None
+    execution_transition(locked.status, end.status)
+    repo.update_execution(
+        locked.id, status=end.status.value, ending=True, output=end.output, error=end.error,
+        webhook_response=webhook_response,
+    )  # fmt: skip
+    level = "INFO" if end.status is ExecutionStatus.SUCCEEDED else "ERROR"
+    logs.append(log_row(locked.id, None, level, f"execution {end.status.value.lower()}", end.error))
+    return ending_follow_ups(locked.id, locked, compiled, end)
+
+
+class EndingRun(Protocol):
+    """What an ending execution's follow-ups need of it (a locked row, or a start request)."""
+    @property
+    def workflow_id(self) -> uuid.UUID: ...
+    @property
+    def workspace_id(self) -> uuid.UUID: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def parent_execution_id(self) -> uuid.UUID | None: ...
+    @property
+    def parent_node_id(self) -> str | None: ...
+
+
+def ending_follow_ups(
+    execution_id: uuid.UUID, run: EndingRun, compiled: CompiledWorkflow, end: ExecutionEnd
+) -> list[FollowUp]:
+    """What an execution's end asks for: its parent's node settles; a failure starts the error
+    workflow (never for an error run itself)."""
+    follow_ups: list[FollowUp] = []
+    target = compiled.settings.get("errorWorkflowId")
+    failed = end.status in (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT)
+    if target and failed and run.mode != "error":
+        follow_ups.append(StartErrorWorkflow(execution_id, run.workflow_id, run.workspace_id, str(run.mode),
+                                             str(target), end))  # fmt: skip
+    if run.parent_execution_id is not None and run.parent_node_id is not None:
+        follow_ups.append(NotifyParent(execution_id, run.parent_execution_id, run.parent_node_id, end))
+    return follow_ups
+
+
+def _node_logs(
+    execution_id: uuid.UUID, outcome: Outcome, plan: Plan, *, completion: Completion, now: datetime
+) -> list[dict[str, Any]]:
+    """start / finish / error / retry / waiting rows for the node that completed."""
+    node_id, attempt = outcome.node_id, outcome.attempt
+    rows: list[dict[str, Any]] = []
+    if completion.started_at is not None:
+        rows.append(log_row(execution_id, node_id, "INFO", "node started", {"attempt": attempt},
+                            ts=completion.started_at))  # fmt: skip
+    status = plan.status_of(node_id)
+    meta: dict[str, Any] = {"attempt": attempt}
+    if completion.started_at is not None:
+        meta["durationMs"] = max(0, int((now - completion.started_at).total_seconds() * 1000))
+    message = str((outcome.error or {}).get("message", ""))
+    if status is NodeStatus.QUEUED:
+        delay = next((e.delay_ms for e in plan.enqueue if e.node_id == node_id), 0)
+        rows.append(log_row(execution_id, node_id, "WARN", f"attempt {attempt} failed, retrying",
+                            {**meta, "error": message, "delayMs": delay}, ts=now))  # fmt: skip
+    elif status is NodeStatus.WAITING:
+        until = completion.wait_until.isoformat() if completion.wait_until else None
+        rows.append(log_row(execution_id, node_id, "INFO", "node waiting", {**meta, "until": until}, ts=now))
+    elif outcome.kind is OutcomeKind.FAILED:
+        failed_meta = {**meta, "error": message}
+        rows.append(log_row(execution_id, node_id, "ERROR", "node failed", failed_meta, ts=now))
+    elif status is not None:
+        rows.append(log_row(execution_id, node_id, "INFO", f"node {status.value.lower()}", meta, ts=now))
+    return rows
