@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     # JSON object {node type: queue URL}; written by template.yaml / the local runtime.
     queue_urls: dict[str, str] = Field(default_factory=dict)
     node_output_limit_bytes: int = 1_048_576
+    # One evaluation (a node's config render, a condition, a switch) may visit this many expression
+    # steps, build this many array/object elements and produce this many bytes of JSON; past any of
+    # them its node fails (not retryable). `x | [@, @] | [@, @] …` doubles per pipe: this is the cap.
+    expression_max_steps: int = 1_000_000
+    expression_max_elements: int = 1_000_000
+    expression_max_bytes: int = 8_388_608
     step_lease_s: int = 120
     # --- engine: step runs (execution core) -------------------------------------------------
     # A node without `timeoutMs` gets this; its lease is timeout + step_lease_s, so a lease only

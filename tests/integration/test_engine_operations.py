@@ -116,6 +116,23 @@ def test_output_over_the_limit_fails_the_node_with_a_clear_error(
     assert big["output"] is None
 
 
+def test_case_29_an_expression_blow_up_fails_its_node_at_once_not_retried_and_nothing_huge_is_stored(
+    engine: Engine,
+) -> None:
+    retry = {"maxAttempts": 3, "initialDelayMs": 1000}
+    doubling = "{{ trigger.text" + " | [@, @]" * 24 + " }}"  # 2^24 copies: ~200 MB of JSON
+    workflow_id = engine.workflow(
+        [trigger(), node("big", "transform", {"value": doubling}, retry=retry)], [("start", "big")]
+    )
+    execution_id = engine.start(workflow_id, {"text": "0123456789"})
+    engine.pump()
+    big = engine.nodes(execution_id)["big"]
+    assert (big["status"], big["attempt"], big["output"]) == ("FAILED", 1, None)
+    assert "exceeded its budget of 8388608 bytes" in big["error"]["message"]
+    assert big["error"]["retryable"] is False
+    assert engine.execution(execution_id)["status"] == "FAILED"
+
+
 def test_the_same_idempotency_key_returns_the_same_execution_and_a_new_body_is_a_conflict(
     engine: Engine,
 ) -> None:

@@ -1,7 +1,8 @@
 """Expressions: JMESPath over JSON, alone (condition/switch) or inside `{{ }}` templates.
 
 Nothing but JMESPath runs: no eval, no Python attribute access (a field lookup on a non-object is
-null), only the allow-listed functions of `a2n.engine.functions`. Sizes and nesting are bounded.
+null), only the allow-listed functions of `a2n.engine.functions`. Sizes and nesting are bounded, and
+so is each evaluation's work and output (`a2n.engine.evaluation`).
 A string that is exactly one `{{ expr }}` renders to the JSON value; otherwise each `{{ expr }}` is
 replaced by its text: null -> "", strings as-is, true/false, numbers as JSON, objects/arrays as
 compact JSON. The context holds JSON only: trigger, input, nodes.<id>, vars, execution.
@@ -20,12 +21,22 @@ from jmespath import exceptions as jmespath_errors
 from jmespath.parser import ParsedResult
 from jmespath.visitor import Options
 
+from a2n.engine.evaluation import (
+    DEFAULT_LIMITS,
+    BoundedInterpreter,
+    EvaluationBudget,
+    ExpressionBudgetExceeded,
+    ExpressionLimits,
+)
 from a2n.engine.functions import A2NFunctions, ExpressionError, function_arity
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "MAX_EXPRESSION_LENGTH",
     "Expression",
+    "ExpressionBudgetExceeded",
     "ExpressionError",
+    "ExpressionLimits",
     "Template",
     "compile_expression",
     "compile_template",
@@ -49,9 +60,17 @@ class Expression:
     source: str
     parsed: ParsedResult
 
-    def evaluate(self, context: Mapping[str, Any], options: Options | None = None) -> Any:
+    def evaluate(
+        self,
+        context: Mapping[str, Any],
+        options: Options | None = None,
+        budget: EvaluationBudget | None = None,
+    ) -> Any:
+        interpreter = BoundedInterpreter(options or _options_for(context), budget or EvaluationBudget())
         try:
-            return self.parsed.search(context, options or _options_for(context))
+            return interpreter.visit(self.parsed.parsed, context)
+        except ExpressionBudgetExceeded as exceeded:
+            raise exceeded.about(self.source) from None
         except ExpressionError:
             raise
         except jmespath_errors.JMESPathError as error:
@@ -70,14 +89,21 @@ class Template:
     def is_whole_value(self) -> bool:
         return len(self.parts) == 1 and isinstance(self.parts[0], Expression)
 
-    def render(self, context: Mapping[str, Any], options: Options | None = None) -> Any:
+    def render(
+        self,
+        context: Mapping[str, Any],
+        options: Options | None = None,
+        budget: EvaluationBudget | None = None,
+    ) -> Any:
         options = options or _options_for(context)
+        budget = budget or EvaluationBudget()
         if self.is_whole_value:
-            return self.parts[0].evaluate(context, options)  # type: ignore[union-attr]
-        return "".join(
-            part if isinstance(part, str) else _as_text(part.evaluate(context, options))
+            return budget.returned(self.parts[0].evaluate(context, options, budget))  # type: ignore[union-attr]
+        text = "".join(
+            part if isinstance(part, str) else _as_text(part.evaluate(context, options, budget), budget)
             for part in self.parts
         )
+        return budget.built(text)
 
 
 @lru_cache(maxsize=4096)
@@ -132,14 +158,15 @@ def expression_context(
     return {"trigger": trigger, "input": input, "nodes": nodes, "vars": variables, "execution": execution}
 
 
-def render(value: Any, context: Mapping[str, Any]) -> Any:
-    """`value` with every template string evaluated; dict keys and non-strings are left as they are."""
-    return _render(value, context, _options_for(context), 0)
+def render(value: Any, context: Mapping[str, Any], limits: ExpressionLimits = DEFAULT_LIMITS) -> Any:
+    """`value` with every template string evaluated; dict keys and non-strings are left as they are.
+    All its templates share one budget: `limits` bound the whole value, not each string."""
+    return _render(value, context, _options_for(context), EvaluationBudget(limits), 0)
 
 
-def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
+def evaluate(expression: str, context: Mapping[str, Any], limits: ExpressionLimits = DEFAULT_LIMITS) -> Any:
     """A bare JMESPath expression (condition/switch config) against the context."""
-    return compile_expression(expression).evaluate(context)
+    return compile_expression(expression).evaluate(context, budget=EvaluationBudget(limits))
 
 
 def is_truthy(value: Any) -> bool:
@@ -160,15 +187,17 @@ def expression_problems(value: Any, pointer: str) -> list[tuple[str, str]]:
     return problems
 
 
-def _render(value: Any, context: Mapping[str, Any], options: Options, depth: int) -> Any:
+def _render(
+    value: Any, context: Mapping[str, Any], options: Options, budget: EvaluationBudget, depth: int
+) -> Any:
     if depth > MAX_VALUE_DEPTH:
         raise ExpressionError(f"value nested deeper than {MAX_VALUE_DEPTH} levels")
     if isinstance(value, str):
-        return compile_template(value).render(context, options) if _OPEN in value else value
+        return compile_template(value).render(context, options, budget) if _OPEN in value else value
     if isinstance(value, Mapping):
-        return {key: _render(item, context, options, depth + 1) for key, item in value.items()}
+        return {key: _render(item, context, options, budget, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        return [_render(item, context, options, depth + 1) for item in value]
+        return [_render(item, context, options, budget, depth + 1) for item in value]
     return value
 
 
@@ -197,12 +226,14 @@ def _options_for(context: Mapping[str, Any]) -> Options:
     return Options(custom_functions=A2NFunctions(clock if isinstance(clock, str) else None))
 
 
-def _as_text(value: Any) -> str:
+def _as_text(value: Any, budget: EvaluationBudget) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, list | dict):
+        return budget.text_of(value)
+    return json.dumps(value)
 
 
 def _closing_braces(text: str, start: int) -> int:
@@ -271,5 +302,12 @@ def _check_call(name: str, argument_count: int) -> None:
 
 
 def _describe(error: jmespath_errors.JMESPathError) -> str:
+    if isinstance(error, jmespath_errors.JMESPathTypeError):
+        # Its own text quotes the whole offending value: that can be megabytes, or a secret.
+        expected = ", ".join(error.expected_types)
+        return f"{error.function_name}() expects {expected}, got {error.actual_type}"
     message = getattr(error, "msg", None) or getattr(error, "message", None) or str(error)
-    return str(message).splitlines()[0]
+    return str(message).splitlines()[0][:_MAX_DESCRIBED]
+
+
+_MAX_DESCRIBED = 300

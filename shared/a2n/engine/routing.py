@@ -9,16 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from a2n.engine.expressions import evaluate, is_truthy
+from a2n.engine.expressions import DEFAULT_LIMITS, ExpressionLimits, evaluate, is_truthy
 
 
-def condition_handles(config: Mapping[str, Any], context: Mapping[str, Any]) -> tuple[str, ...]:
-    return ("true",) if is_truthy(evaluate(str(config["expression"]), context)) else ("false",)
+def condition_handles(
+    config: Mapping[str, Any], context: Mapping[str, Any], limits: ExpressionLimits = DEFAULT_LIMITS
+) -> tuple[str, ...]:
+    return ("true",) if is_truthy(evaluate(str(config["expression"]), context, limits)) else ("false",)
 
 
-def switch_handles(config: Mapping[str, Any], context: Mapping[str, Any]) -> tuple[str, ...]:
+def switch_handles(
+    config: Mapping[str, Any], context: Mapping[str, Any], limits: ExpressionLimits = DEFAULT_LIMITS
+) -> tuple[str, ...]:
     for case in config.get("cases") or ():
-        if is_truthy(evaluate(str(case["expression"]), context)):
+        if is_truthy(evaluate(str(case["expression"]), context, limits)):
             return (str(case["handle"]),)
     default = config.get("default")
     return (str(default),) if default else ()

@@ -225,10 +225,31 @@ def _run_with_timeout(node: Node, ctx: Any) -> NodeResult:
     runner = get_runner(node.type)
     pool = _node_pool()
     try:
-        return pool.submit(runner, ctx).result(timeout=ctx.timeout_s)
+        return pool.submit(_run_within_limits, runner, ctx).result(timeout=ctx.timeout_s)
     except RunTimeout:
         _abandon_node_pool(pool)
         raise NodeFailed(f"node timed out after {ctx.timeout_s:g} s", retryable=True) from None
+
+
+def _run_within_limits(runner: Callable[[Any], NodeResult], ctx: Any) -> NodeResult:
+    """The run and the checks of what it produced (storable JSON, size), together on the worker:
+    serialising a big output costs time too, and that time belongs to the node's deadline."""
+    from a2n.nodes.context import NodeFailed
+    from a2n.settings import get_settings
+
+    result = runner(ctx)
+    if result.wait is not None:
+        return result
+    if result.child is not None:
+        _storable_json(result.child.input, "sub-workflow input")
+        return result
+    size = len(_storable_json(result.output, "output").encode())
+    if result.webhook_response is not None:
+        _storable_json(result.webhook_response, "webhook response")
+    limit = get_settings().node_output_limit_bytes
+    if size > limit:
+        raise NodeFailed(f"output is {size} bytes, over the limit of {limit}")
+    return result
 
 
 _pools = threading.local()
@@ -255,14 +276,7 @@ def _attempt_from(message: StepMessage, result: NodeResult, now: datetime) -> At
     if result.wait is not None:
         return _waiting(message, result, now)
     if result.child is not None:
-        _storable_json(result.child.input, "sub-workflow input")
         return Attempt(Outcome.waiting(message.nodeId, message.attempt), child=result.child)
-    size = len(_storable_json(result.output, "output").encode())
-    if result.webhook_response is not None:
-        _storable_json(result.webhook_response, "webhook response")
-    limit = get_settings().node_output_limit_bytes
-    if size > limit:
-        raise NodeFailed(f"output is {size} bytes, over the limit of {limit}")
     outcome = Outcome.succeeded(message.nodeId, result.output, result.handles, message.attempt)
     return Attempt(outcome, Completion(webhook_response=result.webhook_response))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from a2n.errors import Problem
 from a2n.nodes.config import ExpressionText, NodeConfig, bare_expression_problems
-from a2n.nodes.context import NodeContext, NodeFailed, NodeResult, parse_config
+from a2n.nodes.context import NodeContext, NodeResult, expression_failed, expression_limits, parse_config
 from a2n.nodes.spec import NodeSpec
 
 
@@ -40,7 +40,7 @@ def run(ctx: NodeContext) -> NodeResult:
 
     config = parse_config(ConditionConfig, ctx)
     try:
-        handles = condition_handles(config.model_dump(), ctx.expression_context)
+        handles = condition_handles(config.model_dump(), ctx.expression_context, expression_limits())
     except ExpressionError as error:
-        raise NodeFailed(f"expression failed: {error}") from None
+        raise expression_failed(error) from None
     return NodeResult(output=ctx.input, handles=handles)

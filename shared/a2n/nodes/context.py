@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from a2n.engine.expressions import ExpressionLimits
+
 MAIN = ("main",)
 ConfigT = TypeVar("ConfigT", bound="BaseModel")
 
@@ -111,9 +113,33 @@ def render_config(value: Any, ctx: NodeContext) -> Any:
     from a2n.engine.expressions import ExpressionError, render
 
     try:
-        return render(value, ctx.expression_context)
+        return render(value, ctx.expression_context, expression_limits())
     except ExpressionError as error:
-        raise NodeFailed(f"expression failed: {error}") from None
+        raise expression_failed(error) from None
+
+
+def expression_limits() -> ExpressionLimits:
+    """The evaluation budget from settings (`A2N_EXPRESSION_MAX_*`)."""
+    from a2n.engine.expressions import ExpressionLimits
+    from a2n.settings import get_settings
+
+    settings = get_settings()
+    return ExpressionLimits(
+        max_steps=settings.expression_max_steps,
+        max_elements=settings.expression_max_elements,
+        max_bytes=settings.expression_max_bytes,
+    )
+
+
+def expression_failed(error: Exception) -> NodeFailed:
+    """The node's failure for an expression error; the same input fails the same way every time, so
+    never retryable. An exhausted budget names the setting that raises it."""
+    from a2n.engine.expressions import ExpressionBudgetExceeded
+
+    message = f"expression failed: {error}"
+    if isinstance(error, ExpressionBudgetExceeded):
+        message += f" (setting A2N_EXPRESSION_MAX_{error.budget.upper()})"
+    return NodeFailed(message)
 
 
 def parse_config(model: type[ConfigT], ctx: NodeContext) -> ConfigT:

@@ -12,7 +12,14 @@ from pydantic import Field
 
 from a2n.errors import Problem
 from a2n.nodes.config import ExpressionText, HandleName, NodeConfig, bare_expression_problems
-from a2n.nodes.context import NodeContext, NodeFailed, NodeResult, parse_config
+from a2n.nodes.context import (
+    NodeContext,
+    NodeFailed,
+    NodeResult,
+    expression_failed,
+    expression_limits,
+    parse_config,
+)
 from a2n.nodes.spec import ERROR_HANDLE, NodeSpec
 
 
@@ -77,9 +84,9 @@ def run(ctx: NodeContext) -> NodeResult:
 
     config = parse_config(SwitchConfig, ctx)
     try:
-        handles = switch_handles(config.model_dump(), ctx.expression_context)
+        handles = switch_handles(config.model_dump(), ctx.expression_context, expression_limits())
     except ExpressionError as error:
-        raise NodeFailed(f"expression failed: {error}") from None
+        raise expression_failed(error) from None
     if not handles:
         raise NodeFailed("no case matched and the switch has no default")
     return NodeResult(output=ctx.input, handles=handles)

@@ -47,9 +47,11 @@ def poll_once(uow: UnitOfWork, live: LiveTrigger, scheduled_time: datetime) -> t
 def keyed_items(config: dict[str, Any], response: Any) -> dict[str, Any]:
     """The response's items by key (first occurrence wins); items without a key are skipped."""
     from a2n.engine.expressions import ExpressionError, evaluate
+    from a2n.nodes.context import expression_limits
 
+    limits = expression_limits()
     try:
-        items = evaluate(str(config["itemsPath"]), response)
+        items = evaluate(str(config["itemsPath"]), response, limits)
     except ExpressionError as error:
         raise PollFailed(f"itemsPath failed: {error}") from None
     if not isinstance(items, list):
@@ -57,7 +59,7 @@ def keyed_items(config: dict[str, Any], response: Any) -> dict[str, Any]:
     keyed: dict[str, Any] = {}
     for item in items[:MAX_ITEMS_PER_POLL]:
         try:
-            key = evaluate(str(config["keyExpression"]), item)
+            key = evaluate(str(config["keyExpression"]), item, limits)
         except ExpressionError:
             continue
         if key is not None:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from a2n.execution import steps
-from a2n.nodes.context import NodeFailed
+from a2n.nodes.context import NodeFailed, NodeResult
+from a2n.settings import reset_settings
 
 
 def run(monkeypatch: pytest.MonkeyPatch, runner: Any, timeout_s: float) -> Any:
@@ -28,7 +29,7 @@ def test_a_run_past_its_deadline_fails_as_retryable_and_the_next_run_is_not_held
     assert "timed out after 0.05 s" in str(failure.value)
     assert failure.value.retryable
     try:
-        assert run(monkeypatch, lambda ctx: "second", timeout_s=2) == "second"
+        assert run(monkeypatch, lambda ctx: NodeResult(output="second"), timeout_s=2).output == "second"
     finally:
         release.set()
 
@@ -36,13 +37,47 @@ def test_a_run_past_its_deadline_fails_as_retryable_and_the_next_run_is_not_held
 def test_runs_on_one_thread_reuse_one_worker_and_parallel_callers_get_their_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def worker_name(ctx: Any) -> int:
-        return threading.get_ident()
+    def worker_name(ctx: Any) -> NodeResult:
+        return NodeResult(output=threading.get_ident())
 
-    first = run(monkeypatch, worker_name, timeout_s=2)
-    assert run(monkeypatch, worker_name, timeout_s=2) == first
+    first = run(monkeypatch, worker_name, timeout_s=2).output
+    assert run(monkeypatch, worker_name, timeout_s=2).output == first
     elsewhere: list[int] = []
-    caller = threading.Thread(target=lambda: elsewhere.append(run(monkeypatch, worker_name, timeout_s=2)))
+    caller = threading.Thread(
+        target=lambda: elsewhere.append(run(monkeypatch, worker_name, timeout_s=2).output)
+    )
     caller.start()
     caller.join()
     assert elsewhere and elsewhere[0] != first
+
+
+def test_case_29_measuring_the_output_counts_against_the_deadline_not_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GIVEN a node whose output is slow to serialise (a stand-in for a huge one) WHEN it returns at
+    once THEN the size check still runs inside the deadline, so the attempt times out."""
+    release = threading.Event()
+
+    class SlowToSerialise:
+        def __str__(self) -> str:  # the size check's json.dumps(default=str) calls this
+            release.wait(10)
+            return "x"
+
+    try:
+        with pytest.raises(NodeFailed, match=r"timed out after 0\.05 s"):
+            run(monkeypatch, lambda ctx: NodeResult(output={"v": SlowToSerialise()}), timeout_s=0.05)
+    finally:
+        release.set()
+
+
+def test_an_output_over_the_limit_fails_on_the_worker_as_not_retryable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("A2N_NODE_OUTPUT_LIMIT_BYTES", "10")
+    reset_settings()
+    try:
+        with pytest.raises(NodeFailed, match="output is 14 bytes, over the limit of 10") as failure:
+            run(monkeypatch, lambda ctx: NodeResult(output="x" * 12), timeout_s=2)
+    finally:
+        reset_settings()
+    assert not failure.value.retryable
