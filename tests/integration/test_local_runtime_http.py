@@ -171,3 +171,18 @@ def test_methods_api_gateway_does_not_route_get_its_404_not_a_501(runtime: Local
 def test_methods_http_server_does_not_know_get_the_gateway_404_too(runtime: LocalRuntime) -> None:
     status, _, body = call(runtime, "QUERY", "/items/42")
     assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+
+
+NESTED = TEMPLATE.parent / "nested" / "template.yaml"
+
+
+def test_a_route_of_a_nested_stack_is_served_through_the_authorizer_of_another_stack() -> None:
+    with LocalRuntime(NESTED, clock=ManualClock()) as rt:
+        denied, _, _ = call(rt, "GET", "/echo/7", headers=[("Authorization", "Bearer bad")])
+        status, _, data = call(rt, "GET", "/echo/7", headers=[("Authorization", "Bearer good")])
+        public, _, _ = call(rt, "DELETE", "/public/a/b")
+
+    assert (denied, status, public) == (403, 201, 201)
+    event = echoed(data)
+    assert event["requestContext"]["authorizer"]["lambda"] == {"userId": "u-1", "route": "GET /echo/{id}"}
+    assert event["pathParameters"] == {"id": "7"}

@@ -20,7 +20,8 @@ def test_invoke_prints_the_handler_result_as_json(capsys: pytest.CaptureFixture[
 
 
 def test_invoke_exits_1_and_prints_the_traceback_when_the_handler_raises(
-    capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = main(["invoke", "EchoFunction", str(FIXTURES / "crash_event.json"), "--template", TEMPLATE])
     captured = capsys.readouterr()
     assert code == 1
@@ -45,3 +46,14 @@ def test_invoke_unknown_function_is_a_usage_error(capsys: pytest.CaptureFixture[
     code = main(["invoke", "NoSuchFunction", str(FIXTURES / "health_event.json"), "--template", TEMPLATE])
     assert code == 2
     assert "NoSuchFunction" in capsys.readouterr().err
+
+
+def test_invoke_finds_a_function_of_a_nested_stack_by_id_or_by_stack_path(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    nested = str(FIXTURES / "nested" / "template.yaml")
+    event = str(FIXTURES / "crash_event.json")
+    assert main(["invoke", "Area/EchoFunction", event, "--template", nested]) == 1
+    assert json.loads(capsys.readouterr().out)["errorType"] == "RuntimeError"
+    assert main(["invoke", "Auth/EchoFunction", event, "--template", nested]) == 2
+    assert "no function 'Auth/EchoFunction'" in capsys.readouterr().err

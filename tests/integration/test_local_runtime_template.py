@@ -111,3 +111,78 @@ def test_fixture_routes_authorizer_queues_and_schedules_are_modelled() -> None:
     (schedule,) = template.schedules
     assert (schedule.function, schedule.expression) == ("SweeperFunction", "rate(1 minute)")
     assert schedule.is_rule
+
+
+NESTED = Path(__file__).parents[1] / "fixtures" / "runtime" / "nested" / "template.yaml"
+
+
+def test_nested_applications_are_read_with_the_parameters_and_outputs_the_parent_wires() -> None:
+    template = load_template(NESTED, stack_name="app", parameters={"Stage": "qa"})
+
+    echo = template.functions["EchoFunction"]
+    assert echo.stack == "Area"
+    assert echo.code_uri == (NESTED.parent.parent / "functions" / "echo").resolve()
+    # A list parameter crosses the stack boundary as text and is a list again inside.
+    assert (echo.environment["A2N_STAGE"], echo.environment["SUBNETS"], echo.environment["IN_VPC"]) == (
+        "qa",
+        "subnet-a+subnet-b",
+        "yes",
+    )
+    assert template.functions["AuthorizerFunction"].stack == "Auth"
+    assert template.queues["InboxQueue"].name == "app-Auth-InboxQueue"
+
+
+def test_explicit_routes_of_a_nested_stack_reach_their_function_through_the_other_stacks_authorizer() -> None:
+    template = load_template(NESTED)
+
+    routes = {(r.method, r.path): (r.function, r.authorizer) for r in template.routes}
+    assert routes == {
+        ("GET", "/echo/{id}"): ("EchoFunction", "A2NAuthorizer"),
+        ("ANY", "/public/{proxy+}"): ("EchoFunction", None),
+    }
+    authorizer = template.authorizers["A2NAuthorizer"]
+    assert (authorizer.function, authorizer.identity_headers) == ("AuthorizerFunction", ("Authorization",))
+    (source,) = template.sqs_sources
+    assert (source.function, source.queue, source.batch_size) == ("WorkerFunction", "InboxQueue", 3)
+
+
+def test_an_empty_list_parameter_turns_the_nested_condition_off() -> None:
+    template = load_template(NESTED, parameters={"SubnetIds": ""})
+    assert template.functions["EchoFunction"].environment["IN_VPC"] == "no"
+
+
+def copy_nested(tmp_path: Path) -> Path:
+    for source in NESTED.parent.parent.rglob("*"):
+        target = tmp_path / source.relative_to(NESTED.parent.parent)
+        if source.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    return tmp_path / "nested" / "template.yaml"
+
+
+def test_a_nested_stack_missing_a_parameter_is_a_configuration_error(tmp_path: Path) -> None:
+    path = copy_nested(tmp_path)
+    path.write_text(path.read_text().replace("        InboxArn: !GetAtt Auth.Outputs.InboxArn\n", ""))
+    with pytest.raises(ConfigurationError, match="InboxArn"):
+        load_template(path)
+
+
+def test_nested_stacks_depending_on_each_others_outputs_are_a_configuration_error(tmp_path: Path) -> None:
+    path = copy_nested(tmp_path)
+    text = path.read_text().replace(
+        "        HttpApiId: !Ref HttpApi\n\nOutputs",
+        "        HttpApiId: !GetAtt Area.Outputs.EchoArn\n\nOutputs",
+    )
+    path.write_text(text)
+    with pytest.raises(ConfigurationError, match="depends on its own outputs"):
+        load_template(path)
+
+
+def test_a_logical_id_declared_in_two_stacks_is_a_configuration_error(tmp_path: Path) -> None:
+    path = copy_nested(tmp_path)
+    auth = path.parent / "auth.yaml"
+    auth.write_text(auth.read_text().replace("AuthorizerFunction", "EchoFunction"))
+    with pytest.raises(ConfigurationError, match="EchoFunction is declared in two stacks"):
+        load_template(path)

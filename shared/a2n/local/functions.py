@@ -82,17 +82,20 @@ class FunctionHost:
                 )
 
     def function(self, logical_id: str) -> Function:
-        try:
-            return self.template.functions[logical_id]
-        except KeyError:
+        """By logical id (unique across nested stacks) or, as ``sam local invoke``, ``Stack/LogicalId``."""
+        stack, _, name = logical_id.rpartition("/")
+        function = self.template.functions.get(name)
+        if function is None or (stack and function.stack != stack):
             known = ", ".join(sorted(self.template.functions))
-            raise ConfigurationError(f"no function {logical_id!r} in the template (known: {known})") from None
+            raise ConfigurationError(f"no function {logical_id!r} in the template (known: {known})")
+        return function
 
     def handler(self, logical_id: str) -> Handler:
         with self._lock:
-            if logical_id not in self._handlers:
-                self._handlers[logical_id] = _import_handler(self.function(logical_id))
-            return self._handlers[logical_id]
+            function = self.function(logical_id)
+            if function.logical_id not in self._handlers:
+                self._handlers[function.logical_id] = _import_handler(function)
+            return self._handlers[function.logical_id]
 
 
 def _import_handler(function: Function) -> Handler:

@@ -1,14 +1,16 @@
 """The SAM template as the local runtime sees it: functions, routes, queues, schedules.
 
-``load_template`` reads ``template.yaml``, merges ``Globals`` into each function per SAM rules and
-resolves intrinsics with local values (moto queue URLs, local function ARNs, parameter defaults).
+``load_template`` reads ``template.yaml`` and the nested applications it names (local template files,
+with the parameters the parent passes and ``!GetAtt Child.Outputs.X`` resolved), merges ``Globals``
+into each function per SAM rules and resolves intrinsics with local values (moto queue URLs, local
+function ARNs, parameter defaults).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,9 @@ from a2n.local.intrinsics import ACCOUNT_ID, IntrinsicResolver, ResolveContext, 
 FUNCTION = "AWS::Serverless::Function"
 QUEUE = "AWS::SQS::Queue"
 HTTP_API = "AWS::Serverless::HttpApi"
+APPLICATION = "AWS::Serverless::Application"
+# Nested stacks: SAM's application (Location) or CloudFormation's own (TemplateURL), from a local file.
+APPLICATIONS = (APPLICATION, "AWS::CloudFormation::Stack")
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Function:
     timeout_s: int
     memory_mb: int
     environment: dict[str, str]
+    stack: str = ""  # the nested stack's path from the root ("" = the root template)
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,8 @@ class Template:
 
     def function_by_arn(self, arn: str) -> Function | None:
         """Scheduler targets name functions by ARN (possibly with a ``:qualifier``)."""
-        name = arn.split(":function:", 1)[-1].split(":", 1)[0]
+        # Also an API Gateway integration URI: arn:aws:apigateway:…:functions/<function arn>/invocations
+        name = arn.split(":function:", 1)[-1].split(":", 1)[0].split("/", 1)[0]
         return next((f for f in self.functions.values() if name in (f.name, f.logical_id)), None)
 
 
@@ -106,43 +113,195 @@ def load_template(
     parameters: Mapping[str, str] | None = None,
     queue_urls: Mapping[str, str] | None = None,
 ) -> Template:
-    """Read and resolve ``path``; ``queue_urls`` maps queue logical ids to their moto URLs."""
-    raw = load_cfn_yaml(path.read_text())
-    resources: dict[str, Any] = raw.get("Resources") or {}
-    params = {k: v.get("Default", "") for k, v in (raw.get("Parameters") or {}).items()}
-    params.update(parameters or {})
-    context = ResolveContext(
-        parameters=params,
-        region=region,
-        stack_name=stack_name,
-        conditions=raw.get("Conditions") or {},
-        mappings=raw.get("Mappings") or {},
-    )
-    resolver = IntrinsicResolver(context)
-    names = _resource_names(resources, resolver, stack_name)
-    urls = dict(queue_urls or {})
-    context.refs = {
-        lid: urls.get(lid, f"http://127.0.0.1:4566/{ACCOUNT_ID}/{names[lid]}")
-        if res.get("Type") == QUEUE
-        else names[lid]
-        for lid, res in resources.items()
-    }
-    context.attribute = lambda lid, attr: _attribute(resources, names, context, lid, attr)
+    """Read and resolve ``path`` and every nested application it names, into one flat ``Template``.
+
+    ``queue_urls`` maps queue logical ids to their moto URLs. Logical ids of functions and queues are
+    unique across the nested stacks, so ``a2n invoke`` and the pollers name them as before.
+    """
     from a2n.local import template_events
 
     template = Template(path=path, stack_name=stack_name, region=region, functions={}, queues={})
-    globals_ = (raw.get("Globals") or {}).get("Function") or {}
-    for lid, res in resources.items():
-        if not _is_active(res, resolver):
-            continue
-        if res.get("Type") == QUEUE:
-            props = resolver.resolve(res.get("Properties") or {})
-            template.queues[lid] = _queue(lid, names[lid], props, region)
-        elif res.get("Type") == FUNCTION:
-            props = _merge_globals(globals_, res.get("Properties") or {})
-            template.functions[lid] = _function(path.parent, lid, names[lid], resolver.resolve(props), region)
-    template_events.read_events(template, raw, resolver)
+    root = _Stack(
+        template,
+        path,
+        stack_name=stack_name,
+        parameters=dict(parameters or {}),
+        queue_urls=dict(queue_urls or {}),
+    )
+    stacks = root.load()
+    authorizer_ids: dict[str, str] = {}
+    defaults = [
+        template_events.read_authorizers(template, s.raw, s.resolver, s.names, authorizer_ids) for s in stacks
+    ]
+    for stack, default in zip(stacks, defaults, strict=True):
+        authorizers = (default, authorizer_ids)
+        template_events.read_events(template, stack.raw, stack.resolver, stack.names, authorizers)
     return template
+
+
+class _Stack:
+    """One template of the application: its parameters, resources and (lazily) its nested stacks.
+
+    A nested stack is loaded when the parent first needs it: for ``!GetAtt Child.Outputs.X`` while
+    resolving another child's parameters, or in template order otherwise; a cycle is an error.
+    """
+
+    def __init__(
+        self,
+        template: Template,
+        path: Path,
+        *,
+        stack_name: str,
+        parameters: dict[str, Any],
+        queue_urls: dict[str, str],
+        parent: _Stack | None = None,
+        logical_id: str = "",
+    ) -> None:
+        self.template = template
+        self.path = path
+        self.stack_name = stack_name
+        self.parent = parent
+        self.logical_id = logical_id
+        self.queue_urls = queue_urls
+        if not path.is_file():
+            where = f" (nested application {logical_id})" if logical_id else ""
+            raise ConfigurationError(f"template: {path} not found{where}")
+        self.raw = load_cfn_yaml(path.read_text())
+        self.resources: dict[str, Any] = self.raw.get("Resources") or {}
+        self.context = ResolveContext(
+            parameters=_parameters(self.raw, parameters, path if parent is not None else None),
+            region=template.region,
+            stack_name=stack_name,
+            conditions=self.raw.get("Conditions") or {},
+            mappings=self.raw.get("Mappings") or {},
+        )
+        self.resolver = IntrinsicResolver(self.context)
+        self.names = _resource_names(self.resources, self.resolver, stack_name)
+        self.context.refs = {
+            lid: queue_urls.get(lid, f"http://127.0.0.1:4566/{ACCOUNT_ID}/{self.names[lid]}")
+            if res.get("Type") == QUEUE
+            else self.names[lid]
+            for lid, res in self.resources.items()
+        }
+        self.context.attribute = self._attribute
+        self._children: dict[str, _Stack] = {}
+        self._loading: set[str] = set()
+        self._outputs: dict[str, Any] | None = None
+        self.descendants: list[_Stack] = []
+
+    def load(self) -> list[_Stack]:
+        """Fill the template with this stack's queues and functions; returns it and its descendants."""
+        loaded = [self]
+        for lid, res in self.resources.items():
+            if res.get("Type") in APPLICATIONS and _is_active(res, self.resolver):
+                self._child(lid)
+        for child in self._children.values():
+            loaded.extend(child.descendants)
+        globals_ = (self.raw.get("Globals") or {}).get("Function") or {}
+        for lid, res in self.resources.items():
+            if not _is_active(res, self.resolver):
+                continue
+            if res.get("Type") == QUEUE:
+                self._claim(lid, self.template.queues)
+                props = self.resolver.resolve(res.get("Properties") or {})
+                self.template.queues[lid] = _queue(lid, self.names[lid], props, self.template.region)
+            elif res.get("Type") == FUNCTION:
+                self._claim(lid, self.template.functions)
+                props = _merge_globals(globals_, res.get("Properties") or {})
+                resolved = self.resolver.resolve(props)
+                function = _function(self.path.parent, lid, self.names[lid], resolved, self.template.region)
+                self.template.functions[lid] = replace(function, stack=self.qualified_name)
+        self.descendants = loaded
+        return loaded
+
+    @property
+    def qualified_name(self) -> str:
+        """``""`` for the root, ``Child`` or ``Child/Grandchild`` below it (as ``sam local invoke``)."""
+        if self.parent is None:
+            return ""
+        return f"{self.parent.qualified_name}/{self.logical_id}".lstrip("/")
+
+    def _claim(self, lid: str, taken: Mapping[str, Any]) -> None:
+        if lid in taken:
+            raise ConfigurationError(
+                f"template: logical id {lid} is declared in two stacks ({self.path}); names must be unique"
+            )
+
+    def _child(self, lid: str) -> _Stack:
+        if lid in self._children:
+            return self._children[lid]
+        if lid in self._loading:
+            raise ConfigurationError(f"template: nested application {lid} depends on its own outputs")
+        self._loading.add(lid)
+        props = self.resources[lid].get("Properties") or {}
+        is_sam = self.resources[lid]["Type"] == APPLICATION
+        location = props.get("Location") if is_sam else props.get("TemplateURL")
+        if not isinstance(location, str) or "://" in location:
+            raise ConfigurationError(
+                f"template: nested application {lid} needs a local template file (got {location!r})"
+            )
+        parameters = {
+            name: _parameter_text(value)
+            for name, value in self.resolver.resolve(props.get("Parameters") or {}).items()
+        }
+        child = _Stack(
+            self.template,
+            (self.path.parent / location).resolve(),
+            stack_name=f"{self.stack_name}-{lid}",
+            parameters=parameters,
+            queue_urls=self.queue_urls,
+            parent=self,
+            logical_id=lid,
+        )
+        child.load()
+        self._children[lid] = child
+        self._loading.discard(lid)
+        return child
+
+    def output(self, name: str) -> Any:
+        if self._outputs is None:
+            self._outputs = {
+                key: self.resolver.resolve(spec.get("Value"))
+                for key, spec in (self.raw.get("Outputs") or {}).items()
+                if "Condition" not in spec or self.resolver.condition(str(spec["Condition"]))
+            }
+        if name not in self._outputs:
+            raise ConfigurationError(f"template: {self.path} has no output {name}")
+        return self._outputs[name]
+
+    def _attribute(self, lid: str, attribute: str) -> Any:
+        resource = self.resources.get(lid)
+        if resource is not None and resource.get("Type") in APPLICATIONS and attribute.startswith("Outputs."):
+            return self._child(lid).output(attribute.removeprefix("Outputs."))
+        return _attribute(self.resources, self.names, self.context, lid, attribute)
+
+
+def _parameters(raw: Mapping[str, Any], given: Mapping[str, Any], nested: Path | None) -> dict[str, Any]:
+    """Defaults overridden by ``given``; list-typed parameters become lists, as ``!Ref`` sees them.
+
+    The root's required parameters default to "" (the local stand-ins need no secret ARN); a nested
+    template (``nested``) missing one means its parent forgot to pass it, as CloudFormation would say.
+    """
+    declared: dict[str, Any] = raw.get("Parameters") or {}
+    values: dict[str, Any] = {}
+    for name, spec in declared.items():
+        value = given.get(name, spec.get("Default"))
+        if value is None and nested is not None:
+            raise ConfigurationError(f"template: {nested} needs a value for parameter {name}")
+        value = "" if value is None else value
+        kind = str(spec.get("Type", "String"))
+        if (kind == "CommaDelimitedList" or kind.startswith("List<")) and isinstance(value, str):
+            value = value.split(",")
+        values[name] = value
+    # Values for undeclared names still resolve (overrides given to `a2n dev` for any stack).
+    return {**{k: v for k, v in given.items() if k not in declared}, **values}
+
+
+def _parameter_text(value: Any) -> str:
+    """CloudFormation passes nested-stack parameters as strings; lists as comma-joined text."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return _env_text(value)
 
 
 def _is_active(resource: Mapping[str, Any], resolver: IntrinsicResolver) -> bool:
