@@ -77,11 +77,13 @@ lint: venv tools  ## ruff, mypy --strict on shared/a2n, template checks
 	$(VENV)/bin/mypy
 	@$(MAKE) --no-print-directory validate
 
-validate: tools  ## template: samtranslator -> cfn-lint, and sam validate --lint
-	@echo "==> template: samtranslator transform -> cfn-lint"
-	$(TOOLS)/bin/python .ci/check_template.py template.yaml
-	@echo "==> template: sam validate --lint"
-	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file template.yaml
+validate: tools  ## every stack (template.yaml + nested): samtranslator -> resource count -> cfn-lint; sam validate --lint
+	@echo "==> templates: samtranslator transform -> resources per stack -> cfn-lint"
+	$(TOOLS)/bin/python .ci/check_template.py --out .aws-sam/translated template.yaml
+	@echo "==> templates: sam validate --lint (each)"
+	@for t in $$($(TOOLS)/bin/python .ci/check_template.py --list template.yaml); do \
+		AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file "$$t" || exit 1; \
+	done
 
 # --- AWS ----------------------------------------------------------------------------------------------
 # A directory holding only a `python3.12` link, so SAM finds the runtime without the rest of pyenv.
