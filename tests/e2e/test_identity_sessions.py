@@ -39,3 +39,17 @@ def test_login_refresh_logout_cycle(api: ApiClient, user: RegisteredUser) -> Non
     assert api.post("/auth/logout", {"refreshToken": rotated.json["refreshToken"]}).status == 204
     assert api.post("/auth/refresh", {"refreshToken": rotated.json["refreshToken"]}).status == 401
     assert api.post("/auth/logout", {"refreshToken": "never-issued"}).status == 204
+
+
+def test_logout_refuses_the_sessions_access_token_on_the_next_request(
+    api: ApiClient, user: RegisteredUser
+) -> None:
+    """Issue 9.3 / SECURITY 28: not up to 15 minutes later, when the token expires."""
+    login = api.post("/auth/login", {"email": user.email, "password": PASSWORD}).json
+    assert api.get("/me", token=login["accessToken"]).status == 200
+
+    assert api.post("/auth/logout", {"refreshToken": login["refreshToken"]}).status == 204
+
+    refused = api.get("/me", token=login["accessToken"])
+    assert refused.status == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+    assert user.client.get("/me").status == 200  # the user's other session is untouched

@@ -116,6 +116,7 @@ def test_jwt_forgeries_are_refused(api: ApiClient, user: RegisteredUser, stack_k
         "nbf": now,
         "exp": now + 600,
         "jti": uuid.uuid4().hex,
+        "sid": str(uuid.uuid4()),
     }
     header = {"kid": key.kid}
     forged = [
@@ -127,6 +128,7 @@ def test_jwt_forgeries_are_refused(api: ApiClient, user: RegisteredUser, stack_k
         jwt.encode({**good, "aud": "someone-else"}, key.secret, "HS256", header),
         jwt.encode({**good, "iss": "evil"}, key.secret, "HS256", header),
         jwt.encode({**good, "sub": str(uuid.uuid4())}, key.secret, "HS256", header),
+        jwt.encode({k: v for k, v in good.items() if k != "sid"}, key.secret, "HS256", header),
     ]
     assert api.get("/me", token=jwt.encode(good, key.secret, "HS256", header)).status == 200  # control
     for token in forged:

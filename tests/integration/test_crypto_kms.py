@@ -30,6 +30,7 @@ from a2n.errors import ServiceUnavailable
 from a2n.settings import reset_settings
 
 DATA = {"clientSecret": "canary-kms-5ec2e7"}
+SID = "5e55104e-0000-4000-8000-000000000002"
 
 
 @pytest.fixture
@@ -150,7 +151,7 @@ def test_jwt_keys_come_from_secrets_manager_with_rotation(aws: Any, monkeypatch:
     arn = secrets.create_secret(Name="a2n/jwt", SecretString="p" * 48)["ARN"]
     monkeypatch.setenv("A2N_JWT_SECRET_ARN", arn)
     reset_settings()
-    old_token, _ = issue_access_token(user_id="u1")
+    old_token, _ = issue_access_token(user_id="u1", session_id=SID)
     old_kid = jwt.get_unverified_header(old_token)["kid"]
 
     secrets.put_secret_value(
@@ -160,7 +161,7 @@ def test_jwt_keys_come_from_secrets_manager_with_rotation(aws: Any, monkeypatch:
         ),
     )
     clear_secret_cache()
-    new_token, _ = issue_access_token(user_id="u2")
+    new_token, _ = issue_access_token(user_id="u2", session_id=SID)
 
     assert verify_access_token(old_token).user_id == "u1"
     assert verify_access_token(new_token).user_id == "u2"

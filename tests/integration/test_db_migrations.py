@@ -34,7 +34,7 @@ def test_migrations_on_an_empty_database_match_the_models_without_drift(empty_da
     migrate.upgrade(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert migrate.current(empty_database_url) == migrate.head() == "0004"
+    assert migrate.current(empty_database_url) == migrate.head() == "0005"
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
 
 
@@ -100,3 +100,39 @@ def test_0004_backfills_each_users_personal_workspace_from_registration_then_own
     assert personal["ada@example.com"] == ids["ada_home"]
     assert personal["bob@example.com"] == ids["team"]
     assert tuple(cyd_home) == ("cyd@example.com's workspace", "OWNER")
+
+
+def test_0005_revokes_live_keys_of_people_no_longer_members_of_their_keys_workspace(
+    empty_database_url: str,
+) -> None:
+    """Before 0005 a removed member's keys stayed live (and worked again on a re-add)."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database_url, "0004")
+    rows = """
+    INSERT INTO workspaces (id, name, slug) VALUES
+      ('00000000-0000-4000-8000-0000000000a1', 'Home', 'home'),
+      ('00000000-0000-4000-8000-0000000000a2', 'Team', 'team');
+    INSERT INTO users (id, email, password_hash, personal_workspace_id) VALUES
+      ('00000000-0000-4000-8000-0000000000b1', 'bob@example.com', 'x',
+       '00000000-0000-4000-8000-0000000000a1');
+    INSERT INTO workspace_members (id, workspace_id, user_id, role) VALUES
+      (gen_random_uuid(), '00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b1',
+       'OWNER');
+    INSERT INTO api_keys (id, user_id, workspace_id, name, prefix, key_hash) VALUES
+      (gen_random_uuid(), '00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000a1',
+       'home', 'p1', 'h1'),
+      (gen_random_uuid(), '00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000a2',
+       'left team', 'p2', 'h2');
+    """
+    engine = create_engine(migrate.alembic_config(empty_database_url).get_main_option("sqlalchemy.url") or "")
+    try:
+        with engine.begin() as conn:
+            for statement in filter(str.strip, rows.split(";")):
+                conn.execute(text(statement))
+        migrate.upgrade(empty_database_url)
+        with engine.connect() as conn:
+            revoked = dict(conn.execute(text("SELECT name, revoked_at IS NOT NULL FROM api_keys")).all())
+    finally:
+        engine.dispose()
+    assert revoked == {"home": False, "left team": True}

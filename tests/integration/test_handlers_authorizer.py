@@ -147,7 +147,7 @@ def test_an_unreachable_database_lets_the_route_answer_503_instead_of_a_gateway_
     app_env.setenv("A2N_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{_closed_port()}/a2n")
     app_env.setenv("A2N_DATABASE_CONNECT_TIMEOUT_S", "2")
     app_env.apply()
-    token, _ = issue_access_token(user_id=str(uuid.uuid4()))  # valid: only the database can decide
+    token, _ = issue_access_token(user_id=str(uuid.uuid4()), session_id=str(uuid.uuid4()))
     answer = handler(_event(token), FakeLambdaContext())
     assert answer == {"isAuthorized": True, "context": {"unavailable": "database"}}
 
@@ -206,3 +206,56 @@ def test_removal_from_a_shared_workspace_never_locks_the_account_out(
     answer = handler(_event(bob.access_token), FakeLambdaContext())
     assert principal_from_context(answer["context"]) == bob_home
     assert handler(_event(bob.access_token, team), FakeLambdaContext()) == DENY
+
+
+# --- signed-out sessions: their access tokens stop at once (issue 9.3, SECURITY 28) -------------
+
+
+def test_logout_cuts_off_the_sessions_access_token_at_once(handler: Any, db_session: Session) -> None:
+    signed_in = auth.register(f"lo-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    other_login = auth.login(signed_in.user.email, PASSWORD)  # a second session of the same user
+    assert handler(_event(signed_in.access_token), FakeLambdaContext())["context"].get("userId")
+
+    auth.logout(signed_in.refresh_token)
+
+    assert rejected(handler(_event(signed_in.access_token), FakeLambdaContext()))
+    assert handler(_event(other_login.access_token), FakeLambdaContext())["context"].get("userId")
+
+
+def test_a_reused_refresh_token_cuts_off_every_access_token_of_its_family(
+    handler: Any, db_session: Session
+) -> None:
+    from a2n.errors import Unauthorized
+
+    signed_in = auth.register(f"rf-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    rotated = auth.refresh(signed_in.refresh_token)
+    with pytest.raises(Unauthorized):
+        auth.refresh(signed_in.refresh_token)  # the spent token again: theft suspected
+
+    for token in (signed_in.access_token, rotated.access_token):
+        assert rejected(handler(_event(token), FakeLambdaContext()))
+
+
+# --- a removed member's API keys die with the membership (issue 9.2, SECURITY 28) ---------------
+
+
+def test_removing_a_member_revokes_their_keys_there_and_a_re_add_does_not_revive_them(
+    handler: Any, db_session: Session
+) -> None:
+    from a2n.auth.policy import Role
+    from a2n.services.workspaces import add_member, remove_member
+
+    ada, bob, bob_home, team = _member_of_an_older_workspace()
+    bob_in_team = Principal(str(bob.user.id), team, "jwt")
+    in_team = api_keys.create_api_key(bob_in_team, "ci", ["workflows:read"], None)
+    at_home = api_keys.create_api_key(bob_home, "home", ["workflows:read"], None)
+    answer = handler(_event(in_team.plain), FakeLambdaContext())
+    assert principal_from_context(answer["context"]).workspace_id == team
+
+    remove_member(_session_principal(ada), team, str(bob.user.id))
+    assert rejected(handler(_event(in_team.plain), FakeLambdaContext()))
+    add_member(_session_principal(ada), team, bob.user.email, Role.MEMBER)  # back again
+    assert rejected(handler(_event(in_team.plain), FakeLambdaContext()))
+    assert db_session.get(ApiKey, in_team.row.id).revoked_at is not None
+    home = principal_from_context(handler(_event(at_home.plain), FakeLambdaContext())["context"])
+    assert home.workspace_id == bob_home.workspace_id  # keys elsewhere are untouched

@@ -195,3 +195,47 @@ def test_a_users_login_is_audited_in_their_personal_workspace_only(db_session: S
     bobs_logins = (AuditLog.action == "user.login") & (AuditLog.actor_id == uuid.UUID(bob.user_id))
     logins = db_session.scalars(select(AuditLog.workspace_id).where(bobs_logins)).all()
     assert logins == [uuid.UUID(bob.workspace_id)]
+
+
+def test_admins_list_and_revoke_every_members_keys_and_nobody_else_can(db_session: Session) -> None:
+    """Issue 9.2: ADMIN+ sees every live key of the workspace (never the key) and revokes any; the
+    revocation is audited; members, viewers and other tenants cannot."""
+    from sqlalchemy import select
+
+    from a2n.db.models import AuditLog
+
+    owner, _ = _user(db_session)
+    member, member_email = _user(db_session)
+    stranger, _ = _user(db_session)
+    team = str(workspaces.create_workspace(owner, "Keys").id)
+    workspaces.add_member(owner, team, member_email, Role.MEMBER)
+    as_member = Principal(user_id=member.user_id, workspace_id=team, auth_type="jwt")
+    as_owner = Principal(user_id=owner.user_id, workspace_id=team, auth_type="jwt")
+    theirs = api_keys.create_api_key(as_member, "member ci", ["workflows:read"], None)
+    mine = api_keys.create_api_key(as_owner, "owner ci", ["workflows:write"], None)
+    api_keys.create_api_key(member, "elsewhere", ["workflows:read"], None)  # the member's home workspace
+
+    listed = api_keys.list_workspace_api_keys(owner, team, limit=1, after=None)
+    assert [k.id for k in listed.keys.items] == [mine.row.id] and listed.keys.has_more
+    rest = api_keys.list_workspace_api_keys(owner, team, limit=10, after=listed.keys.next_keyset())
+    assert [(k.id, rest.owner_emails[k.user_id]) for k in rest.keys.items] == [(theirs.row.id, member_email)]
+
+    for outsider, target in ((as_member, team), (stranger, team)):
+        with pytest.raises((Forbidden, NotFound)):
+            api_keys.list_workspace_api_keys(outsider, target, limit=10, after=None)
+        with pytest.raises((Forbidden, NotFound)):
+            api_keys.revoke_workspace_api_key(outsider, target, str(mine.row.id))
+    with pytest.raises(NotFound):  # a key of another workspace is not this workspace's to revoke
+        api_keys.revoke_workspace_api_key(owner, owner.workspace_id, str(theirs.row.id))
+
+    api_keys.revoke_workspace_api_key(owner, team, str(theirs.row.id))
+    assert [k.id for k in api_keys.list_workspace_api_keys(owner, team, limit=10, after=None).keys.items] == [
+        mine.row.id
+    ]
+    with pytest.raises(NotFound):  # already revoked
+        api_keys.revoke_workspace_api_key(owner, team, str(theirs.row.id))
+    audit = db_session.scalars(
+        select(AuditLog).where(AuditLog.action == "api_key.revoke", AuditLog.entity_id == str(theirs.row.id))
+    ).one()
+    assert audit.actor_id == uuid.UUID(owner.user_id)
+    assert audit.changes == {"name": "member ci", "userId": member.user_id}

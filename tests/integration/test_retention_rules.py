@@ -223,3 +223,19 @@ def test_login_throttles_idle_for_a_day_are_deleted(db_session) -> None:
     db_session.expunge_all()
     assert db_session.get(LoginThrottle, "a" * 64) is None
     assert db_session.get(LoginThrottle, "b" * 64) is not None
+
+
+def test_session_revocations_are_deleted_once_no_access_token_of_theirs_can_be_valid(db_session) -> None:
+    from a2n.db.models import RevokedSession
+
+    over, live = uuid.uuid4(), uuid.uuid4()
+    db_session.add_all([
+        RevokedSession(session_id=over, revoked_at=NOW - timedelta(hours=1), expires_at=NOW - SECOND),
+        RevokedSession(session_id=live, revoked_at=NOW - timedelta(minutes=1), expires_at=NOW + SECOND),
+    ])  # fmt: skip
+    db_session.flush()
+
+    assert apply_retention(NOW, Settings()).revoked_sessions_deleted == 1
+    db_session.expunge_all()
+    assert db_session.get(RevokedSession, over) is None
+    assert db_session.get(RevokedSession, live) is not None

@@ -44,6 +44,7 @@ class Action(StrEnum):
     WORKSPACE_ADMIN = "workspace.admin"
     WORKSPACE_DELETE = "workspace.delete"
     API_KEY_MANAGE = "api_key.manage"
+    API_KEY_ADMIN = "api_key.admin"
     WORKFLOW_READ = "workflow.read"
     WORKFLOW_WRITE = "workflow.write"
     WORKFLOW_DELETE = "workflow.delete"
@@ -79,6 +80,8 @@ RULES: dict[Action, Rule] = {
     Action.WORKSPACE_CREATE: Rule(None, None, api_keys=False),
     Action.WORKSPACE_LIST: Rule(None, None),
     Action.API_KEY_MANAGE: Rule(_V, None, api_keys=False),
+    # Seeing and revoking every member's keys is member management: ADMIN+, admin-scoped keys too.
+    Action.API_KEY_ADMIN: Rule(_A, Scope.WORKSPACES_ADMIN),
     Action.WORKSPACE_READ: Rule(_V, None),
     Action.WORKSPACE_ADMIN: Rule(_A, Scope.WORKSPACES_ADMIN),
     Action.WORKSPACE_DELETE: Rule(_O, Scope.WORKSPACES_ADMIN),
@@ -160,6 +163,8 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "PATCH /workspaces/{id}/members/{userId}": Action.WORKSPACE_ADMIN,
     "DELETE /workspaces/{id}/members/{userId}": Action.WORKSPACE_ADMIN,
     "DELETE /workspaces/{id}": Action.WORKSPACE_DELETE,
+    "GET /workspaces/{id}/api-keys": Action.API_KEY_ADMIN,
+    "DELETE /workspaces/{id}/api-keys/{keyId}": Action.API_KEY_ADMIN,
     "POST /workflows": Action.WORKFLOW_WRITE,
     "GET /workflows": Action.WORKFLOW_READ,
     "GET /workflows/{id}": Action.WORKFLOW_READ,

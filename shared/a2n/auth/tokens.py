@@ -4,6 +4,10 @@ Signing keys: the ``jwt_secret_arn`` secret, either a plain string (≥ 32 chars
 JSON ``{"current": {"kid": "k2", "key": "..."}, "previous": {"kid": "k1", "key": "..."}}`` where
 ``previous`` (object, list or null) is still accepted while old tokens expire. Without a secret, a
 random key in ``local_key_dir/jwt-signing.key`` (dev). Refresh tokens are opaque and stored hashed.
+
+Every access token names its session in ``sid``: the refresh-token family it was issued from (one
+per login). Logout and family revocation put that id on a deny-list the authorizer reads, so the
+session's access tokens stop at once instead of living out their 15 minutes.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ ALGORITHM = "HS256"  # the only one accepted: shared-secret keys never meet a pu
 LEEWAY_S = 30
 MIN_KEY_BYTES = 32
 MAX_TOKEN_CHARS = 4096
-_REQUIRED = ["iss", "aud", "sub", "iat", "nbf", "exp", "jti"]
+_REQUIRED = ["iss", "aud", "sub", "iat", "nbf", "exp", "jti", "sid"]
 _LOCAL_KEY_FILE = "jwt-signing.key"
 
 
@@ -54,6 +58,8 @@ class AccessClaims:
 
     user_id: str
     token_id: str
+    # The login session (refresh-token family) the token belongs to: what revocation is keyed by.
+    session_id: str
     issued_at: datetime
     expires_at: datetime
     workspace_ids: tuple[str, ...] = ()
@@ -62,11 +68,12 @@ class AccessClaims:
 def issue_access_token(
     *,
     user_id: str,
+    session_id: str,
     workspace_ids: Sequence[str] = (),
     now: datetime | None = None,
     keyring: Keyring | None = None,
 ) -> tuple[str, int]:
-    """A signed access token for ``user_id`` and its lifetime in seconds."""
+    """A signed access token for ``user_id`` in session ``session_id``, and its lifetime in seconds."""
     import jwt
 
     from a2n.settings import get_settings
@@ -82,6 +89,7 @@ def issue_access_token(
         "nbf": issued,
         "exp": issued + settings.access_token_ttl_s,
         "jti": uuid.uuid4().hex,
+        "sid": session_id,
     }
     if workspace_ids:
         claims["wsp"] = list(workspace_ids)
@@ -197,14 +205,15 @@ def _key_for(token: str, keyring: Keyring) -> SigningKey:
 
 
 def _claims(payload: dict[str, Any]) -> AccessClaims:
-    sub, jti, wsp = payload.get("sub"), payload.get("jti"), payload.get("wsp", [])
-    if not (isinstance(sub, str) and sub and isinstance(jti, str) and jti):
+    sub, jti, sid, wsp = payload.get("sub"), payload.get("jti"), payload.get("sid"), payload.get("wsp", [])
+    if not (isinstance(sub, str) and sub and isinstance(jti, str) and jti and isinstance(sid, str) and sid):
         raise Unauthorized("Invalid access token")
     if not (isinstance(wsp, list) and all(isinstance(w, str) for w in wsp)):
         raise Unauthorized("Invalid access token")
     return AccessClaims(
         user_id=sub,
         token_id=jti,
+        session_id=sid,
         issued_at=datetime.fromtimestamp(payload["iat"], UTC),
         expires_at=datetime.fromtimestamp(payload["exp"], UTC),
         workspace_ids=tuple(wsp),

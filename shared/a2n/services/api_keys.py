@@ -1,7 +1,8 @@
 """API keys: create (the plain key is returned once), list (never the key), revoke.
 
 Keys belong to one user in one workspace; their scopes may not exceed what that user's role allows
-there, and only signed-in sessions manage them (the policy refuses API keys).
+there, and only signed-in sessions manage their own (the policy refuses API keys). A workspace's
+ADMINs list and revoke every member's keys there.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ if TYPE_CHECKING:
 class CreatedKey:
     row: ApiKey
     plain: str
+
+
+@dataclass(frozen=True)
+class WorkspaceKeys:
+    """One page of a workspace's live keys and their owners' emails."""
+
+    keys: Slice[ApiKey]
+    owner_emails: dict[uuid.UUID, str]
 
 
 def create_api_key(
@@ -105,19 +114,60 @@ def revoke_api_key(
     principal: Principal, key_id: str, *, origin: Origin | None = None, now: datetime | None = None
 ) -> None:
     """Revoke one of the caller's keys; someone else's (or a revoked one) is a 404."""
+    own = Action.API_KEY_MANAGE
+    _revoke(principal, principal.workspace_id, key_id, own, own_only=True, origin=origin, now=now)
+
+
+def list_workspace_api_keys(
+    principal: Principal, workspace_id: str, *, limit: int, after: Keyset | None
+) -> WorkspaceKeys:
+    """Every member's live keys in the workspace (ADMIN+), never the key itself."""
+    from a2n.db.repositories.identity import ApiKeyRepository, UserRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+
+    target = _uuid(workspace_id, "Workspace not found")
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.API_KEY_ADMIN, workspace_id=str(target))
+        found = ApiKeyRepository(uow.session).list_live_in_workspace(target, limit=limit, after=after)
+        emails = UserRepository(uow.session).emails({key.user_id for key in found.items})
+        uow.session.expunge_all()  # read-only: the rows stay readable after the unit of work ends
+    return WorkspaceKeys(found, emails)
+
+
+def revoke_workspace_api_key(
+    principal: Principal,
+    workspace_id: str,
+    key_id: str,
+    *,
+    origin: Origin | None = None,
+    now: datetime | None = None,
+) -> None:
+    """An ADMIN revokes any member's key in the workspace; a key of another workspace is a 404."""
+    _revoke(principal, workspace_id, key_id, Action.API_KEY_ADMIN, own_only=False, origin=origin, now=now)
+
+
+def _revoke(
+    principal: Principal,
+    workspace_id: str,
+    key_id: str,
+    action: Action,
+    *,
+    own_only: bool,
+    origin: Origin | None,
+    now: datetime | None,
+) -> None:
     from a2n.db.repositories.identity import ApiKeyRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
     from a2n.services.audit import Actor, record_audit
 
-    try:
-        target = uuid.UUID(key_id)
-    except ValueError:
-        raise NotFound("API key not found") from None
+    workspace, target = _uuid(workspace_id, "Workspace not found"), _uuid(key_id, "API key not found")
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.API_KEY_MANAGE)
-        key = ApiKeyRepository(uow.session).get_in_workspace(uuid.UUID(principal.workspace_id), target)
-        if key is None or str(key.user_id) != principal.user_id or key.revoked_at is not None:
+        require(uow.session, principal, action, workspace_id=str(workspace))
+        key = ApiKeyRepository(uow.session).get_in_workspace(workspace, target)
+        mine = key is not None and str(key.user_id) == principal.user_id
+        if key is None or (own_only and not mine) or key.revoked_at is not None:
             raise NotFound("API key not found")
         key.revoked_at = now or datetime.now(UTC)
         record_audit(
@@ -127,7 +177,15 @@ def revoke_api_key(
             action="api_key.revoke",
             entity_type="api_key",
             entity_id=key.id,
-            changes={"name": key.name},
+            changes={"name": key.name, "userId": str(key.user_id)},
             origin=origin,
         )
         uow.commit()
+
+
+def _uuid(value: str, missing: str) -> uuid.UUID:
+    # A malformed id can name no row: the same 404 as an unknown one, never a 500.
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(missing) from None

@@ -142,7 +142,7 @@ def refresh(refresh_token: str, *, now: datetime | None = None) -> TokenPair:
         if row is None:
             raise Unauthorized(INVALID_REFRESH)
         if row.revoked_at is not None:
-            tokens.revoke_family(row.family_id, now)
+            end_session(uow.session, row.family_id, now)
             uow.commit()
             raise Unauthorized(INVALID_REFRESH)
         user = UserRepository(uow.session).get(row.user_id)
@@ -154,7 +154,8 @@ def refresh(refresh_token: str, *, now: datetime | None = None) -> TokenPair:
 
 
 def logout(refresh_token: str, *, now: datetime | None = None) -> None:
-    """Revoke the token if it is live; an unknown token is not an error (no oracle)."""
+    """End the token's session if the token is live: its family is revoked and its access tokens
+    refused from the next request. An unknown or spent token is not an error (no oracle)."""
     from a2n.auth.tokens import hash_token
     from a2n.db.repositories.identity import RefreshTokenRepository
     from a2n.db.uow import UnitOfWork
@@ -162,8 +163,20 @@ def logout(refresh_token: str, *, now: datetime | None = None) -> None:
     with UnitOfWork() as uow:
         row = RefreshTokenRepository(uow.session).get_by_hash_locked(hash_token(refresh_token))
         if row is not None and row.revoked_at is None:
-            row.revoked_at = now or datetime.now(UTC)
+            end_session(uow.session, row.family_id, now or datetime.now(UTC))
             uow.commit()
+
+
+def end_session(session: Session, session_id: uuid.UUID, now: datetime) -> None:
+    """Revoke a login session (refresh-token family) and deny-list it until the last access token it
+    could have issued has expired, so the authorizer refuses them at once (SECURITY 28)."""
+    from a2n.auth.tokens import LEEWAY_S
+    from a2n.db.repositories.identity import RefreshTokenRepository, RevokedSessionRepository
+    from a2n.settings import get_settings
+
+    RefreshTokenRepository(session).revoke_family(session_id, now)
+    lifetime = timedelta(seconds=get_settings().access_token_ttl_s + LEEWAY_S)
+    RevokedSessionRepository(session).revoke(session_id, now, until=now + lifetime)
 
 
 def me(principal: Principal) -> MeView:
@@ -203,17 +216,18 @@ def _open_session(
 
     now = now or datetime.now(UTC)
     plain, token_hash = new_refresh_token()
+    family_id = family_id or uuid.uuid4()  # a new login session, or the one being refreshed
     row = RefreshTokenRepository(session).add(
         RefreshToken(
             token_hash=token_hash,
             user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family_id,
             expires_at=now + timedelta(seconds=get_settings().refresh_token_ttl_s),
         )
     )
     if isinstance(replacing, RefreshToken):
         replacing.revoked_at, replacing.replaced_by = now, row.id
-    access, expires_in = issue_access_token(user_id=str(user.id))
+    access, expires_in = issue_access_token(user_id=str(user.id), session_id=str(family_id))
     return SignIn(user=user, access_token=access, refresh_token=plain, expires_in=expires_in)
 
 

@@ -110,16 +110,18 @@ def _requested_workspace(value: str | None) -> uuid.UUID | None:
 
 def _jwt_principal(session: Session, token: str, requested: uuid.UUID | None) -> Principal:
     """Without X-Workspace-Id the caller acts in its personal workspace, never in another one it was
-    added to; the user row, its state and the membership are one indexed statement."""
+    added to. The user's state, the membership and the session deny-list are one indexed statement."""
     from a2n.auth.principal import Principal
     from a2n.auth.tokens import verify_access_token
     from a2n.db.repositories.identity import UserRepository
 
     claims = verify_access_token(token)
-    user_id = _uuid_or_deny(claims.user_id)
-    facts = UserRepository(session).caller_facts(user_id, requested)
+    user_id, session_id = _uuid_or_deny(claims.user_id), _uuid_or_deny(claims.session_id)
+    facts = UserRepository(session).caller_facts(user_id, requested, session_id=session_id)
     if facts is None or not facts.is_active:
         raise Unauthorized("Unknown or inactive user")
+    if facts.session_revoked:
+        raise Unauthorized("Session signed out; sign in again")
     if not facts.is_member:
         # Valid caller, wrong workspace: refused here (403 at the gateway) rather than by each route.
         # (The personal workspace's owner cannot be removed from it, so this needs a named one.)
@@ -139,9 +141,11 @@ def _api_key_principal(session: Session, token: str, requested: uuid.UUID | None
         raise Unauthorized("Unknown, revoked or expired API key")
     if requested is not None and requested != key.workspace_id:
         raise Forbidden("API key is bound to another workspace")
-    user = UserRepository(session).get(key.user_id)
-    if user is None or not user.is_active:
+    owner = UserRepository(session).caller_facts(key.user_id, key.workspace_id)
+    if owner is None or not owner.is_active:
         raise Unauthorized("API key owner is inactive")
+    if not owner.is_member:  # removal revokes the member's keys; this holds even for older rows
+        raise Unauthorized("API key owner is no longer a member of its workspace")
     keys.touch(key.id, now, every=LAST_USED_RESOLUTION)
     return Principal(
         user_id=str(key.user_id),

@@ -1,5 +1,6 @@
 """Retention: delete what has outlived its settings — finished executions, old log lines and
-webhook receipts — forget expired idempotency keys, and deactivate expired credentials.
+webhook receipts — forget expired idempotency keys and session revocations, and deactivate expired
+credentials.
 
 Every batch is its own short transaction and each rule stops after ``max_batches``, so a backlog
 drains over several sweeper runs instead of timing one out or holding locks for long.
@@ -36,6 +37,7 @@ class RetentionReport:
     idempotency_keys_cleared: int = 0
     credentials_deactivated: int = 0
     login_throttles_deleted: int = 0
+    revoked_sessions_deleted: int = 0
 
 
 def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]:
@@ -66,6 +68,8 @@ def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]
         "credentials_deactivated": lambda r, n: r.deactivate_expired_credentials(now, limit=n),
         # A day idle: the longest lockout is 15 minutes, so nothing a login would read is lost.
         "login_throttles_deleted": lambda r, n: r.delete_login_throttles(now - timedelta(days=1), limit=n),
+        # Once expired, no access token of a revoked session can still be valid: the row is moot.
+        "revoked_sessions_deleted": lambda r, n: r.delete_revoked_sessions(now, limit=n),
     }
 
 

@@ -9,6 +9,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from a2n.auth.policy import Action, Role
@@ -248,7 +249,9 @@ def update_member(
 def remove_member(
     principal: Principal, workspace_id: str, user_id: str, *, origin: Origin | None = None
 ) -> None:
+    """ADMIN+ removes a member; the member's API keys in this workspace are revoked with it."""
     from a2n.db.enums import WorkspaceRole
+    from a2n.db.repositories.identity import ApiKeyRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
     from a2n.services.audit import Actor, record_audit
@@ -262,6 +265,8 @@ def remove_member(
             _keep_personal_owner(uow.session, target, member_id)
             _keep_an_owner(uow.session, target, member_id)
         uow.session.delete(member)
+        # Their keys leave with them, and stay revoked if they are ever added back.
+        revoked = ApiKeyRepository(uow.session).revoke_for_member(target, member_id, datetime.now(UTC))
         record_audit(
             uow.session,
             workspace_id=target,
@@ -269,7 +274,7 @@ def remove_member(
             action="member.remove",
             entity_type="user",
             entity_id=member_id,
-            changes={"role": member.role.value},
+            changes={"role": member.role.value, "apiKeysRevoked": revoked},
             origin=origin,
         )
         uow.commit()

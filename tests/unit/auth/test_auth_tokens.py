@@ -32,6 +32,7 @@ from a2n.settings import reset_settings
 KEY = SigningKey(kid="k1", secret=b"k" * 32)
 RING = Keyring(current=KEY)
 OTHER = SigningKey(kid="k1", secret=b"o" * 32)
+SID = "5e55104e-0000-4000-8000-000000000001"
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +46,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def claims(**overrides: Any) -> dict[str, Any]:
     now = int(datetime.now(UTC).timestamp())
-    base = {"iss": "a2n", "aud": "a2n-api", "sub": "u1", "jti": "j1"}
+    base = {"iss": "a2n", "aud": "a2n-api", "sub": "u1", "jti": "j1", "sid": SID}
     base |= {"iat": now, "nbf": now, "exp": now + 900}
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
@@ -63,18 +64,20 @@ def b64(part: dict[str, Any]) -> str:
 
 
 def test_issued_token_verifies_with_its_claims() -> None:
-    token, expires_in = issue_access_token(user_id="u1", workspace_ids=["w1", "w2"], keyring=RING)
+    token, expires_in = issue_access_token(
+        user_id="u1", session_id=SID, workspace_ids=["w1", "w2"], keyring=RING
+    )
 
     got = verify_access_token(token, keyring=RING)
 
-    assert (got.user_id, got.workspace_ids, expires_in) == ("u1", ("w1", "w2"), 900)
+    assert (got.user_id, got.session_id, got.workspace_ids, expires_in) == ("u1", SID, ("w1", "w2"), 900)
     assert got.expires_at - got.issued_at == timedelta(seconds=900)
     assert jwt.get_unverified_header(token) == {"alg": "HS256", "kid": "k1", "typ": "JWT"}
 
 
 def test_every_token_has_its_own_jti() -> None:
-    first, _ = issue_access_token(user_id="u1", keyring=RING)
-    second, _ = issue_access_token(user_id="u1", keyring=RING)
+    first, _ = issue_access_token(user_id="u1", session_id=SID, keyring=RING)
+    second, _ = issue_access_token(user_id="u1", session_id=SID, keyring=RING)
 
     first_id = verify_access_token(first, keyring=RING).token_id
     assert first_id != verify_access_token(second, keyring=RING).token_id
@@ -130,6 +133,8 @@ def test_hs512_with_the_right_key_is_rejected() -> None:
         ("missing exp", lambda: forge(claims(exp=None))),
         ("missing iat", lambda: forge(claims(iat=None))),
         ("missing nbf", lambda: forge(claims(nbf=None))),
+        ("missing sid: a session that could never be signed out", lambda: forge(claims(sid=None))),
+        ("empty sid", lambda: forge(claims(sid=""))),
         ("empty sub", lambda: forge(claims(sub=""))),
         ("workspace ids not strings", lambda: forge(claims(wsp=[1, 2]))),
         ("garbage", lambda: "not.a.jwt"),
@@ -143,7 +148,7 @@ def test_bad_tokens_are_unauthorized(case: str, token: Any) -> None:
 
 
 def test_tampered_payload_is_rejected() -> None:
-    token, _ = issue_access_token(user_id="u1", keyring=RING)
+    token, _ = issue_access_token(user_id="u1", session_id=SID, keyring=RING)
     header, _, sig = token.split(".")
     forged = f"{header}.{b64(claims(sub='admin'))}.{sig}"
 
@@ -152,7 +157,8 @@ def test_tampered_payload_is_rejected() -> None:
 
 
 def test_token_issued_in_the_past_expires() -> None:
-    token, _ = issue_access_token(user_id="u1", now=datetime.now(UTC) - timedelta(hours=1), keyring=RING)
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    token, _ = issue_access_token(user_id="u1", session_id=SID, now=an_hour_ago, keyring=RING)
 
     with pytest.raises(Unauthorized, match="expired"):
         verify_access_token(token, keyring=RING)
@@ -160,17 +166,18 @@ def test_token_issued_in_the_past_expires() -> None:
 
 def test_small_clock_skew_is_tolerated() -> None:
     # A token from a server whose clock runs 20 s ahead is not yet "valid" strictly speaking.
-    token, _ = issue_access_token(user_id="u1", now=datetime.now(UTC) + timedelta(seconds=20), keyring=RING)
+    ahead = datetime.now(UTC) + timedelta(seconds=20)
+    token, _ = issue_access_token(user_id="u1", session_id=SID, now=ahead, keyring=RING)
 
     assert verify_access_token(token, keyring=RING).user_id == "u1"
 
 
 def test_previous_key_is_accepted_during_rotation_and_new_tokens_use_current() -> None:
-    old_token, _ = issue_access_token(user_id="u1", keyring=RING)
+    old_token, _ = issue_access_token(user_id="u1", session_id=SID, keyring=RING)
     rotated = parse_keyring(
         json.dumps({"current": {"kid": "k2", "key": "n" * 40}, "previous": {"kid": "k1", "key": "k" * 32}})
     )
-    new_token, _ = issue_access_token(user_id="u1", keyring=rotated)
+    new_token, _ = issue_access_token(user_id="u1", session_id=SID, keyring=rotated)
 
     assert verify_access_token(old_token, keyring=rotated).user_id == "u1"
     assert jwt.get_unverified_header(new_token)["kid"] == "k2"
@@ -196,7 +203,7 @@ def test_bad_secret_is_a_configuration_error_that_does_not_echo_it(text: str) ->
 
 
 def test_local_key_file_is_created_private_and_reused(settings: Path) -> None:
-    token, _ = issue_access_token(user_id="u1")
+    token, _ = issue_access_token(user_id="u1", session_id=SID)
 
     assert verify_access_token(token).user_id == "u1"
     key_file = settings / "jwt-signing.key"

@@ -36,6 +36,7 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.API_KEY_MANAGE: (V, "session"),
     Action.WORKSPACE_READ: (V, None),
     Action.WORKSPACE_ADMIN: (A, S.WORKSPACES_ADMIN),
+    Action.API_KEY_ADMIN: (A, S.WORKSPACES_ADMIN),
     Action.WORKSPACE_DELETE: (OW, S.WORKSPACES_ADMIN),
     Action.AUDIT_READ: (A, S.WORKSPACES_ADMIN),
     Action.WORKFLOW_READ: (V, S.WORKFLOWS_READ),
@@ -183,5 +184,13 @@ API_MD_ROUTES = {
 }
 
 
+# Routes beyond API.md (README "Routes beyond API.md").
+ADDED_ROUTES = {
+    "DELETE /workspaces/{id}",
+    "GET /workspaces/{id}/api-keys",
+    "DELETE /workspaces/{id}/api-keys/{keyId}",
+}
+
+
 def test_every_authenticated_route_of_api_md_has_an_action() -> None:
-    assert set(ROUTE_ACTIONS) == API_MD_ROUTES | {"DELETE /workspaces/{id}"}
+    assert set(ROUTE_ACTIONS) == API_MD_ROUTES | ADDED_ROUTES

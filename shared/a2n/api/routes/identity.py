@@ -6,13 +6,17 @@ The plain API key appears in exactly one response: the create.
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
-from a2n.api.pagination import Page, encode_cursor, page_request
+from a2n.api.pagination import Page, PageRequest, encode_cursor, page_request
 from a2n.api.schemas import PageOf, RequestBody, ResponseBody, UtcDatetime
+
+if TYPE_CHECKING:
+    from a2n.db.repositories.base import Keyset
 
 
 class WorkspaceRoleOut(ResponseBody):
@@ -78,14 +82,10 @@ def create_api_key(request: Request) -> Response:
 
 
 def list_api_keys(request: Request) -> Response:
-    from a2n.db.repositories.base import Keyset
     from a2n.services.api_keys import list_api_keys as list_keys
 
     page = page_request(request.query)
-    after = None
-    if page.cursor is not None:
-        after = Keyset(page.cursor.sort_key_datetime(), _cursor_id(page.cursor.id))
-    found = list_keys(request.principal, limit=page.limit, after=after)
+    found = list_keys(request.principal, limit=page.limit, after=keyset_after(page))
     last = found.next_keyset()
     next_cursor = encode_cursor(last.created_at, last.id) if last is not None else None
     return Response(200, Page([ApiKeyOut.model_validate(k) for k in found.items], next_cursor))
@@ -98,11 +98,15 @@ def delete_api_key(request: Request) -> Response:
     return Response.no_content()
 
 
-def _cursor_id(value: str) -> uuid.UUID:
+def keyset_after(page: PageRequest) -> Keyset | None:
+    """Where a page of keys starts (newest first by creation), from the request's cursor."""
+    from a2n.db.repositories.base import Keyset
     from a2n.errors import BadRequest
 
+    if page.cursor is None:
+        return None
     try:
-        return uuid.UUID(value)
+        return Keyset(page.cursor.sort_key_datetime(), uuid.UUID(page.cursor.id))
     except ValueError:
         raise BadRequest("Invalid cursor") from None
 

@@ -1,4 +1,5 @@
-"""Workspaces routes of API.md: create, list, read (with members), delete; add, re-role, remove members.
+"""Workspaces routes of API.md: create, list, read (with members), delete; add, re-role, remove members;
+and, for ADMINs, every member's API keys in the workspace (list, revoke).
 
 Route functions parse the request, call one service function and shape the response.
 """
@@ -10,8 +11,10 @@ import uuid
 from pydantic import Field
 
 from a2n.api.http import Request, Response
-from a2n.api.openapi import RouteDoc
-from a2n.api.schemas import RequestBody, ResponseBody
+from a2n.api.openapi import QueryParam, RouteDoc
+from a2n.api.pagination import Page, encode_cursor, page_request
+from a2n.api.routes.identity import ApiKeyOut, keyset_after
+from a2n.api.schemas import PageOf, RequestBody, ResponseBody
 from a2n.auth.policy import Role
 
 
@@ -43,6 +46,13 @@ class MemberOut(ResponseBody):
 
 class WorkspaceDetailOut(WorkspaceOut):
     members: list[MemberOut]
+
+
+class WorkspaceApiKeyOut(ApiKeyOut):
+    """A member's key as its workspace's ADMINs see it: whose it is, never the key itself."""
+
+    user_id: uuid.UUID
+    user_email: str | None = None
 
 
 class WorkspaceList(ResponseBody):
@@ -82,6 +92,29 @@ def delete_workspace(request: Request) -> Response:
     from a2n.services.workspaces import delete_workspace as delete
 
     delete(request.principal, request.path_param("id"), origin=request.origin)
+    return Response.no_content()
+
+
+def list_workspace_api_keys(request: Request) -> Response:
+    from a2n.services.api_keys import list_workspace_api_keys as list_keys
+
+    page = page_request(request.query)
+    found = list_keys(request.principal, request.path_param("id"), limit=page.limit, after=keyset_after(page))
+    items = [
+        WorkspaceApiKeyOut.model_validate(
+            {**ApiKeyOut.model_validate(key).model_dump(), "user_id": key.user_id,
+             "user_email": found.owner_emails.get(key.user_id)}
+        )
+        for key in found.keys.items
+    ]  # fmt: skip
+    last = found.keys.next_keyset()
+    return Response(200, Page(items, encode_cursor(last.created_at, last.id) if last is not None else None))
+
+
+def revoke_workspace_api_key(request: Request) -> Response:
+    from a2n.services.api_keys import revoke_workspace_api_key as revoke
+
+    revoke(request.principal, request.path_param("id"), request.path_param("keyId"), origin=request.origin)
     return Response.no_content()
 
 
@@ -165,9 +198,24 @@ ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
         "DELETE",
         "/workspaces/{id}/members/{userId}",
-        "Remove a member",
+        "Remove a member (their API keys in the workspace are revoked)",
         status=204,
         tags=_TAGS,
         errors=(409,),
+    ),
+    RouteDoc(
+        "GET",
+        "/workspaces/{id}/api-keys",
+        "Every member's live API keys in the workspace (ADMIN+; never the key)",
+        response_model=PageOf[WorkspaceApiKeyOut],
+        tags=_TAGS,
+        query=(QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}), QueryParam("cursor")),
+    ),
+    RouteDoc(
+        "DELETE",
+        "/workspaces/{id}/api-keys/{keyId}",
+        "Revoke any member's API key (ADMIN+); it fails from the next request",
+        status=204,
+        tags=_TAGS,
     ),
 )

@@ -5,7 +5,15 @@ Importing this package registers all tables on ``Base.metadata`` (Alembic relies
 
 from a2n.db.base import Base
 from a2n.db.models.executions import Execution, ExecutionLog, ExecutionNodeState, OutboxMessage
-from a2n.db.models.identity import ApiKey, LoginThrottle, RefreshToken, User, Workspace, WorkspaceMember
+from a2n.db.models.identity import (
+    ApiKey,
+    LoginThrottle,
+    RefreshToken,
+    RevokedSession,
+    User,
+    Workspace,
+    WorkspaceMember,
+)
 from a2n.db.models.operations import AuditLog, Credential, NodeDefinition, PollSeenItem, WebhookReceipt
 from a2n.db.models.workflows import Workflow, WorkflowTrigger, WorkflowVersion
 
@@ -22,6 +30,7 @@ __all__ = [
     "OutboxMessage",
     "PollSeenItem",
     "RefreshToken",
+    "RevokedSession",
     "User",
     "WebhookReceipt",
     "Workflow",

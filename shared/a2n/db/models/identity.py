@@ -47,6 +47,21 @@ class RefreshToken(IdMixin, CreatedAtMixin, Base):
     )
 
 
+class RevokedSession(Base):
+    """The deny-list of signed-out sessions: a login session (refresh-token family, the access
+    token's ``sid``) listed here has its access tokens refused at once. A row is needed only until
+    the last access token issued before the revocation has expired (``expires_at``); the sweeper
+    drops it then. Keyed by session id, so "revoke one session" and "sign out everywhere" (one row per
+    live session) both write here."""
+
+    __tablename__ = "revoked_sessions"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    session_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    revoked_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
 class Workspace(IdMixin, TimestampsMixin, Base):
     __tablename__ = "workspaces"
 

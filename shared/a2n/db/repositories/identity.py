@@ -7,12 +7,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from a2n.db.enums import WorkspaceRole
-from a2n.db.models import ApiKey, LoginThrottle, RefreshToken, User, Workspace, WorkspaceMember
+from a2n.db.models import (
+    ApiKey,
+    LoginThrottle,
+    RefreshToken,
+    RevokedSession,
+    User,
+    Workspace,
+    WorkspaceMember,
+)
 from a2n.db.repositories.base import Keyset, Repository, Slice, WorkspaceScopedRepository
 
 
@@ -24,20 +32,31 @@ class CallerFacts:
     personal_workspace_id: uuid.UUID
     # Is the user a member of the workspace asked about (the personal one when none was named)?
     is_member: bool
+    # Is the session the access token names on the deny-list (signed out, family revoked)?
+    session_revoked: bool = False
 
 
 class UserRepository(Repository[User]):
     model = User
 
-    def caller_facts(self, user_id: uuid.UUID, workspace_id: uuid.UUID | None) -> CallerFacts | None:
-        """The user's state and membership of ``workspace_id`` (default: its personal workspace) in
-        one round trip, served by the primary key and the unique (workspace_id, user_id) index."""
+    def caller_facts(
+        self, user_id: uuid.UUID, workspace_id: uuid.UUID | None, *, session_id: uuid.UUID | None = None
+    ) -> CallerFacts | None:
+        """The user's state, its membership of ``workspace_id`` (default: its personal workspace) and
+        whether ``session_id`` was revoked, in one round trip served by three primary/unique keys."""
         target = User.personal_workspace_id if workspace_id is None else workspace_id
         member = exists().where(WorkspaceMember.user_id == User.id, WorkspaceMember.workspace_id == target)
+        revoked = exists().where(RevokedSession.session_id == session_id) if session_id else literal(False)
         row = self.session.execute(
-            select(User.is_active, User.personal_workspace_id, member).where(User.id == user_id)
+            select(User.is_active, User.personal_workspace_id, member, revoked).where(User.id == user_id)
         ).one_or_none()
-        return None if row is None else CallerFacts(bool(row[0]), row[1], bool(row[2]))
+        return None if row is None else CallerFacts(bool(row[0]), row[1], bool(row[2]), bool(row[3]))
+
+    def emails(self, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(select(User.id, User.email).where(User.id.in_(user_ids)))
+        return {user_id: email for user_id, email in rows}
 
     def owner_of_personal(self, workspace_id: uuid.UUID) -> uuid.UUID | None:
         """The user whose personal workspace this is, if any (unique index on the column)."""
@@ -139,11 +158,41 @@ class RefreshTokenRepository(Repository[RefreshToken]):
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+class RevokedSessionRepository:
+    """The deny-list of signed-out sessions (see RevokedSession)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def revoke(self, session_id: uuid.UUID, at: datetime, *, until: datetime) -> None:
+        """List ``session_id`` until ``until``; listing it again keeps the later end."""
+        insert = pg_insert(RevokedSession).values(session_id=session_id, revoked_at=at, expires_at=until)
+        self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[RevokedSession.session_id],
+                set_={"expires_at": func.greatest(RevokedSession.expires_at, insert.excluded.expires_at)},
+            )
+        )
+
+
 class ApiKeyRepository(WorkspaceScopedRepository[ApiKey]):
     model = ApiKey
 
     def get_by_hash(self, key_hash: str) -> ApiKey | None:
         return self.session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).one_or_none()
+
+    def revoke_for_member(self, workspace_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> int:
+        """Revoke every live key of ``user_id`` in the workspace (the member is leaving it)."""
+        live = (ApiKey.workspace_id == workspace_id, ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+        result = self.session.execute(update(ApiKey).where(*live).values(revoked_at=at))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def list_live_in_workspace(
+        self, workspace_id: uuid.UUID, *, limit: int, after: Keyset | None
+    ) -> Slice[ApiKey]:
+        """Every member's live (not revoked) keys in one workspace, newest first."""
+        query = select(ApiKey).where(ApiKey.workspace_id == workspace_id, ApiKey.revoked_at.is_(None))
+        return self.page(query, limit=limit, after=after)
 
     def list_for_user(
         self, workspace_id: uuid.UUID, user_id: uuid.UUID, *, limit: int, after: Keyset | None

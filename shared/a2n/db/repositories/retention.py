@@ -1,5 +1,5 @@
 """Housekeeping queries of the sweeper: retention deletes, idempotency-key expiry, credential expiry,
-idle login throttles.
+idle login throttles, expired session revocations.
 
 Each statement handles one bounded batch of rows locked ``FOR UPDATE SKIP LOCKED``, so two
 sweepers running at once split the work instead of waiting on (or double-acting on) each other.
@@ -15,7 +15,14 @@ from sqlalchemy import CTE, CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from a2n.db.enums import ExecutionStatus
-from a2n.db.models import Credential, Execution, ExecutionLog, LoginThrottle, WebhookReceipt
+from a2n.db.models import (
+    Credential,
+    Execution,
+    ExecutionLog,
+    LoginThrottle,
+    RevokedSession,
+    WebhookReceipt,
+)
 
 
 class RetentionRepository:
@@ -41,6 +48,11 @@ class RetentionRepository:
         """Failed-login counters of unknown emails untouched since the cutoff (any lock long over)."""
         batch = _batch(LoginThrottle, limit, LoginThrottle.updated_at < idle_before, key="email_hash")
         return self._rowcount(delete(LoginThrottle).where(LoginThrottle.email_hash == batch.c.email_hash))
+
+    def delete_revoked_sessions(self, now: datetime, *, limit: int) -> int:
+        """Deny-list rows whose session can no longer hold an unexpired access token."""
+        batch = _batch(RevokedSession, limit, RevokedSession.expires_at < now, key="session_id")
+        return self._rowcount(delete(RevokedSession).where(RevokedSession.session_id == batch.c.session_id))
 
     def clear_idempotency_keys(self, created_before: datetime, *, limit: int) -> int:
         """Forget keys older than their window, so the same key may start a new execution."""
