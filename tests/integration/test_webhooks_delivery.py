@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from trigger_support import SECRET, saved_workflow, trigger_env, webhook_definition
 
 from a2n.db.models import Execution, WebhookReceipt, WorkflowTrigger
-from a2n.errors import MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized
+from a2n.errors import BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, Unauthorized
 from a2n.services.activation import activate_workflow, deactivate_workflow
 from a2n.services.webhooks import WebhookDelivery, parse_body, receive_webhook
 from a2n.webhooks.signatures import sign_request
@@ -139,9 +139,9 @@ def test_multipart_and_form_fields_cannot_set_internal_fields(db_session: Sessio
     token, _ = active_hook(db_session)
     boundary = "XyZ"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\nDELETE\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"triggerId\"\r\n\r\n{uuid.uuid4()}\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"/etc/passwd\"\r\n\r\nx\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="method"\r\n\r\nDELETE\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="triggerId"\r\n\r\n{uuid.uuid4()}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="/etc/passwd"\r\n\r\nx\r\n'
         f"--{boundary}--\r\n"
     ).encode()
     headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
@@ -156,6 +156,33 @@ def test_multipart_and_form_fields_cannot_set_internal_fields(db_session: Sessio
     assert data is not None
     assert (data["method"], data["path"]) == ("POST", "/")
     assert data["body"] == {"method": "DELETE", "path": "/admin"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'{"total": 1e999}', id="1e999"),
+        pytest.param(b'{"total": NaN}', id="nan"),
+        pytest.param(b'{"total": -Infinity}', id="minus-infinity"),
+        pytest.param(b'{"id": ' + b"1" * 5000 + b"}", id="5000-digit-integer"),
+        pytest.param(b"[" * 10_000 + b"]" * 10_000, id="10000-deep"),
+        pytest.param(b'{"a":' * 5_000 + b"1" + b"}" * 5_000, id="5000-deep-objects"),
+    ],
+)
+def test_case_31_a_json_body_a2n_cannot_hold_is_400_and_leaves_nothing(
+    db_session: Session, body: bytes
+) -> None:
+    """Refused after authentication (an unsigned sender still gets the uniform 401), inside the
+    delivery's transaction: no execution and no replay receipt survive."""
+    token, _ = active_hook(db_session, {"type": "hmac", "preset": "generic", "secret": SECRET})
+    headers = sign_request("generic", SECRET.encode(), body, datetime.now(UTC))
+
+    with pytest.raises(BadRequest):
+        receive_webhook(delivery(token, headers, body))
+    assert db_session.query(Execution).count() == 0
+    assert db_session.query(WebhookReceipt).count() == 0
+    with pytest.raises(Unauthorized):
+        receive_webhook(delivery(token, {}, body))
 
 
 def test_bodies_are_parsed_json_text_or_base64() -> None:

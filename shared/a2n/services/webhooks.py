@@ -8,7 +8,6 @@ from the request envelope only: nothing in the body can set the method, path, he
 from __future__ import annotations
 
 import base64
-import json
 import time
 import uuid
 from collections.abc import Mapping
@@ -223,9 +222,14 @@ def parse_body(raw: bytes, content_type: str) -> tuple[Any, str]:
 
 def _parsed(text: str, media: str) -> tuple[Any, str]:
     if media == "application/json" or media.endswith("+json"):
+        from a2n.json_input import MalformedJson, load_json
+
+        # Text that is not JSON stays text; JSON with numbers or nesting A2N cannot hold is a 400
+        # (load_json's BadRequest), never a 500 at the database. Duplicate keys: the last one wins,
+        # as the providers' own parsers do.
         try:
-            return json.loads(text), "json"
-        except ValueError:
+            return load_json(text, unique_keys=False), "json"
+        except MalformedJson:
             return text, "text"
     if media == "application/x-www-form-urlencoded":
         return dict(parse_qsl(text, keep_blank_values=True)), "form"

@@ -83,6 +83,38 @@ def test_malformed_bodies_are_400_problems(body: str | bytes, content_type: str 
     assert problem_of(result)["type"] == "https://a2n.dev/problems/bad-request"
 
 
+class AnyInput(RequestBody):
+    input: Any = None
+
+
+@route
+def echo_input(request: Request) -> Response | tuple[int, Any]:
+    """Like POST /workflows/{id}/execute: any JSON value is accepted as input and answered back."""
+    return 200, {"input": request.parse(AnyInput).input}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"input": 1e999}', id="1e999"),
+        pytest.param('{"input": [-1E+999]}', id="minus-1e999"),
+        pytest.param('{"input": {"n": ' + "9" * 5000 + "}}", id="5000-digit-integer"),
+        pytest.param('{"input": NaN}', id="nan"),
+        pytest.param('{"input": Infinity}', id="infinity"),
+        pytest.param('{"input": -Infinity}', id="minus-infinity"),
+    ],
+)
+def test_case_31_numbers_json_cannot_hold_are_400_problems_not_500(body: str) -> None:
+    result = echo_input(http_event(body=body), None)
+    assert result["statusCode"] == 400, result["body"]
+    assert problem_of(result)["type"] == "https://a2n.dev/problems/bad-request"
+
+
+def test_the_largest_numbers_json_can_hold_pass_through() -> None:
+    result = echo_input(http_event(body='{"input": [1e308, ' + "9" * 4300 + "]}"), None)
+    assert json.loads(result["body"]) == {"input": [1e308, int("9" * 4300)]}
+
+
 def test_a_missing_body_on_a_json_route_is_400() -> None:
     assert call(body=None)["statusCode"] == 400
 
