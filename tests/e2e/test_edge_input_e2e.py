@@ -4,12 +4,14 @@ dropped connection or silently replaced data."""
 
 from __future__ import annotations
 
+import base64
+import json
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from e2e_support import ApiClient, ApiResponse, RegisteredUser
+from e2e_support import PASSWORD, ApiClient, ApiResponse, RegisteredUser, wait_for_execution
 
 PROBLEM = "application/problem+json"
 JSON = {"Content-Type": "application/json"}
@@ -83,3 +85,46 @@ def test_case_31_a_json_webhook_body_a2n_cannot_hold_is_400_and_starts_nothing(
     # Malformed JSON is still taken as text, as before: only JSON A2N cannot hold is refused.
     taken = api.request("POST", path, body=b"{not json", headers=JSON)
     assert taken.status == 202, taken.body
+
+
+def test_case_31_invalid_utf8_in_a_json_body_is_400_never_replaced(api: ApiClient) -> None:
+    """SECURITY case 12: `zz\\xff@b.cc` used to register as `zz\\ufffd@b.cc` under `a2n dev`."""
+    raw = b'{"email": "zz\xff@b.cc", "password": "' + PASSWORD.encode() + b'", "name": "Bad Bytes"}'
+    assert problem(api.post("/auth/register", body=raw, headers=JSON), 400)["detail"] == (
+        "Request body is not valid UTF-8"
+    )
+    replaced = {"email": "zz\ufffd@b.cc", "password": PASSWORD}
+    problem(api.post("/auth/login", replaced), 401)  # nothing was registered under the replaced text
+
+
+def test_case_31_invalid_utf8_in_a_webhook_body_is_kept_byte_for_byte(
+    api: ApiClient, user: RegisteredUser
+) -> None:
+    hook = {"id": "hook", "type": "trigger.webhook", "config": {"method": "POST"}}
+    _, path = webhook_path(user, [hook])
+    raw = b'{"name": "caf\xe9"}'  # Latin-1, not UTF-8
+    answer = api.request("POST", path, body=raw, headers=JSON)
+    assert answer.status == 202, answer.body
+    data = wait_for_execution(user, answer.json["executionId"])["triggerData"]
+    assert data["isBase64Encoded"] is True
+    assert base64.b64decode(data["body"]) == raw
+
+
+def test_a_respond_webhook_header_http_cannot_carry_is_a_502_problem_not_a_dropped_connection(
+    api: ApiClient, user: RegisteredUser
+) -> None:
+    """Issue 9 item 14: the local server wrote headers as Latin-1 and dropped the connection."""
+    hook = {"id": "hook", "type": "trigger.webhook", "config": {"method": "POST", "mode": "sync"}}
+    reply = {"id": "reply", "type": "respond_webhook",
+             "config": {"headers": {"X-City": "{{ trigger.body.city }}"}, "body": {"ok": True}}}  # fmt: skip
+    _, path = webhook_path(user, [hook, reply])
+
+    answer = api.request("POST", path, body=json.dumps({"city": "Srīperumbūdūr"}).encode(), headers=JSON)
+
+    failed = problem(answer, 502)
+    run = wait_for_execution(user, failed["executionId"])
+    assert run["status"] == "FAILED"
+    nodes = {n["nodeId"]: n for n in user.client.get(f"/executions/{failed['executionId']}").json["nodes"]}
+    assert "header 'X-City' contains U+012B" in nodes["reply"]["error"]["message"]
+    fine = api.request("POST", path, body=json.dumps({"city": "Sriperumbudur"}).encode(), headers=JSON)
+    assert (fine.status, fine.headers["x-city"], fine.json) == (200, "Sriperumbudur", {"ok": True})

@@ -262,8 +262,8 @@ BAD_BODIES = {
     "not json": (b"name=x", "application/json"),
     "wrong content type": (b'{"name": "x"}', "text/plain"),
     "truncated": (b'{"name": "x", "definition": {', "application/json"),
-    # API Gateway (and the local runtime) hand text bodies over as strings, replacing bytes that
-    # are not UTF-8 with U+FFFD: outside a string that leaves malformed JSON.
+    # A body that is not UTF-8 reaches the function base64-encoded, byte for byte; the route's own
+    # UTF-8 check refuses it (e2e/test_edge_input_e2e.py has the same inside a JSON string).
     "invalid utf-8": (b'{"name": "x", \xff\xfe}', "application/json"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 from collections.abc import Iterator
@@ -87,6 +88,17 @@ def test_response_status_headers_and_cookies_map_back(runtime: LocalRuntime) -> 
     assert headers.get_all("Set-Cookie") == ["session=abc; Path=/", "theme=dark"]
 
 
+@pytest.mark.parametrize(
+    "value", ["%E2%82%AC", "a%0D%0ASet-Cookie:%20stolen=1", "nul%00"], ids=["euro-sign", "crlf", "nul"]
+)
+def test_a_response_header_http_cannot_carry_is_a_gateway_500_not_a_dropped_connection(
+    runtime: LocalRuntime, value: str
+) -> None:
+    status, headers, data = call(runtime, "GET", f"/echo/1?echo={value}")
+    assert (status, json.loads(data)) == (500, {"message": "Internal Server Error"})
+    assert headers.get("Set-Cookie") is None and headers.get("X-Echo") is None
+
+
 def test_function_gets_template_environment_with_local_queue_urls(runtime: LocalRuntime) -> None:
     _, _, data = call(runtime, "GET", "/echo/1")
     payload = json.loads(data)
@@ -113,6 +125,20 @@ def test_binary_bodies_are_base64_in_both_directions(runtime: LocalRuntime) -> N
     assert status == 200
     assert headers["Content-Type"] == "application/octet-stream"
     assert data == payload[::-1]
+
+
+def test_a_text_body_that_is_not_utf8_arrives_base64_encoded_byte_for_byte(runtime: LocalRuntime) -> None:
+    """Decoding it with replacement (as the runtime once did) turned `zz\\xff@b.cc` into `zz\ufffd@b.cc`,
+    hiding the bad byte from the function's own UTF-8 check."""
+    raw = b'{"email": "zz\xff@b.cc"}'
+    for content_type in ("application/json", "text/plain; charset=utf-8"):
+        status, _, data = call(runtime, "POST", "/echo/1", body=raw, headers=[("Content-Type", content_type)])
+        event = echoed(data)
+        assert (status, event["isBase64Encoded"]) == (201, True)
+        assert base64.b64decode(event["body"]) == raw
+    status, _, data = call(runtime, "POST", "/echo/1", body="{\"city\": \"Zürich\"}".encode(),
+                           headers=[("Content-Type", "application/json")])  # fmt: skip
+    assert (echoed(data)["isBase64Encoded"], echoed(data)["body"]) == (False, '{"city": "Zürich"}')
 
 
 def test_plain_dict_result_becomes_200_json(runtime: LocalRuntime) -> None:

@@ -17,7 +17,10 @@ from urllib.parse import parse_qsl
 
 from a2n.local.template import HttpRoute
 
-# HTTP API passes these content types as text; everything else arrives base64-encoded.
+# HTTP API passes these content types as text; everything else arrives base64-encoded ("if the content
+# type of the request is binary, the body is base64-encoded"). A body under a text type that is not
+# valid UTF-8 arrives base64-encoded too: a JSON event can carry those bytes intact no other way, and
+# the function — not the gateway — decides what invalid UTF-8 means (A2N's JSON routes answer 400).
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 _TEXT_SUFFIXES = ("+json", "+xml")
 
@@ -113,8 +116,9 @@ def build_event(request: HttpRequest, match: RouteMatch, authorizer_context: Any
     if match.path_parameters:
         event["pathParameters"] = match.path_parameters
     if request.body:
-        if _is_text(headers.get("content-type", "")):
-            event["body"] = request.body.decode("utf-8", errors="replace")
+        text = _as_text(request.body, headers.get("content-type", ""))
+        if text is not None:
+            event["body"] = text
         else:
             event["body"] = base64.b64encode(request.body).decode()
             event["isBase64Encoded"] = True
@@ -178,13 +182,25 @@ def _request_context(request: HttpRequest, match: RouteMatch, headers: dict[str,
     }
 
 
-def _is_text(content_type: str) -> bool:
+def _as_text(body: bytes, content_type: str) -> str | None:
+    """The body as the event's text, or None when it must travel base64-encoded."""
     media = content_type.split(";", 1)[0].strip().lower()
-    return media.startswith(_TEXT_TYPES) or media.endswith(_TEXT_SUFFIXES)
+    if not (media.startswith(_TEXT_TYPES) or media.endswith(_TEXT_SUFFIXES)):
+        return None
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+class MalformedResult(ValueError):
+    """A function result the gateway cannot turn into a response: it answers 500, as API Gateway
+    does for an integration response it cannot use."""
 
 
 def map_result(result: Any) -> HttpResponse:
-    """Turn a handler's return value into the HTTP response API Gateway would send."""
+    """Turn a handler's return value into the HTTP response API Gateway would send (MalformedResult
+    when a header could not be written: a line break, NUL, or a character beyond Latin-1)."""
     if not (isinstance(result, dict) and "statusCode" in result):
         # API Gateway infers a 200 JSON response from anything else (payload 2.0 only).
         text = result if isinstance(result, str) else json.dumps(result)
@@ -193,6 +209,19 @@ def map_result(result: Any) -> HttpResponse:
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers.extend((str(name).lower(), str(v)) for v in values)
     headers.extend(("set-cookie", str(c)) for c in result.get("cookies") or [])
+    for name, value in headers:
+        if not (_sendable(name) and _sendable(value)):
+            raise MalformedResult(f"response header {name!r} cannot be written to HTTP/1.1")
     raw_body = str(result.get("body") or "")
     body = base64.b64decode(raw_body) if result.get("isBase64Encoded") else raw_body.encode()
     return HttpResponse(int(result["statusCode"]), headers, body)
+
+
+def _sendable(text: str) -> bool:
+    if "\r" in text or "\n" in text or "\x00" in text:
+        return False
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True

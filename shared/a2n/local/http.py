@@ -52,7 +52,11 @@ class ApiGateway:
         except Exception:
             _log.exception("%s failed", match.route.function)
             return apigw.gateway_error(500, "Internal Server Error")
-        return apigw.map_result(result)
+        try:
+            return apigw.map_result(result)
+        except apigw.MalformedResult as malformed:
+            _log.error("%s answered a response that cannot be sent: %s", match.route.function, malformed)
+            return apigw.gateway_error(500, "Internal Server Error")
 
     def _authorize(self, request: apigw.HttpRequest, match: apigw.RouteMatch, name: str) -> Any:
         """The authorizer's context, or the gateway's 401/403/500 response."""

@@ -274,5 +274,11 @@ def _progress(execution_id: uuid.UUID) -> Any:
 
 
 def _respond(response: Mapping[str, Any]) -> WebhookAnswer:
+    from a2n.nodes.respond_webhook import header_refusal
+
     headers = {str(k): str(v) for k, v in (response.get("headers") or {}).items()}
+    for name, value in headers.items():
+        refusal = header_refusal(name, value)
+        if refusal is not None:
+            raise WorkflowRunFailed(f"The workflow's response cannot be sent: {refusal}")
     return WebhookAnswer(int(response.get("status") or 200), response.get("body"), headers)

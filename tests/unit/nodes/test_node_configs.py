@@ -139,6 +139,8 @@ INVALID_CONFIGS = [
     ("wait", {"mode": "resume", "seconds": 5}, "/config/seconds"),
     ("sub_workflow", {}, "/config/workflowId"),
     ("respond_webhook", {"status": 99, "body": None}, "/config/status"),
+    ("respond_webhook", {"headers": {"X City": "b"}, "body": None}, "/config/headers/X City"),
+    ("respond_webhook", {"headers": {"X-Ville-é": "b"}, "body": None}, "/config/headers/X-Ville-é"),
     ("noop", {"anything": 1}, "/config/anything"),
 ]
 

@@ -3,6 +3,7 @@ webhook responses — each as the step service calls it, through the registry.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -189,6 +190,25 @@ def test_respond_webhook_refuses_a_header_that_would_inject_another() -> None:
             {"headers": {"X-A": "{{ input.v }}"}, "body": None},
             {"v": "a\r\nSet-Cookie: x"},
         )
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("Srīperumbūdūr", "U+012B at position 2"),  # beyond Latin-1: the local server could not write it
+        ("Zürich", "U+00FC at position 1"),  # Latin-1, but API Gateway documents no encoding for it
+        ("a\x00b", "U+0000 at position 1"),
+    ],
+)
+def test_respond_webhook_refuses_a_header_value_http_cannot_carry_as_is(value: str, says: str) -> None:
+    with pytest.raises(
+        NodeFailed, match=re.escape(f"header 'X-City' contains {says}: header values must be printable ASCII")
+    ):
+        run("respond_webhook", {"headers": {"X-City": "{{ input.v }}"}, "body": None}, {"v": value})
+    ok = run(
+        "respond_webhook", {"headers": {"X-City": "{{ input.v }}"}, "body": None}, {"v": "Zurich\t(CH) ~"}
+    )
+    assert ok.output["headers"] == {"X-City": "Zurich\t(CH) ~"}
 
 
 def test_triggers_have_no_runner() -> None:
