@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # beyond which a sub-workflow node refuses to start another. Both fail the node, not retryable.
     sub_workflow_max_descendants: int = Field(default=100, ge=1)
     workspace_max_running_executions: int = Field(default=1000, ge=1)
+    # Pure nodes inline: at most this many nodes, and this much CPU time, per transaction; the rest
+    # goes through SQS (so one transaction never holds the execution lock for long).
+    inline_max_nodes: int = Field(default=50, ge=0)
+    inline_max_cpu_ms: int = Field(default=50, ge=0)
 
     # --- triggers -------------------------------------------------------------------------
     schedule_group: str = "a2n-dev"

@@ -35,6 +35,9 @@ class Engine:
     urls: dict[str, str]
     deps: StepDeps = field(default_factory=StepDeps)
     workspace_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # settings.inlinePureNodes of the workflows this harness saves (unless a test sets it): off by
+    # default, so the queued-step protocol stays covered node by node; suites parametrize it.
+    inline: bool = False
 
     def workflow(
         self, nodes: list[dict[str, Any]], connections: list[tuple[Any, ...]], **settings: Any
@@ -46,6 +49,7 @@ class Engine:
                 edges.append({"source": edge[0], "target": edge[1]})
             else:
                 edges.append({"source": edge[0], "sourceHandle": edge[1], "target": edge[2]})
+        settings.setdefault("inlinePureNodes", self.inline)
         definition = {
             "nodes": nodes,
             "connections": edges,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import engine_harness
+import pytest
 from engine_harness import Engine, HitServer, node, sql, trigger
 
 from a2n.db.base import utcnow
@@ -116,14 +117,15 @@ def test_case2_killed_after_the_side_effect_the_lease_sweep_finishes_it_once(
 
 
 def test_case2_killed_after_commit_before_publish_the_outbox_sweep_finishes_it(
-    engine: Engine, hits: HitServer
+    engine: Engine, hits: HitServer, inline_mode: bool
 ) -> None:
     workflow_id = http_workflow(engine, hits.url)
     execution_id = engine.start(workflow_id)
     engine.deliver("http_request", engine.receive("http_request"), StepDeps(faults=KillAt("after_commit")))
     assert engine.drain() == 1  # only the redelivered step itself: the successor was never sent
-    assert engine.nodes(execution_id)["after"]["status"] == "QUEUED"
-    assert republish_stale_outbox(timedelta(0)) == 1
+    # Inline, the pure successor ran in the committed completion: nothing was left to publish.
+    assert engine.nodes(execution_id)["after"]["status"] == ("SUCCEEDED" if inline_mode else "QUEUED")
+    assert republish_stale_outbox(timedelta(0)) == (0 if inline_mode else 1)
     engine.pump()
     assert hits.hits == 1
     assert_ended_once(engine, execution_id, workflow_id)
@@ -173,7 +175,8 @@ def test_case4_a_poison_message_fails_alone_and_reaches_the_dlq(engine: Engine) 
         QueueUrl=engine.urls["noop"],
         Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})},
     )
-    workflow_id = engine.workflow([trigger(), node("n", "noop")], [("start", "n")])
+    # A poison message on a pure node's queue: the queued-step mode (inline, no message is sent).
+    workflow_id = engine.workflow([trigger(), node("n", "noop")], [("start", "n")], inlinePureNodes=False)
     engine.sqs.send_message(QueueUrl=engine.urls["noop"], MessageBody='{"executionId": "nope"}')
     execution_id = engine.start(workflow_id)
     first = engine.receive("noop")
@@ -189,9 +192,11 @@ def test_case4_a_poison_message_fails_alone_and_reaches_the_dlq(engine: Engine) 
 
 
 def test_case5_siblings_completing_at_the_same_time_fire_the_join_once(engine: Engine) -> None:
+    # Siblings as queued steps completing at once; the inline join is in test_engine_inline.py.
     workflow_id = engine.workflow(
         [trigger(), node("left", "noop"), node("right", "noop"), node("join", "merge")],
         [("start", "left"), ("start", "right"), ("left", "join"), ("right", "join")],
+        inlinePureNodes=False,
     )
     for _ in range(15):
         execution_id = engine.start(workflow_id, {"v": 1})
@@ -223,3 +228,11 @@ def test_case5_siblings_completing_at_the_same_time_fire_the_join_once(engine: E
         publish_outbox(published)
         engine.pump()
         assert engine.execution(execution_id)["status"] == "SUCCEEDED"
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["inline-off", "inline-on"])
+def inline_mode(request: pytest.FixtureRequest) -> bool:
+    """Every fault case in both modes: pure nodes as queued steps, and inline (issue 10)."""
+    if "engine" in request.fixturenames:
+        request.getfixturevalue("engine").inline = request.param
+    return bool(request.param)

@@ -143,6 +143,17 @@ def _webhooks(stack: Any, user: Any, quick: bool) -> dict[str, Any]:
                 user, caller, path, mode, count=count, concurrency=concurrency
             )
         out[mode] = rows
+    for inline in (True, False):
+        name = f"pure10 inline {'on' if inline else 'off'}"
+        path = webhooks.activate(user, f"bench {name}", webhooks.pure10_workflow(inline=inline))
+        rows = {}
+        for concurrency in QUICK_CONCURRENCY if quick else CONCURRENCY:
+            count = _executions(quick, concurrency)
+            progress(f"webhook {name}: {count} signed POSTs at concurrency {concurrency}")
+            rows[f"concurrency{concurrency}"] = webhooks.measure(
+                user, caller, path, "sync", count=count, concurrency=concurrency
+            )
+        out["pure10Inline" + ("On" if inline else "Off")] = rows
     return out
 
 

@@ -71,7 +71,7 @@ def _webhooks(hooks: dict[str, Any]) -> list[str]:
         f"{'mode':<6} {'conc':>4} {'reqs':>5} {'p50 ms':>9} {'p99 ms':>9}"
         f" {'202/s':>7} {'done/s':>7} {'run p50/p99 ms':>15}  outcomes",
     ]
-    for mode in ("async", "sync"):
+    for mode in ("async", "sync", "pure10InlineOn", "pure10InlineOff"):
         for key, row in hooks.get(mode, {}).items():
             lat = row["latencyMs"]
             accepted = row.get("acceptedPerSecond", "-")

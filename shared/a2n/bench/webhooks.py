@@ -42,6 +42,24 @@ def webhook_workflow(mode: Mode, nodes: int = 10) -> dict[str, Any]:
     }
 
 
+def pure10_workflow(*, inline: bool) -> dict[str, Any]:
+    """Issue 10's comparison workflow: sync webhook → 8 transforms → condition (its output, the last
+    node's, is the answer), with pure nodes inline or one queued step per node."""
+    auth = {"type": "hmac", "preset": "generic", "secret": SECRET}
+    chain: list[dict[str, Any]] = [
+        {"id": "hook", "type": "trigger.webhook", "config": {"method": "POST", "mode": "sync", "auth": auth}},
+        {"id": "t1", "type": "transform", "config": {"value": {"seq": "{{ trigger.body.seq }}"}}},
+        *({"id": f"t{i}", "type": "transform", "config": {"value": {"seq": "{{ input.seq }}", "step": i}}}
+          for i in range(2, 9)),
+        {"id": "check", "type": "condition", "config": {"expression": "input.seq > `0`"}},
+    ]  # fmt: skip
+    return {
+        "nodes": chain,
+        "connections": [{"source": a["id"], "target": b["id"]} for a, b in itertools.pairwise(chain)],
+        "settings": {"inlinePureNodes": inline},
+    }
+
+
 def activate(user: BenchUser, name: str, definition: dict[str, Any]) -> str:
     """Create and activate the workflow; the path of its webhook URL."""
     created = user.client.call("POST", "/workflows", {"name": name, "definition": definition})

@@ -32,6 +32,7 @@ def linear_workflow(nodes: int = 10) -> dict[str, Any]:
         "nodes": [{"id": "start", "type": "trigger.manual", "config": {}}]
         + [{"id": i, "type": "noop", "config": {}} for i in ids[1:]],
         "connections": [{"source": a, "target": b} for a, b in itertools.pairwise(ids)],
+        "settings": {"inlinePureNodes": False},  # measures the queued step (pure nodes would run inline)
     }
 
 
@@ -46,6 +47,7 @@ def fan_out_in_workflow(nodes: int = 10) -> dict[str, Any]:
         ],
         "connections": [{"source": "start", "target": b} for b in branches]
         + [{"source": b, "target": "join"} for b in branches],
+        "settings": {"inlinePureNodes": False},  # measures the queued step (pure nodes would run inline)
     }
 
 

@@ -18,8 +18,8 @@ from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.errors import BadRequest, Conflict, NotFound
 from a2n.execution.compiled import CompiledWorkflow, compiled_workflow, planner_states
 from a2n.execution.links import carry_out
-from a2n.execution.rows import log_row
-from a2n.execution.settle import Completion, apply_plan, resume_token_hash, settle
+from a2n.execution.rows import Completion, log_row, resume_token_hash
+from a2n.execution.settle import apply_plan, settle
 from a2n.execution.start import StartedExecution, StartRequest, write_execution
 from a2n.nodes.wait import resumed_output
 

@@ -20,8 +20,8 @@ from a2n.engine.planner import ExecutionEnd, Outcome
 from a2n.engine.statuses import ExecutionStatus, NodeStatus
 from a2n.errors import A2NError
 from a2n.execution.outbox import publish_outbox
-from a2n.execution.rows import Effects, FollowUp, NotifyParent, StartChild, StartErrorWorkflow
-from a2n.execution.settle import Completion, is_current, settle
+from a2n.execution.rows import Completion, Effects, FollowUp, NotifyParent, StartChild, StartErrorWorkflow
+from a2n.execution.settle import is_current, settle
 from a2n.execution.start import StartedExecution, StartRequest, write_start
 from a2n.observability import get_logger
 from a2n.settings import get_settings

@@ -8,6 +8,7 @@ raises IllegalTransition on a change the table forbids). The one exception is th
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from a2n.db.base import new_id, utcnow
-from a2n.engine.planner import ExecutionEnd, NodeChange
+from a2n.engine.planner import ExecutionEnd, NodeChange, Outcome, OutcomeKind, Plan
 from a2n.engine.statuses import ExecutionStatus, NodeStatus, check_transition
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class NodeRowUpdate:
     wait_until: datetime | None = None
     resume_token_hash: str | None = None
     child_execution_id: uuid.UUID | None = None  # None keeps the stored one
+    started_at: datetime | None = None  # None keeps the stored one (set by the claim, or inline)
 
     def as_param(self) -> dict[str, Any]:
         """The shape the batched UPDATE reads (jsonb_to_recordset): set_* flags say which JSON
@@ -60,6 +62,7 @@ class NodeRowUpdate:
             "next_attempt_at": _iso(self.next_attempt_at), "wait_until": _iso(self.wait_until),
             "resume_token_hash": self.resume_token_hash,
             "child_execution_id": str(self.child_execution_id) if self.child_execution_id else None,
+            "started_at": _iso(self.started_at),
         }  # fmt: skip
 
 
@@ -118,6 +121,51 @@ def log_row(
         "id": new_id(), "execution_id": execution_id, "node_id": node_id, "level": level,
         "message": message, "metadata": dict(metadata) if metadata else None, "ts": ts or utcnow(),
     }  # fmt: skip
+
+
+@dataclass
+class Completion:
+    """What a completion writes beside the planner's decisions, for the node that completed."""
+    started_at: datetime | None = None  # set for a real run: logged as "node started"
+    wait_until: datetime | None = None
+    resume_token_hash: str | None = None
+    waiting_output: Any = None
+    child_execution_id: uuid.UUID | None = None
+    webhook_response: Mapping[str, Any] | None = None
+
+
+def resume_token_hash(token: str) -> str:
+    """Only the hash of a resume token is stored; the token is shown once."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def node_logs(
+    execution_id: uuid.UUID, outcome: Outcome, plan: Plan, *, completion: Completion, now: datetime
+) -> list[dict[str, Any]]:
+    """start / finish / error / retry / waiting rows for the node that completed."""
+    node_id, attempt = outcome.node_id, outcome.attempt
+    rows: list[dict[str, Any]] = []
+    if completion.started_at is not None:
+        rows.append(log_row(execution_id, node_id, "INFO", "node started", {"attempt": attempt},
+                            ts=completion.started_at))  # fmt: skip
+    status = plan.status_of(node_id)
+    meta: dict[str, Any] = {"attempt": attempt}
+    if completion.started_at is not None:
+        meta["durationMs"] = max(0, int((now - completion.started_at).total_seconds() * 1000))
+    message = str((outcome.error or {}).get("message", ""))
+    if status is NodeStatus.QUEUED:
+        delay = next((e.delay_ms for e in plan.enqueue if e.node_id == node_id), 0)
+        rows.append(log_row(execution_id, node_id, "WARN", f"attempt {attempt} failed, retrying",
+                            {**meta, "error": message, "delayMs": delay}, ts=now))  # fmt: skip
+    elif status is NodeStatus.WAITING:
+        until = completion.wait_until.isoformat() if completion.wait_until else None
+        rows.append(log_row(execution_id, node_id, "INFO", "node waiting", {**meta, "until": until}, ts=now))
+    elif outcome.kind is OutcomeKind.FAILED:
+        failed_meta = {**meta, "error": message}
+        rows.append(log_row(execution_id, node_id, "ERROR", "node failed", failed_meta, ts=now))
+    elif status is not None:
+        rows.append(log_row(execution_id, node_id, "INFO", f"node {status.value.lower()}", meta, ts=now))
+    return rows
 
 
 # --- follow-ups: what a state change asks its caller to do next, in the same transaction ------------

@@ -8,19 +8,19 @@ workflow) comes back as follow-ups in the returned Effects, for `links.carry_out
 
 from __future__ import annotations
 
-import hashlib
 import math
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from a2n.engine.planner import ExecutionEnd, Outcome, OutcomeKind, Plan, plan_after
 from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.execution.compiled import CompiledWorkflow, compiled_workflow, planner_states
+from a2n.execution.inline import Inlined, RunFacts, run_inline
 from a2n.execution.outbox import outbox_message
 from a2n.execution.rows import (
+    Completion,
     Effects,
     FollowUp,
     NodeRowUpdate,
@@ -29,6 +29,7 @@ from a2n.execution.rows import (
     execution_transition,
     fold_changes,
     log_row,
+    node_logs,
 )
 
 if TYPE_CHECKING:
@@ -37,22 +38,6 @@ if TYPE_CHECKING:
     from a2n.engine.backoff import RandomSource
 
 SQS_MAX_DELAY_S = 900
-
-
-@dataclass
-class Completion:
-    """What a completion writes beside the planner's decisions, for the node that completed."""
-    started_at: datetime | None = None  # set for a real run: logged as "node started"
-    wait_until: datetime | None = None
-    resume_token_hash: str | None = None
-    waiting_output: Any = None
-    child_execution_id: uuid.UUID | None = None
-    webhook_response: Mapping[str, Any] | None = None
-
-
-def resume_token_hash(token: str) -> str:
-    """Only the hash of a resume token is stored; the token is shown once."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def is_current(stored: Mapping[str, StoredNodeState], node_id: str, attempt: int, status: NodeStatus) -> bool:
@@ -82,11 +67,15 @@ def settle(
     )
     waiting = outcome.kind is OutcomeKind.WAITING and plan.status_of(outcome.node_id) is NodeStatus.WAITING
     wake = _wake_message(locked, compiled, outcome, completion=completion, now=now) if waiting else []
-    logs = _node_logs(locked.id, outcome, plan, completion=completion, now=now)
+    logs = node_logs(locked.id, outcome, plan, completion=completion, now=now)
+    inlined = Inlined(plan)
+    if ExecutionStatus(locked.status) not in EXECUTION_TERMINAL:
+        facts = RunFacts(locked.id, locked.trigger_data, locked.started_at, locked.mode)
+        inlined = run_inline(compiled, planner_states(stored), plan, facts)
     return apply_plan(
-        repo, locked, compiled=compiled, stored=stored, plan=plan, now=now,
-        waiting=completion if waiting else None, logs=logs,
-        webhook_response=completion.webhook_response, extra_messages=wake,
+        repo, locked, compiled=compiled, stored=stored, plan=inlined.plan, now=now,
+        waiting=completion if waiting else None, logs=logs + inlined.logs, started=inlined.started,
+        webhook_response=completion.webhook_response or inlined.webhook_response, extra_messages=wake,
     )  # fmt: skip
 
 
@@ -124,6 +113,7 @@ def apply_plan(
     now: datetime,
     waiting: Completion | None = None,
     logs: list[dict[str, Any]] | None = None,
+    started: Mapping[str, datetime] | None = None,
     webhook_response: Mapping[str, Any] | None = None,
     extra_messages: Sequence[OutboxMessage] = (),
 ) -> Effects:
@@ -134,6 +124,8 @@ def apply_plan(
         for row in rows.values():
             if row.status is NodeStatus.WAITING:
                 _park(row, waiting)
+    for node_id, began in (started or {}).items():
+        rows[node_id].started_at = began
     messages: list[OutboxMessage] = list(extra_messages)
     for item in plan.enqueue:
         delay_s = math.ceil(item.delay_ms / 1000)
@@ -223,32 +215,3 @@ def ending_follow_ups(
     if run.parent_execution_id is not None and run.parent_node_id is not None:
         follow_ups.append(NotifyParent(execution_id, run.parent_execution_id, run.parent_node_id, end))
     return follow_ups
-
-
-def _node_logs(
-    execution_id: uuid.UUID, outcome: Outcome, plan: Plan, *, completion: Completion, now: datetime
-) -> list[dict[str, Any]]:
-    """start / finish / error / retry / waiting rows for the node that completed."""
-    node_id, attempt = outcome.node_id, outcome.attempt
-    rows: list[dict[str, Any]] = []
-    if completion.started_at is not None:
-        rows.append(log_row(execution_id, node_id, "INFO", "node started", {"attempt": attempt},
-                            ts=completion.started_at))  # fmt: skip
-    status = plan.status_of(node_id)
-    meta: dict[str, Any] = {"attempt": attempt}
-    if completion.started_at is not None:
-        meta["durationMs"] = max(0, int((now - completion.started_at).total_seconds() * 1000))
-    message = str((outcome.error or {}).get("message", ""))
-    if status is NodeStatus.QUEUED:
-        delay = next((e.delay_ms for e in plan.enqueue if e.node_id == node_id), 0)
-        rows.append(log_row(execution_id, node_id, "WARN", f"attempt {attempt} failed, retrying",
-                            {**meta, "error": message, "delayMs": delay}, ts=now))  # fmt: skip
-    elif status is NodeStatus.WAITING:
-        until = completion.wait_until.isoformat() if completion.wait_until else None
-        rows.append(log_row(execution_id, node_id, "INFO", "node waiting", {**meta, "until": until}, ts=now))
-    elif outcome.kind is OutcomeKind.FAILED:
-        failed_meta = {**meta, "error": message}
-        rows.append(log_row(execution_id, node_id, "ERROR", "node failed", failed_meta, ts=now))
-    elif status is not None:
-        rows.append(log_row(execution_id, node_id, "INFO", f"node {status.value.lower()}", meta, ts=now))
-    return rows

@@ -6,6 +6,7 @@ the follow-ups (an execution that ends at its start notifies its parent) and pub
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,13 +16,15 @@ from typing import TYPE_CHECKING, Any
 from a2n.db.base import new_id, utcnow
 from a2n.db.enums import ExecutionMode
 from a2n.db.repositories.executions import ExecutionRepository
-from a2n.engine.planner import Plan, plan_start
+from a2n.engine.graph import MAIN_HANDLE
+from a2n.engine.planner import NodeState, Plan, plan_start
 from a2n.engine.statuses import NODE_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.errors import BadRequest, Conflict, NotFound
 from a2n.execution.compiled import CompiledWorkflow, remember_compiled
+from a2n.execution.inline import RunFacts, run_inline
 from a2n.execution.outbox import outbox_message
 from a2n.execution.rows import KEEP, Effects, fold_changes, log_row
-from a2n.execution.settle import ending_follow_ups
+from a2n.execution.settle import SQS_MAX_DELAY_S, ending_follow_ups
 from a2n.settings import get_settings
 
 if TYPE_CHECKING:
@@ -58,6 +61,10 @@ class StartedExecution:
     execution_id: uuid.UUID
     status: str
     created: bool
+    # When the start transaction ended the run or a respond_webhook answered (pure nodes inline),
+    # a sync webhook answers from these without waiting.
+    output: Any = None
+    webhook_response: Mapping[str, Any] | None = None
 
 
 def write_start(
@@ -86,8 +93,12 @@ def write_execution(
     plan: Plan,
     reused: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[StartedExecution, Effects]:
-    """Insert the execution, all node rows (reused ones as given) and the plan's outbox rows."""
+    """Insert the execution, all node rows (reused ones as given) and the plan's outbox rows; pure
+    nodes the plan makes ready run inline first."""
     execution_id = new_id()
+    facts = RunFacts(execution_id, request.trigger_data, utcnow(), request.mode.value)
+    inlined = run_inline(compiled, _reused_states(reused or {}), plan, facts)
+    plan = inlined.plan
     end = plan.finished
     status = end.status if end is not None else ExecutionStatus.RUNNING
     timeout_ms = int(compiled.settings.get("timeoutMs") or DEFAULT_EXECUTION_TIMEOUT_MS)
@@ -97,6 +108,7 @@ def write_execution(
         "trigger_id": request.trigger_id, "scheduled_time": request.scheduled_time,
         "trigger_data": request.trigger_data, "output": end.output if end else None,
         "error": end.error if end else None, "ended_at": utcnow() if end else None,
+        "webhook_response": inlined.webhook_response,
         "duration_ms": 0 if end else None, "timeout_s": timeout_ms / 1000,
         "parent_execution_id": request.parent_execution_id, "parent_node_id": request.parent_node_id,
         "retry_of": request.retry_of, "idempotency_key": request.idempotency_key,
@@ -107,16 +119,34 @@ def write_execution(
         if winner is None:
             raise Conflict("An execution with this key already exists")
         return winner, Effects()
-    repo.insert_node_states(_node_rows(execution_id, compiled.graph, plan, reused or {}))
+    repo.insert_node_states(_node_rows(execution_id, compiled.graph, plan, reused or {}, inlined.started))
     messages = [
-        outbox_message(execution_id, item.node_id, compiled.graph.nodes[item.node_id].type, item.attempt)
+        outbox_message(execution_id, item.node_id, compiled.graph.nodes[item.node_id].type, item.attempt,
+                       min(math.ceil(item.delay_ms / 1000), SQS_MAX_DELAY_S))  # an inline node's retry
         for item in plan.enqueue
-    ]
+    ]  # fmt: skip
     repo.insert_outbox(messages)
     repo.count_started(request.workflow_id, ended=end.status.value if end else None)
-    repo.insert_logs([log_row(execution_id, None, "INFO", "execution started", {"mode": request.mode.value})])
+    logs = [log_row(execution_id, None, "INFO", "execution started", {"mode": request.mode.value})]
+    logs += inlined.logs
+    if end is not None:
+        level = "INFO" if end.status is ExecutionStatus.SUCCEEDED else "ERROR"
+        logs.append(log_row(execution_id, None, level, f"execution {end.status.value.lower()}", end.error))
+    repo.insert_logs(logs)
     follow_ups = ending_follow_ups(execution_id, request, compiled, end) if end is not None else []
-    return StartedExecution(execution_id, status.value, True), Effects(messages, follow_ups)
+    started = StartedExecution(execution_id, status.value, True, end.output if end else None,
+                               inlined.webhook_response)  # fmt: skip
+    return started, Effects(messages, follow_ups)
+
+
+def _reused_states(reused: Mapping[str, Mapping[str, Any]]) -> dict[str, NodeState]:
+    """A re-run's reused rows as the planner sees them (the states before its plan)."""
+    return {
+        node_id: NodeState(NodeStatus(row["status"]), row.get("attempt") or 0, row.get("output"),
+                           (MAIN_HANDLE,) if row.get("handles") is None else tuple(row["handles"]),
+                           row.get("error"))
+        for node_id, row in reused.items()
+    }  # fmt: skip
 
 
 def _existing(repo: ExecutionRepository, request: StartRequest) -> StartedExecution | None:
@@ -159,8 +189,9 @@ def _trigger_node(graph: Graph, requested: str | None) -> str:
 
 
 def _node_rows(
-    execution_id: uuid.UUID, graph: Graph, plan: Plan, reused: Mapping[str, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
+    execution_id: uuid.UUID, graph: Graph, plan: Plan, reused: Mapping[str, Mapping[str, Any]],
+    started: Mapping[str, datetime],
+) -> list[dict[str, Any]]:  # fmt: skip
     """Every node's row for one multi-row INSERT: reused as given, then the plan's changes."""
     now = utcnow()
     bases = {node_id: dict(reused.get(node_id) or {"status": NodeStatus.PENDING.value, "attempt": 0})
@@ -185,7 +216,9 @@ def _node_rows(
             "attempt": base.get("attempt", 0), "input": base.get("input"), "output": base.get("output"),
             "error": base.get("error"), "handles": base.get("handles"),
             "queued_at": now if status is NodeStatus.QUEUED else None,
-            "started_at": now if status is NodeStatus.SUCCEEDED and node_id not in reused else None,
+            "started_at": started.get(node_id)
+            or (now if status in NODE_TERMINAL - {NodeStatus.SKIPPED, NodeStatus.CANCELLED}
+                and node_id not in reused else None),
             "ended_at": now if status in NODE_TERMINAL else None,
             "created_at": now, "updated_at": now,
         })  # fmt: skip

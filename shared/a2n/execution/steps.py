@@ -7,13 +7,12 @@ under the execution row lock, publish the outbox after commit.
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as RunTimeout
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, quote_plus
@@ -34,7 +33,8 @@ from a2n.execution.compiled import compiled_workflow
 from a2n.execution.links import ChildRefused, carry_out, start_child
 from a2n.execution.outbox import publish_outbox
 from a2n.execution.rows import Effects, StartChild
-from a2n.execution.settle import Completion, is_current, resume_token_hash, settle
+from a2n.execution.running import ERROR_TEXT_LIMIT, Attempt, attempt_from, checked_result, unexpected_error
+from a2n.execution.settle import is_current, settle
 from a2n.nodes.context import ChildRequest, Credential, NodeContext, NodeFailed
 from a2n.nodes.registry import get_runner
 from a2n.nodes.secrets import scrub, secret_values
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from a2n.nodes.context import NodeResult, Renew
 
 logger = get_logger()
-ERROR_TEXT_LIMIT = 2000
 
 
 class StepMessage(BaseModel):
@@ -80,14 +79,6 @@ class StepDeps:
     def hit(self, point: str) -> None:
         if self.faults is not None:
             self.faults.hit(point)
-
-
-@dataclass
-class Attempt:
-    """What the run produced, ready for the completion transaction (already scrubbed)."""
-    outcome: Outcome
-    completion: Completion = field(default_factory=Completion)
-    child: Any = None  # a ChildRequest, started inside the completion transaction
 
 
 def process_step_batch(
@@ -163,15 +154,13 @@ def run_claimed(
         ctx = _context(message, step, compiled, credential=credential, node=node, now=now)
         result = _run_with_timeout(node, ctx)
         secret_set |= result.secrets
-        attempt = _attempt_from(message, result, now)
+        attempt = attempt_from(message.nodeId, message.attempt, result)
     except NodeFailed as failure:
         secret_set |= failure.secrets
         attempt = Attempt(Outcome.failed(message.nodeId, failure.as_error(), message.attempt))
     except Exception as error:  # a bug or an unexpected library error: the message, never a traceback
         logger.exception("node raised", extra={"node_type": node.type, "node_id": message.nodeId})
-        text = f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
-        error_shape = {"message": text, "retryable": True}
-        attempt = Attempt(Outcome.failed(message.nodeId, error_shape, message.attempt))
+        attempt = Attempt(Outcome.failed(message.nodeId, unexpected_error(error), message.attempt))
     attempt.completion.started_at = step.started_at
     return _scrubbed(attempt, travelling_forms(secret_set), scrub)
 
@@ -234,22 +223,7 @@ def _run_with_timeout(node: Node, ctx: Any) -> NodeResult:
 def _run_within_limits(runner: Callable[[Any], NodeResult], ctx: Any) -> NodeResult:
     """The run and the checks of what it produced (storable JSON, size), together on the worker:
     serialising a big output costs time too, and that time belongs to the node's deadline."""
-    from a2n.nodes.context import NodeFailed
-    from a2n.settings import get_settings
-
-    result = runner(ctx)
-    if result.wait is not None:
-        return result
-    if result.child is not None:
-        _storable_json(result.child.input, "sub-workflow input")
-        return result
-    size = len(_storable_json(result.output, "output").encode())
-    if result.webhook_response is not None:
-        _storable_json(result.webhook_response, "webhook response")
-    limit = get_settings().node_output_limit_bytes
-    if size > limit:
-        raise NodeFailed(f"output is {size} bytes, over the limit of {limit}")
-    return result
+    return checked_result(runner(ctx))
 
 
 _pools = threading.local()
@@ -272,39 +246,6 @@ def _abandon_node_pool(pool: ThreadPoolExecutor) -> None:
     _pools.pool = None
 
 
-def _attempt_from(message: StepMessage, result: NodeResult, now: datetime) -> Attempt:
-    if result.wait is not None:
-        return _waiting(message, result, now)
-    if result.child is not None:
-        return Attempt(Outcome.waiting(message.nodeId, message.attempt), child=result.child)
-    outcome = Outcome.succeeded(message.nodeId, result.output, result.handles, message.attempt)
-    return Attempt(outcome, Completion(webhook_response=result.webhook_response))
-
-
-def _storable_json(value: Any, what: str) -> str:
-    """`value` as stored JSON. JSON (and Postgres' jsonb) has no Infinity or NaN: such a value fails
-    the node here, before the completion, with a message that says what to change."""
-    try:
-        return json.dumps(value, separators=(",", ":"), default=str, allow_nan=False)
-    except ValueError:
-        raise NodeFailed(
-            f"the node's {what} contains a non-finite number (Infinity or NaN), which JSON cannot hold;"
-            " check the expressions that compute numbers (e.g. to_number of a huge value, an overflowing sum)"
-        ) from None
-
-
-def _waiting(message: StepMessage, result: NodeResult, now: datetime) -> Attempt:
-    """Park the node; a resume-mode wait gets a token, shown (once) as the waiting node's output."""
-    wait = result.wait
-    assert wait is not None
-    completion = Completion(wait_until=wait.until if not wait.resume else wait.timeout_at)
-    if wait.resume:
-        token = secrets.token_urlsafe(32)
-        completion.resume_token_hash = resume_token_hash(token)
-        completion.waiting_output = {"resumeToken": token}
-    return Attempt(Outcome.waiting(message.nodeId, message.attempt), completion)
-
-
 def _woken(message: StepMessage, step: ClaimedStep, now: datetime) -> Attempt:
     """A wait whose time came: duration/until waits continue; a resume wait timed out (continues
     with no data, like n8n's "limit wait time")."""
@@ -325,7 +266,6 @@ def _scrubbed(attempt: Attempt, secret_set: frozenset[str], scrub: Callable[[Any
     if attempt.completion.webhook_response is not None:
         attempt.completion.webhook_response = scrub(attempt.completion.webhook_response, secret_set)
     if attempt.child is not None:
-
         attempt.child = ChildRequest(attempt.child.workflow_id, scrub(attempt.child.input, secret_set))
     return attempt
 

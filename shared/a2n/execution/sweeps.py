@@ -13,8 +13,8 @@ from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.execution.compiled import compiled_workflow, planner_states
 from a2n.execution.links import carry_out
 from a2n.execution.outbox import outbox_message
-from a2n.execution.rows import log_row
-from a2n.execution.settle import Completion, apply_plan, is_current, settle
+from a2n.execution.rows import Completion, log_row
+from a2n.execution.settle import apply_plan, is_current, settle
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

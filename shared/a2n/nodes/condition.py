@@ -23,6 +23,7 @@ def _config_problems(config: ConditionConfig, pointer: str) -> list[Problem]:
 
 SPEC = NodeSpec(
     type="condition",
+    pure=True,
     name="Condition",
     category="flow",
     description="Passes its input on through handle 'true' when the expression is truthy, else 'false'.",

@@ -20,6 +20,7 @@ class MergeConfig(NodeConfig):
 
 SPEC = NodeSpec(
     type="merge",
+    pure=True,
     name="Merge",
     category="flow",
     description="Joins branches: an object keyed by source node, concatenated arrays, or the first input.",

@@ -16,6 +16,7 @@ class NoopConfig(NodeConfig):
 
 SPEC = NodeSpec(
     type="noop",
+    pure=True,
     name="No operation",
     category="flow",
     description="Does nothing; outputs its input.",

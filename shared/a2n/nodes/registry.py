@@ -57,6 +57,13 @@ def get_runner(node_type: str) -> Runner:
     return runner
 
 
+@cache
+def is_pure(node_type: str) -> bool:
+    """Whether the type's spec declares it pure (no I/O, no credential): such nodes may run inline."""
+    spec = get_spec(node_type)
+    return spec is not None and spec.pure
+
+
 def all_specs() -> list[NodeSpec]:
     """Every built-in type, in catalogue order."""
     return [spec for node_type in NODE_MODULES if (spec := get_spec(node_type)) is not None]

@@ -34,6 +34,7 @@ class RespondWebhookConfig(NodeConfig):
 
 SPEC = NodeSpec(
     type="respond_webhook",
+    pure=True,
     name="Respond to webhook",
     category="core",
     description="Sets the synchronous webhook response; outputs the response it set.",

@@ -39,6 +39,8 @@ class NodeSpec:
     outputs: tuple[str, ...] = (MAIN_HANDLE,)
     is_trigger: bool = False
     accepts_credentials: bool = False
+    # No I/O, no credential, no wait: the engine may run it inside the transaction that made it ready.
+    pure: bool = False
     config_problems: Callable[[Any, str], list[Problem]] | None = None
     dynamic_outputs: Callable[[Mapping[str, Any]], list[str]] | None = None
 

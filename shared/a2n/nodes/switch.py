@@ -65,6 +65,7 @@ def _handles(config: Mapping[str, Any]) -> list[str]:
 
 SPEC = NodeSpec(
     type="switch",
+    pure=True,
     name="Switch",
     category="flow",
     description="Passes its input on through the handle of the first matching case, else the default handle.",

@@ -20,6 +20,7 @@ class TransformConfig(NodeConfig):
 
 SPEC = NodeSpec(
     type="transform",
+    pure=True,
     name="Transform",
     category="data",
     description="Outputs a JSON value built from expressions over the trigger, inputs and node outputs.",

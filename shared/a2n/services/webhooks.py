@@ -22,6 +22,7 @@ from a2n.webhooks.signatures import SignatureInvalid
 
 if TYPE_CHECKING:
     from a2n.db.models import WorkflowTrigger
+    from a2n.execution.start import StartedExecution
     from a2n.nodes.trigger_webhook import WebhookAuth, WebhookTriggerConfig
 
 # Headers that carry the caller's proof of identity never reach trigger data (or execution storage).
@@ -33,7 +34,9 @@ _SIGNATURE_HEADERS = {
     "slack": ("x-slack-signature",),
 }
 DEFAULT_SYNC_TIMEOUT_MS = 25_000
-_POLL_INTERVALS_S = (0.02, 0.05, 0.1, 0.2)
+# The sync wait polls adaptively: a quarter of the time waited so far, between 5 ms and 200 ms, so a
+# run that ends in tens of ms is seen within a few ms and a long run costs few reads.
+_POLL_MIN_S, _POLL_MAX_S, _POLL_FRACTION = 0.005, 0.2, 0.25
 
 
 class WebhookNotFound(NotFound):
@@ -71,6 +74,7 @@ class WebhookAnswer:
 class _Accepted:
     execution_id: uuid.UUID
     sync_timeout_ms: int | None
+    started: StartedExecution | None = None
 
 
 def receive_webhook(delivery: WebhookDelivery) -> WebhookAnswer:
@@ -78,7 +82,27 @@ def receive_webhook(delivery: WebhookDelivery) -> WebhookAnswer:
     accepted = _accept(delivery)
     if accepted.sync_timeout_ms is None:
         return WebhookAnswer(202, {"executionId": str(accepted.execution_id)})
+    answered = _answered_at_start(accepted)
+    if answered is not None:
+        return answered
     return wait_for_answer(accepted.execution_id, accepted.sync_timeout_ms)
+
+
+def _answered_at_start(accepted: _Accepted) -> WebhookAnswer | None:
+    """The start transaction ran the pure nodes inline: when respond_webhook answered there, or the run
+    ended there, the answer is known without reading the execution again."""
+    started = accepted.started
+    if started is None:
+        return None
+    if started.webhook_response is not None:
+        return _respond(started.webhook_response)
+    if started.status == "SUCCEEDED":
+        return WebhookAnswer(200, started.output)
+    if started.status in _FAILED:
+        raise WorkflowRunFailed(
+            f"The workflow ended {started.status}", extra={"executionId": str(started.execution_id)}
+        )
+    return None
 
 
 def _accept(delivery: WebhookDelivery) -> _Accepted:
@@ -116,7 +140,7 @@ def _accept(delivery: WebhookDelivery) -> _Accepted:
             receipts.link_execution(receipt_id, started.execution_id)
         uow.commit()
     publish_outbox(messages)
-    return _Accepted(started.execution_id, _sync_timeout(config))
+    return _Accepted(started.execution_id, _sync_timeout(config), started)
 
 
 def _sync_timeout(config: WebhookTriggerConfig) -> int | None:
@@ -243,8 +267,8 @@ def wait_for_answer(execution_id: uuid.UUID, timeout_ms: int) -> WebhookAnswer:
     """Poll the execution row (no connection held while sleeping) until it answers or time is up."""
     from a2n.db.enums import ExecutionStatus
 
-    deadline = time.monotonic() + timeout_ms / 1000
-    attempt = 0
+    began = time.monotonic()
+    deadline = began + timeout_ms / 1000
     while True:
         progress = _progress(execution_id)
         if progress is not None and progress.webhook_response is not None:
@@ -258,8 +282,8 @@ def wait_for_answer(execution_id: uuid.UUID, timeout_ms: int) -> WebhookAnswer:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return WebhookAnswer(202, {"executionId": str(execution_id)})
-        time.sleep(min(_POLL_INTERVALS_S[min(attempt, len(_POLL_INTERVALS_S) - 1)], remaining))
-        attempt += 1
+        waited = time.monotonic() - began
+        time.sleep(min(max(_POLL_MIN_S, waited * _POLL_FRACTION), _POLL_MAX_S, remaining))
 
 
 _FAILED = frozenset({"FAILED", "CANCELLED", "TIMED_OUT"})

@@ -67,6 +67,9 @@ class WorkflowSettings(DefinitionModel):
     errorWorkflowId: ResourceId | None = None
     maxConcurrency: Annotated[int, Field(ge=1, le=1000)] | None = None
     retry: RetryConfig | None = None
+    # Pure nodes (condition, switch, merge, transform, noop, respond_webhook) run inside the transaction
+    # that makes them ready; false: one queued step per node, as before "Execution core v2".
+    inlinePureNodes: bool | None = None
 
 
 class WorkflowDefinition(DefinitionModel):

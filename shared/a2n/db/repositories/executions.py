@@ -186,7 +186,7 @@ UPDATE execution_node_states s SET
     error = CASE WHEN c.set_error THEN c.error ELSE s.error END,
     handles = CASE WHEN c.set_handles THEN c.handles ELSE s.handles END,
     queued_at = CASE WHEN c.status = 'QUEUED' THEN now() ELSE s.queued_at END,
-    started_at = CASE WHEN c.status = 'QUEUED' THEN NULL ELSE s.started_at END,
+    started_at = CASE WHEN c.status = 'QUEUED' THEN NULL ELSE COALESCE(c.started_at, s.started_at) END,
     ended_at = CASE WHEN c.status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED') THEN now() END,
     lease_until = NULL,
     next_attempt_at = c.next_attempt_at,
@@ -198,7 +198,7 @@ FROM jsonb_to_recordset(CAST(:changes AS jsonb)) AS c(
     node_id text, status text, attempt int, set_input bool, input jsonb, set_output bool,
     output jsonb, set_error bool, error jsonb, set_handles bool, handles text[],
     next_attempt_at timestamptz, wait_until timestamptz, resume_token_hash text,
-    child_execution_id uuid)
+    child_execution_id uuid, started_at timestamptz)
 WHERE s.execution_id = :e AND s.node_id = c.node_id
 """
 
@@ -333,11 +333,13 @@ class ExecutionRepository:
         row = self.session.execute(
             text("""
 INSERT INTO executions (id, workflow_id, workflow_version, workspace_id, status, mode, trigger_id,
-    scheduled_time, trigger_data, output, error, started_at, ended_at, duration_ms, deadline_at,
-    parent_execution_id, parent_node_id, retry_of, idempotency_key, request_hash, created_at, updated_at)
+    scheduled_time, trigger_data, output, error, webhook_response, started_at, ended_at, duration_ms,
+    deadline_at, parent_execution_id, parent_node_id, retry_of, idempotency_key, request_hash, created_at,
+    updated_at)
 VALUES (:id, :workflow_id, :workflow_version, :workspace_id, :status, :mode, :trigger_id,
     :scheduled_time, CAST(:trigger_data AS jsonb), CAST(:output AS jsonb), CAST(:error AS jsonb),
-    now(), :ended_at, :duration_ms, now() + make_interval(secs => :timeout_s),
+    CAST(:webhook_response AS jsonb), now(), :ended_at, :duration_ms,
+    now() + make_interval(secs => :timeout_s),
     :parent_execution_id, :parent_node_id, :retry_of, :idempotency_key, :request_hash, now(), now())
 ON CONFLICT DO NOTHING RETURNING id
 """),
@@ -346,6 +348,9 @@ ON CONFLICT DO NOTHING RETURNING id
                 "trigger_data": dumps(values["trigger_data"]),
                 "output": dumps(values["output"]) if values.get("output") is not None else None,
                 "error": dumps(values["error"]) if values.get("error") is not None else None,
+                "webhook_response": dumps(values["webhook_response"])
+                if values.get("webhook_response") is not None
+                else None,
             },
         ).one_or_none()
         return row is not None
