@@ -32,6 +32,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("A2N_DATABASE_URL", "DATABASE_URL")
     )
     database_secret_arn: str | None = None
+    # Replaces the host of that URL: the template passes its RDS Proxy's endpoint here, so the secret
+    # can stay the cluster's own (the proxy logs in with it too).
+    database_host: str | None = None
     # require | verify | disable; "auto" means require for non-loopback hosts.
     database_ssl: str = "auto"
     database_pool_size: int = 1

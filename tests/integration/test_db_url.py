@@ -87,3 +87,23 @@ def test_database_url_is_read_from_secrets_manager_in_either_shape(
 
     with get_engine().connect() as conn:
         assert conn.execute(text("SELECT current_database()")).scalar_one() == real.database
+
+
+@pytest.mark.parametrize("shape", ["url", "rds_json"])
+def test_database_host_replaces_the_host_of_the_secret_url_and_nothing_else(shape: str, aws: None) -> None:
+    fields = {"username": "a2n", "password": "pw", "host": "cluster.local", "port": 6432, "dbname": "app"}
+    secret = "postgresql://a2n:pw@cluster.local:6432/app" if shape == "url" else json.dumps(fields)
+    arn = boto3.client("secretsmanager").create_secret(Name=f"db-host-{shape}", SecretString=secret)["ARN"]
+
+    url = resolve_database_url(
+        Settings(database_url=None, database_secret_arn=arn, database_host="proxy.local")
+    )
+
+    assert (url.host, url.port, url.username, url.password, url.database) == (
+        "proxy.local",
+        6432,
+        "a2n",
+        "pw",
+        "app",
+    )
+    assert resolve_database_url(Settings(database_url=None, database_secret_arn=arn)).host == "cluster.local"

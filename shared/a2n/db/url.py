@@ -23,14 +23,17 @@ _NO_DATABASE = (
 
 
 def resolve_database_url(settings: Settings) -> URL:
-    """The pg8000 URL from settings.database_url, else from the Secrets Manager secret."""
+    """The pg8000 URL from settings.database_url, else from the Secrets Manager secret; its host
+    replaced by settings.database_host when set (an RDS Proxy in front of the database)."""
     if settings.database_url:
-        return to_pg8000_url(settings.database_url)
-    if settings.database_secret_arn:
+        url = to_pg8000_url(settings.database_url)
+    elif settings.database_secret_arn:
         from a2n.adapters.secrets import get_secret_string
 
-        return url_from_secret(get_secret_string(settings.database_secret_arn))
-    raise ConfigurationError(_NO_DATABASE)
+        url = url_from_secret(get_secret_string(settings.database_secret_arn))
+    else:
+        raise ConfigurationError(_NO_DATABASE)
+    return url.set(host=settings.database_host) if settings.database_host else url
 
 
 def to_pg8000_url(raw: str) -> URL:
