@@ -172,7 +172,8 @@ def test_shared_parameters_and_globals_are_declared_alike_in_every_nested_templa
     engine = by_name(stacks, "Engine")
 
     def normalized(stack: Stack) -> dict[str, Any]:
-        mine = globals_of(stack)
+        # Only request-serving stacks cap their functions' concurrency (tested below).
+        mine = {k: v for k, v in globals_of(stack).items() if k != "ReservedConcurrentExecutions"}
         if stack != engine:
             return mine
         # The engine builds the queue map itself and hands the very same text to the others.
@@ -479,3 +480,115 @@ def test_one_managed_policy_lets_every_publisher_send_to_every_step_queue(stacks
         inline = [s for p in policies if isinstance(p, dict) for s in p.get("Statement", [])]
         assert all("sqs:SendMessage" not in str(s.get("Action")) for s in inline), lid
         assert not any("SQSSendMessagePolicy" in p for p in policies if isinstance(p, dict)), lid
+
+
+def root_parameter(stacks: list[Stack], stack: Stack, value: Any) -> str:
+    """The root parameter a nested value comes from (through ``!Join [",", !Ref P]`` for lists)."""
+    where, resolved = origin(stack, value)
+    assert where == stacks[0], f"{stack}: {value} does not come from the root ({resolved})"
+    if "Fn::Join" in resolved:
+        separator, inner = resolved["Fn::Join"]
+        assert separator == ","
+        resolved = inner
+    assert resolved["Ref"] in stacks[0].doc["Parameters"], f"{stack}: {value} → {resolved}"
+    return str(resolved["Ref"])
+
+
+def test_with_subnets_set_every_function_runs_in_the_vpc(stacks: list[Stack]) -> None:
+    assert not stacks[0].of_type(FUNCTION), "the root declares no function: all are in nested stacks"
+    in_vpc = {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "SubnetIds"}]}, ""]}]}
+    assert stacks[0].doc["Conditions"]["InVpc"] == in_vpc
+    checked = 0
+    for stack in (s for s in stacks if s.of_type(FUNCTION)):
+        assert stack.doc["Conditions"]["InVpc"] == in_vpc, stack
+        condition, config, otherwise = globals_of(stack)["VpcConfig"]["Fn::If"]
+        assert (condition, otherwise) == ("InVpc", {"Ref": "AWS::NoValue"}), stack
+        assert root_parameter(stacks, stack, config["SubnetIds"]) == "SubnetIds"
+        assert root_parameter(stacks, stack, config["SecurityGroupIds"]) == "SecurityGroupIds"
+        for lid, function in stack.of_type(FUNCTION).items():
+            assert "VpcConfig" not in function["Properties"], f"{lid} must not override the VPC of Globals"
+            checked += 1
+    assert checked == sum(1 for _ in functions(stacks))
+
+
+def test_every_node_queue_caps_the_concurrency_of_its_consumer(stacks: list[Stack]) -> None:
+    sources = [
+        (stack, lid, event["Properties"])
+        for stack, lid, props in functions(stacks)
+        for event in (props.get("Events") or {}).values()
+        if event["Type"] == "SQS"
+    ]
+    assert len(sources) >= 9
+    for stack, lid, source in sources:
+        cap = source["ScalingConfig"]["MaximumConcurrency"]
+        assert root_parameter(stacks, stack, cap) == "NodeQueueMaxConcurrency", lid
+    spec = stacks[0].doc["Parameters"]["NodeQueueMaxConcurrency"]
+    assert (spec["MinValue"], spec["MaxValue"]) == (2, 1000)  # what SQS event sources accept
+
+
+def request_serving_functions(stacks: list[Stack]) -> set[str]:
+    """Functions behind a route, the authorizer and the function EventBridge Scheduler invokes."""
+    serving = {"ScheduleTriggerFunction", "AuthorizerFunction"}
+    for stack in stacks:
+        for integration in stack.of_type(INTEGRATION).values():
+            serving.add(ref_target(integration["Properties"]["IntegrationUri"]))
+    return serving
+
+
+def test_request_serving_functions_share_one_optional_concurrency_cap(stacks: list[Stack]) -> None:
+    serving = request_serving_functions(stacks)
+    capped = set()
+    for stack, lid, props in functions(stacks):
+        value = function_setting(stack, props, "ReservedConcurrentExecutions")
+        if value is None:
+            continue
+        capped.add(lid)
+        assert stack.doc["Conditions"]["CapsApiConcurrency"] == {
+            "Fn::Not": [{"Fn::Equals": [{"Ref": "ApiReservedConcurrency"}, 0]}]
+        }
+        condition, cap, otherwise = value["Fn::If"]
+        assert (condition, otherwise) == ("CapsApiConcurrency", {"Ref": "AWS::NoValue"}), lid
+        assert root_parameter(stacks, stack, cap) == "ApiReservedConcurrency", lid
+    assert capped == serving, "only (and every) request-serving function takes the API cap"
+
+
+def test_the_generated_jwt_secret_is_encrypted_with_the_stacks_key(stacks: list[Stack]) -> None:
+    secret = stacks[0].resources["JwtSigningSecret"]["Properties"]
+    assert secret["KmsKeyId"] == {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "CredentialsKey"}]}
+    readers = 0
+    for stack, lid, props in functions(stacks):
+        policies = props.get("Policies") or []
+        reads = [
+            p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
+            for p in policies
+            if "AWSSecretsManagerGetSecretValuePolicy" in p
+        ]
+        if not any(origin(stack, arn)[1].get("Fn::If", [None])[0] == "HasJwtSecret" for arn in reads):
+            continue
+        readers += 1
+        # Reading a secret under a customer key needs Decrypt on that key (through Secrets Manager).
+        decrypts = [
+            statement
+            for p in policies
+            for statement in p.get("Statement", [])
+            if statement["Action"] == "kms:Decrypt"
+            and statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService")
+        ]
+        assert decrypts, f"{lid} reads the JWT secret without kms:Decrypt"
+        _, key = origin(stack, decrypts[0]["Resource"])
+        assert key == {
+            "Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Fn::GetAtt": ["CredentialsKey", "Arn"]}]
+        }
+    assert readers >= 4  # the authorizer, register, login, refresh
+
+
+def test_functions_reach_the_database_through_the_proxy_when_there_is_one(stacks: list[Stack]) -> None:
+    root = stacks[0]
+    assert root.resources["DatabaseProxy"]["Condition"] == "CreateDbProxy"
+    target = root.resources["DatabaseProxyTargetGroup"]["Properties"]
+    assert target["DBClusterIdentifiers"] == [{"Ref": "DbClusterIdentifier"}]
+    for stack in (s for s in stacks if s.of_type(FUNCTION)):
+        host = globals_of(stack)["Environment"]["Variables"]["A2N_DATABASE_HOST"]
+        where, value = origin(stack, host)
+        assert where == root
+        assert value == {"Fn::If": ["CreateDbProxy", {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}, ""]}
