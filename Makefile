@@ -1,6 +1,6 @@
 # A2N developer entry points. Needs only Python >= 3.11, pip and git: every tool is installed on demand,
-# the app in .venv and AWS SAM CLI + cfn-lint in .tools/sam (SAM pins old boto3/pydantic/click, so it
-# never shares the app's venv). Nothing here uses Docker.
+# the app in .venv, AWS SAM CLI + cfn-lint in .tools/sam (SAM pins old boto3/pydantic/click, so it
+# never shares the app's venv) and checkov in .tools/checkov (its own pins, likewise). No Docker.
 
 SHELL := /bin/bash
 export SAM_CLI_TELEMETRY := 0
@@ -11,6 +11,8 @@ SAM := $(TOOLS)/bin/sam
 STAMP_VENV := $(VENV)/.a2n-installed
 STAMP_TOOLS := $(TOOLS)/.a2n-installed
 SAM_TOOLS := aws-sam-cli aws-sam-translator cfn-lint
+CHECKOV := .tools/checkov
+STAMP_CHECKOV := $(CHECKOV)/.a2n-installed
 
 # A CPython 3.12 (the Lambda runtime): SAM's python builder insists on finding it on PATH, and the layers
 # are precompiled with it. Looked up on PATH, then in pyenv; an empty result means none.
@@ -40,9 +42,16 @@ $(STAMP_TOOLS):
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check $(SAM_TOOLS)
 	@touch $@
 
+$(STAMP_CHECKOV):
+	@echo "==> .tools/checkov: installing checkov"
+	@test -x $(CHECKOV)/bin/python || $(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(CHECKOV)/bin/python -m pip install --quiet --disable-pip-version-check 'checkov>=3,<4'
+	@touch $@
+
 venv: $(STAMP_VENV)  ## create/refresh .venv (the app, tests, ruff, mypy)
 
-tools: $(STAMP_TOOLS)  ## create .tools/sam (SAM CLI, samtranslator, cfn-lint)
+tools: $(STAMP_TOOLS) $(STAMP_CHECKOV)  ## create .tools/sam (SAM CLI, samtranslator, cfn-lint) and .tools/checkov
 
 # --- everyday -----------------------------------------------------------------------------------------
 dev: venv  ## run the whole stack locally (embedded Postgres, moto, HTTP API on :3000)
@@ -70,20 +79,22 @@ $(FUZZ)/.a2n-installed:
 fuzz: $(FUZZ)/.a2n-installed  ## schemathesis vs a running `make dev` (FUZZ_URL, FUZZ_EXAMPLES); fails on 5xx/schema breaks
 	$(FUZZ)/bin/python .ci/fuzz.py --url $(FUZZ_URL) --max-examples $(FUZZ_EXAMPLES)
 
-lint: venv tools  ## ruff, mypy --strict on shared/a2n, template checks
+lint: venv tools  ## ruff, mypy --strict on shared/a2n, template checks (cfn-lint, sam validate, checkov)
 	@echo "==> ruff"
 	$(VENV)/bin/ruff check shared tests functions .ci
 	@echo "==> mypy (strict, shared/a2n)"
 	$(VENV)/bin/mypy
 	@$(MAKE) --no-print-directory validate
 
-validate: tools  ## every stack (template.yaml + nested): samtranslator -> resource count -> cfn-lint; sam validate --lint
+validate: tools  ## every stack (template.yaml + nested): samtranslator -> count -> cfn-lint, sam validate --lint, checkov
 	@echo "==> templates: samtranslator transform -> resources per stack -> cfn-lint"
 	$(TOOLS)/bin/python .ci/check_template.py --out .aws-sam/translated template.yaml
 	@echo "==> templates: sam validate --lint (each)"
 	@for t in $$($(TOOLS)/bin/python .ci/check_template.py --list template.yaml); do \
 		AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint --template-file "$$t" || exit 1; \
 	done
+	@echo "==> templates: checkov on the translated stacks (skips justified in .ci/checkov.yaml)"
+	$(CHECKOV)/bin/checkov --config-file .ci/checkov.yaml -d .aws-sam/translated
 
 # --- AWS ----------------------------------------------------------------------------------------------
 # A directory holding only a `python3.12` link, so SAM finds the runtime without the rest of pyenv.
