@@ -6,7 +6,6 @@ under the execution row lock, publish the outbox after commit.
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +14,6 @@ from concurrent.futures import TimeoutError as RunTimeout
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote, quote_plus
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -37,7 +35,7 @@ from a2n.execution.running import ERROR_TEXT_LIMIT, Attempt, attempt_from, check
 from a2n.execution.settle import is_current, settle
 from a2n.nodes.context import ChildRequest, Credential, NodeContext, NodeFailed
 from a2n.nodes.registry import get_runner
-from a2n.nodes.secrets import scrub, secret_values
+from a2n.nodes.secrets import scrub, secret_values, travelling_forms
 from a2n.nodes.wait import resumed_output
 from a2n.observability import get_logger
 from a2n.services.credentials import load_for_node, refresh_data
@@ -163,15 +161,6 @@ def run_claimed(
         attempt = Attempt(Outcome.failed(message.nodeId, unexpected_error(error), message.attempt))
     attempt.completion.started_at = step.started_at
     return _scrubbed(attempt, travelling_forms(secret_set), scrub)
-
-
-def travelling_forms(secret_set: set[str]) -> frozenset[str]:
-    """Each secret as a response may echo it back: raw, percent- or plus-encoded (an api_key sent
-    in the query comes back encoded in a URL) and JSON-escaped (inside a text body)."""
-    forms = set(secret_set)
-    for secret in secret_set:
-        forms |= {quote(secret, safe=""), quote(secret), quote_plus(secret), json.dumps(secret)[1:-1]}
-    return frozenset(forms)
 
 
 def _context(

@@ -37,7 +37,7 @@ def call(ctx: NodeContext) -> NodeResult:
         if _oauth2_rejected(ctx, auth, response):
             auth = authorize(ctx, transport, force_refresh=True)
             response = transport.send(_request(config, rendered, auth, ctx), auth.sensitive_headers)
-        output = response_output(response, config.responseType)
+        output = response_output(response, config.responseType, _secret_forms(ctx, auth))
     except NodeFailed as failure:
         failure.secrets |= auth.secrets
         raise
@@ -82,6 +82,12 @@ def _oauth2_rejected(ctx: NodeContext, auth: Authorization, response: InboundRes
         and response.status == 401
         and not auth.refreshed
     )
+
+
+def _secret_forms(ctx: NodeContext, auth: Authorization) -> frozenset[str]:
+    from a2n.nodes.secrets import secret_values, travelling_forms
+
+    return travelling_forms(secret_values(ctx.credential) | auth.secrets)
 
 
 def _excerpt(body: Any) -> Any:

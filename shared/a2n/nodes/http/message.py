@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -56,9 +56,12 @@ def encode_body(body: Any, body_type: str) -> tuple[bytes | None, str | None]:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), CONTENT_TYPES["json"]
 
 
-def response_output(response: InboundResponse, response_type: str) -> dict[str, Any]:
+def response_output(
+    response: InboundResponse, response_type: str, secret_forms: Collection[str] = ()
+) -> dict[str, Any]:
     """``{status, headers, body}``; a body that is not text in ``auto`` mode is base64 with
-    ``bodyEncoding: "base64"`` so binary data survives the JSON column intact."""
+    ``bodyEncoding: "base64"`` so binary data survives the JSON column intact. ``secret_forms``
+    are masked in such a body before it is encoded: base64 hides them from the step's scrub."""
     output: dict[str, Any] = {"status": response.status, "headers": dict(response.headers)}
     content_type = response.headers.get("content-type", "").lower()
     raw = response.body
@@ -69,7 +72,9 @@ def response_output(response: InboundResponse, response_type: str) -> dict[str, 
     elif _is_text(raw, content_type):
         output["body"] = raw.decode("utf-8", errors="replace")
     else:
-        output["body"] = base64.b64encode(raw).decode("ascii")
+        from a2n.nodes.secrets import scrub_bytes
+
+        output["body"] = base64.b64encode(scrub_bytes(raw, secret_forms)).decode("ascii")
         output["bodyEncoding"] = "base64"
     return output
 
