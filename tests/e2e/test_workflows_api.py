@@ -62,7 +62,9 @@ def test_create_then_get_returns_the_api_md_shape(user: RegisteredUser) -> None:
         "createdAt",
         "updatedAt",
         "stats",
+        "warnings",
     }
+    assert created["warnings"] == []
     assert created["version"] == 1 and created["isActive"] is False and created["tags"] == ["sales"]
     assert created["definition"]["variables"] == {"region": "eu"}
     assert created["stats"] == {
@@ -178,7 +180,7 @@ def test_export_then_import_round_trips_without_secrets(
 
 def test_validate_answers_valid_or_every_problem(user: RegisteredUser) -> None:
     ok = user.client.post("/workflows/validate", {"definition": definition()})
-    assert ok.status == 200 and ok.json == {"valid": True}
+    assert ok.status == 200 and ok.json == {"valid": True, "warnings": []}
 
     bad = definition()
     bad["nodes"].append({"id": "x", "type": "condition", "config": {"expression": "[[["}})
@@ -315,3 +317,33 @@ def test_server_owned_fields_in_bodies_are_422_and_nothing_applied(user: Registe
     assert total(user.client) == before
     after = user.client.get(f"/workflows/{wf['id']}").json
     assert (after["name"], after["version"], after["isActive"]) == ("Orders", 1, False)
+
+
+def calling(*urls: str) -> dict[str, Any]:
+    nodes: list[dict[str, Any]] = [{"id": "start", "type": "trigger.manual", "config": {}}]
+    nodes += [{"id": f"call{i}", "type": "http_request", "config": {"method": "GET", "url": url}}
+              for i, url in enumerate(urls)]  # fmt: skip
+    edges = [{"source": nodes[i]["id"], "target": nodes[i + 1]["id"]} for i in range(len(nodes) - 1)]
+    return {"nodes": nodes, "connections": edges}
+
+
+def test_a_url_naming_a_private_address_is_saved_and_activated_with_a_warning(user: RegisteredUser) -> None:
+    # The e2e stack allows 127.0.0.0/8 (its tests call local servers): 10.x and metadata are not.
+    private = calling("https://api.example.com/ok", "http://10.0.0.5:8080/x", "http://169.254.169.254/latest")
+    pointers = {"/definition/nodes/2/config/url", "/definition/nodes/3/config/url"}
+
+    validated = user.client.post("/workflows/validate", {"definition": private})
+    created = user.client.post("/workflows", {"name": "Internal", "definition": private})
+    workflow_id = created.json["id"]
+    replaced = user.client.put(f"/workflows/{workflow_id}", {"name": "Internal", "definition": private})
+    activated = user.client.post(f"/workflows/{workflow_id}/activate")
+
+    assert (validated.status, created.status, replaced.status, activated.status) == (200, 201, 200, 200)
+    for answer in (validated, created, replaced, activated):
+        assert {w["pointer"] for w in answer.json["warnings"]} == pointers, answer.body
+        assert all("A2N_HTTP_ALLOW_NETWORKS" in w["message"] for w in answer.json["warnings"])
+    assert activated.json["isActive"] is True
+    clean = user.client.post("/workflows", {"name": "Public", "definition": calling("https://api.example.com/")})
+    assert clean.status == 201 and clean.json["warnings"] == []
+    allowed = user.client.post("/workflows/validate", {"definition": calling("http://127.0.0.1:9/")})
+    assert allowed.json["warnings"] == []  # inside the operator's allowed range: nothing to warn about

@@ -112,9 +112,26 @@ def test_a_dns_name_resolving_to_a_private_address_is_blocked(
     listener: Listener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ssrf, "resolve_host", lambda host, port: ["127.0.0.1"])
-    with pytest.raises(NodeFailed, match="blocked"):
+    with pytest.raises(NodeFailed, match="blocked") as failure:
         call(f"http://rebind.attacker.example:{listener.server_address[1]}/")
     assert listener.hits == 0
+    assert "127.0.0.1" not in str(failure.value.as_error())
+
+
+@pytest.mark.parametrize(
+    ("host", "resolved"),
+    [("localhost", "127.0.0.1"), ("127.1", "127.0.0.1"), ("2852039166", "169.254.169.254"),
+     ("0251.0376.0251.0376", "169.254.169.254"), ("0xa9fea9fe", "169.254.169.254")],
+)  # fmt: skip
+def test_refusals_name_the_host_as_written_never_the_address_it_resolved_to(
+    listener: Listener, host: str, resolved: str
+) -> None:
+    with pytest.raises(NodeFailed) as failure:
+        call(f"http://{host}:{listener.server_address[1]}/")
+    error = failure.value.as_error()
+    assert resolved not in str(error)
+    assert f"'{host}' resolves to a non-public address" in error["message"]
+    assert "A2N_HTTP_ALLOW_NETWORKS" in error["message"]
 
 
 def test_the_same_listener_is_reachable_once_the_operator_allows_loopback(

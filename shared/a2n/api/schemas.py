@@ -67,3 +67,10 @@ class PageOf(ResponseBody, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+class WarningOut(ResponseBody):
+    """Something saved or activated that will not work as meant; same shape as a validation error."""
+
+    pointer: str
+    message: str

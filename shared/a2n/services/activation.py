@@ -13,6 +13,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,8 @@ class ActivationResult:
     workflow_id: uuid.UUID
     is_active: bool
     triggers: list[TriggerView]
+    # What will not work although it activated (e.g. a URL the SSRF guard refuses).
+    warnings: list[Problem] = dataclass_field(default_factory=list)
 
 
 # --- the save path (called by the workflows service) -------------------------------------------
@@ -126,6 +129,7 @@ def _set_active(
     from a2n.db.uow import UnitOfWork
     from a2n.services import access
     from a2n.services.audit import Actor, record_audit
+    from a2n.workflows.warnings import configured_warnings
 
     with UnitOfWork() as uow:
         access.require(uow.session, principal, Action.WORKFLOW_ACTIVATE)
@@ -154,7 +158,8 @@ def _set_active(
                 origin=origin,
             )
         uow.commit()
-        return ActivationResult(workflow.id, active, [trigger_view(row) for row in rows])
+        warnings = configured_warnings(workflow.definition) if active else []
+        return ActivationResult(workflow.id, active, [trigger_view(row) for row in rows], warnings)
 
 
 def resync_all() -> int:

@@ -24,6 +24,7 @@ from a2n.services.workflow_definitions import (
     with_credential_names,
     without_secrets,
 )
+from a2n.workflows.warnings import configured_warnings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -90,6 +91,8 @@ class WorkflowView:
     success_count: int
     failure_count: int
     last_executed_at: datetime | None
+    # Not errors: what will not work as saved (e.g. a URL the SSRF guard refuses); with definitions.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def _view(workflow: Workflow, *, with_definition: bool = True) -> WorkflowView:
         success_count=workflow.success_count,
         failure_count=workflow.failure_count,
         last_executed_at=workflow.last_executed_at,
+        warnings=configured_warnings(workflow.definition) if with_definition else [],
     )
 
 
@@ -195,8 +199,9 @@ def _ensure_saveable(
         raise ValidationFailed(problems, "the workflow cannot be saved")
 
 
-def validate_workflow_definition(principal: Principal, definition: Any) -> None:
-    """``POST /workflows/validate``: returns if the definition could be saved, else 422 with all."""
+def validate_workflow_definition(principal: Principal, definition: Any) -> list[Problem]:
+    """``POST /workflows/validate``: the warnings if the definition could be saved, else 422 with
+    every problem."""
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
 
@@ -205,6 +210,7 @@ def validate_workflow_definition(principal: Principal, definition: Any) -> None:
         problems = _definition_problems(uow.session, _workspace(principal), definition)
     if problems:
         raise ValidationFailed(problems, "the workflow definition is invalid")
+    return configured_warnings(definition)
 
 
 # --- create / read --------------------------------------------------------------------------------

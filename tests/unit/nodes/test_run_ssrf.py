@@ -48,10 +48,42 @@ def test_only_http_and_https_schemes_pass(url: str) -> None:
         ssrf.vet_url(url, ())
 
 
-def test_a_name_resolving_to_any_private_address_is_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_resolving_to_any_private_address_is_blocked_without_naming_the_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(ssrf, "resolve_host", lambda host, port: ["93.184.216.34", "10.1.2.3"])
-    with pytest.raises(NodeFailed, match=r"10\.1\.2\.3"):
+    with pytest.raises(NodeFailed) as refused:
         ssrf.vet_url("https://internal.example.com/", ())
+    error = refused.value.as_error()
+    # Internal DNS reconnaissance: the stored, user-visible error must not say where a name points.
+    assert "10.1.2.3" not in str(error) and "10.1.2" not in str(error)
+    assert "'internal.example.com' resolves to a non-public address" in error["message"]
+    assert "A2N_HTTP_ALLOW_NETWORKS" in error["message"]  # what to do next
+    assert error["details"] == {"host": "internal.example.com"}
+
+
+def test_a_literal_private_address_is_called_one_not_resolved() -> None:
+    with pytest.raises(NodeFailed, match=r"'10\.9\.8\.7' is a non-public address"):
+        ssrf.vet_url("http://10.9.8.7/", ())
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("http://127.1/x", True), ("http://2852039166/", True), ("http://0x7f.1/", True),
+        ("http://0251.0376.0251.0376/", True), ("http://localhost:8080/", True),
+        ("http://api.localhost/", True), ("http://[::1]/", True), ("http://[::ffff:169.254.169.254]/", True),
+        ("http://10.0.0.5/{{ x }}", True),
+        ("http://{{ vars.host }}/", False), ("https://example.com/", False), ("http://8.8.8.8/", False),
+        ("http://abc/", False), ("http://1.2.3.4.5/", False), ("not a url", False),
+    ],
+)  # fmt: skip
+def test_urls_literally_naming_an_unreachable_address_are_recognised_without_dns(
+    url: str, named: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ssrf, "resolve_host", lambda host, port: pytest.fail("no DNS lookup at save time"))
+    assert ssrf.names_unreachable_address(url, ()) is named
+    assert ssrf.names_unreachable_address(url, ("0.0.0.0/0", "::/0")) is False
 
 
 def test_a_public_name_is_pinned_to_its_first_address_with_host_port_and_path_kept(

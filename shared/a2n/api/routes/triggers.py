@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from a2n.api.http import Request, Response
 from a2n.api.openapi import RouteDoc
-from a2n.api.schemas import ResponseBody
+from a2n.api.schemas import ResponseBody, WarningOut
 from a2n.errors import NotFound
 
 if TYPE_CHECKING:
@@ -26,6 +28,9 @@ class TriggerOut(ResponseBody):
 class ActivationOut(ResponseBody):
     is_active: bool
     triggers: list[TriggerOut]
+    warnings: list[WarningOut] = Field(
+        default_factory=list, description="What will not work although activated (not an error)"
+    )
 
 
 class WebhookAccepted(ResponseBody):
@@ -76,7 +81,8 @@ def _activation_body(result: ActivationResult) -> ActivationOut:
         )
         for t in result.triggers
     ]
-    return ActivationOut(is_active=result.is_active, triggers=triggers)
+    warnings = [WarningOut(pointer=w.pointer, message=w.message) for w in result.warnings]
+    return ActivationOut(is_active=result.is_active, triggers=triggers, warnings=warnings)
 
 
 def _workflow_id(request: Request) -> uuid.UUID:

@@ -15,7 +15,7 @@ from pydantic import Field
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
 from a2n.api.pagination import page_request
-from a2n.api.schemas import CamelModel, PageOf, RequestBody, ResponseBody, UtcDatetime
+from a2n.api.schemas import CamelModel, PageOf, RequestBody, ResponseBody, UtcDatetime, WarningOut
 from a2n.errors import NotFound, Problem, ValidationFailed
 
 if TYPE_CHECKING:
@@ -91,6 +91,10 @@ class WorkflowSummary(ResponseBody):
 
 class WorkflowOut(WorkflowSummary):
     definition: dict[str, Any]
+    warnings: list[WarningOut] = Field(
+        default_factory=list,
+        description="What will not work as saved, e.g. a URL naming a private address (not an error)",
+    )
 
 
 class VersionSummary(ResponseBody):
@@ -106,6 +110,7 @@ class VersionOut(VersionSummary):
 
 class ValidationResult(ResponseBody):
     valid: bool
+    warnings: list[WarningOut] = Field(default_factory=list)
 
 
 class WorkflowFilter(CamelModel):
@@ -138,6 +143,7 @@ def _summary(view: WorkflowView) -> dict[str, Any]:
     }
     if view.definition is not None:
         body["definition"] = view.definition
+        body["warnings"] = [w.as_dict() for w in view.warnings]
     return body
 
 
@@ -323,8 +329,8 @@ def validate_workflow(request: Request) -> Response:
     from a2n.services import workflows
 
     body = request.parse(DefinitionIn)
-    workflows.validate_workflow_definition(request.principal, body.definition)
-    return Response(200, {"valid": True})
+    warnings = workflows.validate_workflow_definition(request.principal, body.definition)
+    return Response(200, {"valid": True, "warnings": [w.as_dict() for w in warnings]})
 
 
 # --- OpenAPI --------------------------------------------------------------------------------------

@@ -104,11 +104,55 @@ def _vetted_address(host: str, port: int, allowed: Sequence[IPNetwork]) -> str:
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])  # drop an IPv6 zone id
         if not is_reachable(address, allowed):
+            # Never name the address: the error is stored and shown, and a hostname's private
+            # address is exactly what internal DNS reconnaissance through A2N would be after.
             raise NodeFailed(
-                f"blocked: '{host}' resolves to a non-public address ({address})",
-                details={"host": host, "address": str(address)},
+                f"blocked: '{host}' {_is_or_resolves(host)} a non-public address; {ALLOW_HINT}",
+                details={"host": host},
             )
     return addresses[0]
+
+
+ALLOW_HINT = "an operator can allow its range with the A2N_HTTP_ALLOW_NETWORKS setting (a JSON list of CIDRs)"
+
+
+def _is_or_resolves(host: str) -> str:
+    return "is" if _parsed_ip(host) is not None else "resolves to"
+
+
+def _parsed_ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address ``host`` names without any DNS lookup: an IP literal in any spelling libc
+    accepts (``127.1``, ``2852039166``, ``0x7f.1``) or ``localhost``; None for other names."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return ipaddress.IPv4Address("127.0.0.1")
+    found = _parsed_ip(host.split("%", 1)[0])
+    if found is not None:
+        return found
+    if not host or not all(c in "0123456789abcdefx." for c in host):
+        return None  # inet_aton would not read it, and skipping it saves the call
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def names_unreachable_address(url: str, allow_networks: Sequence[str]) -> bool:
+    """Does ``url`` literally name an address the guard will refuse (warned about at save time)?
+    Pure: no DNS lookup; a host written with a template is not judged."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    address = literal_address(host) if host and "{" not in host else None
+    return address is not None and not is_reachable(address, _networks(tuple(allow_networks)))
 
 
 @lru_cache(maxsize=8)
