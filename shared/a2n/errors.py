@@ -77,6 +77,12 @@ class Locked(A2NError):
     status, title, type_slug = 429, "Too many attempts", "locked"
 
 
+class RateLimited(A2NError):
+    """429: the caller (or its workspace) went over a rate; ``retry_after_s`` says when to retry."""
+
+    status, title, type_slug = 429, "Too many requests", "rate-limited"
+
+
 class ServiceUnavailable(A2NError):
     status, title, type_slug = 503, "Service unavailable", "unavailable"
 

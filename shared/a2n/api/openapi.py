@@ -28,7 +28,7 @@ _ERROR_TITLES = {
     409: "Conflict",
     413: "Body too large",
     422: "Validation failed; one error per problem with a JSON pointer",
-    429: "Too many attempts; retry after the Retry-After header's seconds",
+    429: "Too many attempts (sign-in) or execution starts (per workspace); retry after Retry-After seconds",
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {

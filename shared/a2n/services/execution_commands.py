@@ -13,6 +13,7 @@ from a2n.auth.policy import Action
 from a2n.db.enums import ACTIVE_EXECUTION_STATUSES
 from a2n.errors import Conflict, NotFound
 from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.start_limits import admit_start
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -44,6 +45,7 @@ def execute_workflow(
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.WORKFLOW_EXECUTE)
         workspace_id = uuid.UUID(str(principal.workspace_id))
+        admit_start(uow.session, workspace_id)
         request = StartRequest(
             workflow_id=workflow_id, workspace_id=workspace_id, mode=ExecutionMode.MANUAL,
             trigger_data=data, idempotency_key=idempotency_key, request_hash=request_hash,
@@ -91,6 +93,7 @@ def retry(
 
     with UnitOfWork() as uow:
         execution = _load(uow.session, principal, Action.EXECUTION_RETRY, execution_id)
+        admit_start(uow.session, execution.workspace_id)
         started, messages = rerun_execution(uow.session, execution_id=execution.id, from_node_id=from_node_id)
         changes = {"retryOf": str(execution.id), "fromNodeId": from_node_id}
         record_audit(

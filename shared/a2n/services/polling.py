@@ -80,9 +80,10 @@ def _start_new(
     new_keys = seen.record_new(live.trigger.id, list(keyed))
     if first_poll:
         return (), []
+    fresh = _admitted(uow, live, [k for k in keyed if k in new_keys], seen)
     ids: list[uuid.UUID] = []
     messages: list[Any] = []
-    for key in [k for k in keyed if k in new_keys]:
+    for key in fresh:
         request = StartRequest(
             workflow_id=live.workflow.id,
             workspace_id=live.workflow.workspace_id,
@@ -95,6 +96,23 @@ def _start_new(
         ids.append(started.execution_id)
         messages.extend(outbox)
     return tuple(ids), messages
+
+
+def _admitted(uow: UnitOfWork, live: LiveTrigger, fresh: list[str], seen: Any) -> list[str]:
+    """The new items the workspace's start rate lets through now; the rest are un-seen, so the next
+    poll starts them (delayed, never lost), and the skip is recorded for the owner."""
+    from a2n.services.start_limits import admit_starts, record_skipped_fire
+
+    admitted = admit_starts(uow.session, live.workflow.workspace_id, len(fresh))
+    deferred = fresh[admitted:]
+    if deferred:
+        seen.forget(live.trigger.id, deferred)
+        details = {"triggerId": str(live.trigger.id), "nodeId": live.trigger.node_id, "mode": "poll",
+                   "started": admitted, "deferred": len(deferred)}  # fmt: skip
+        record_skipped_fire(
+            uow.session, live.workflow.workspace_id, workflow_id=live.workflow.id, details=details
+        )
+    return fresh[:admitted]
 
 
 def _credential(uow: UnitOfWork, live: LiveTrigger) -> Credential | None:

@@ -21,6 +21,7 @@ class FireOutcome(StrEnum):
     TOO_LATE = "too_late"
     MALFORMED = "malformed"
     POLLED = "polled"
+    RATE_LIMITED = "rate_limited"  # over the workspace's start rate: skipped, in the audit log
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ def start_scheduled_run(fire: ScheduleFire) -> FireResult:
             return FireResult(FireOutcome.POLLED, poll_once(uow, live, fire.scheduled_time))
         if live.trigger.type != TriggerType.SCHEDULE:
             return FireResult(FireOutcome.INACTIVE)
+        if not _admitted(uow, live, fire):
+            return FireResult(FireOutcome.RATE_LIMITED)
         request = StartRequest(
             workflow_id=live.workflow.id,
             workspace_id=live.workflow.workspace_id,
@@ -103,6 +106,22 @@ def start_scheduled_run(fire: ScheduleFire) -> FireResult:
     publish_outbox(messages)
     outcome = FireOutcome.STARTED if started.created else FireOutcome.DUPLICATE
     return FireResult(outcome, (started.execution_id,))
+
+
+def _admitted(uow: Any, live: Any, fire: ScheduleFire) -> bool:
+    """Whether the workspace's start rate lets this fire run. A skipped fire is not retried (it has
+    no caller to answer, and a retry would add load where there is too much): it is committed to
+    the audit log, where the owner sees it."""
+    from a2n.services.start_limits import admit_starts, record_skipped_fire
+
+    workspace_id = live.workflow.workspace_id
+    if admit_starts(uow.session, workspace_id, 1) == 1:
+        return True
+    details = {"triggerId": str(live.trigger.id), "nodeId": live.trigger.node_id, "mode": "schedule",
+               "scheduledTime": _iso(fire.scheduled_time)}  # fmt: skip
+    record_skipped_fire(uow.session, workspace_id, workflow_id=live.workflow.id, details=details)
+    uow.commit()
+    return False
 
 
 def _iso(moment: datetime) -> str:

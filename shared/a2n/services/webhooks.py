@@ -113,6 +113,7 @@ def _accept(delivery: WebhookDelivery) -> _Accepted:
     from a2n.execution.outbox import publish_outbox
     from a2n.execution.start import StartRequest
     from a2n.nodes.trigger_webhook import WebhookTriggerConfig
+    from a2n.services.start_limits import admit_start
 
     with UnitOfWork() as uow:
         live = TriggerRepository(uow.session).by_token(delivery.token)
@@ -127,6 +128,7 @@ def _accept(delivery: WebhookDelivery) -> _Accepted:
         receipt_id = receipts.claim(trigger.id, replay_id) if replay_id is not None else None
         if replay_id is not None and receipt_id is None:
             raise SignatureInvalid("replayed signature")
+        admit_start(uow.session, trigger.workspace_id)  # 429 + Retry-After: senders retry
         request = StartRequest(
             workflow_id=trigger.workflow_id,
             workspace_id=trigger.workspace_id,

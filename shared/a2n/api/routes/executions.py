@@ -283,7 +283,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         response_model=ExecutionAccepted,
         status=202,
         tags=_TAGS,
-        errors=(409,),
+        errors=(409, 429),
     ),
     RouteDoc(
         "POST",

@@ -68,6 +68,6 @@ ROUTES: tuple[RouteDoc, ...] = (
         ExecuteOut,
         202,
         tags=("executions",),
-        errors=(404, 409),
+        errors=(404, 409, 429),
     ),
 )

@@ -118,7 +118,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         status=202,
         public=True,
         tags=("webhooks",),
-        errors=(401, 405, 413),
+        errors=(401, 405, 413, 429),
     ),
     RouteDoc(
         "ANY",
@@ -128,6 +128,6 @@ ROUTES: tuple[RouteDoc, ...] = (
         status=202,
         public=True,
         tags=("webhooks",),
-        errors=(401, 405, 413),
+        errors=(401, 405, 413, 429),
     ),
 )

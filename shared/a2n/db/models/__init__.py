@@ -13,6 +13,7 @@ from a2n.db.models.identity import (
     User,
     Workspace,
     WorkspaceMember,
+    WorkspaceStartBucket,
 )
 from a2n.db.models.operations import AuditLog, Credential, NodeDefinition, PollSeenItem, WebhookReceipt
 from a2n.db.models.workflows import Workflow, WorkflowTrigger, WorkflowVersion
@@ -38,4 +39,5 @@ __all__ = [
     "WorkflowVersion",
     "Workspace",
     "WorkspaceMember",
+    "WorkspaceStartBucket",
 ]

@@ -72,6 +72,21 @@ class Workspace(IdMixin, TimestampsMixin, Base):
     limits: Mapped[JsonObject] = mapped_column(default=dict, server_default=text("'{}'::jsonb"))
 
 
+class WorkspaceStartBucket(Base):
+    """The token bucket that rate-limits a workspace's execution starts (manual, retry, webhook,
+    schedule, poll). One row per workspace, taken from in the start's own transaction by one upsert
+    (`StartBucketRepository.take`), so Lambda containers share it and concurrent starts queue on it."""
+
+    __tablename__ = "workspace_start_buckets"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    tokens: Mapped[float]  # left after the last take, as of refilled_at
+    refilled_at: Mapped[datetime]
+    granted: Mapped[int]  # what the last take granted: lets the upsert report it in the same statement
+
+
 class WorkspaceMember(IdMixin, CreatedAtMixin, Base):
     __tablename__ = "workspace_members"
     __table_args__ = (UniqueConstraint("workspace_id", "user_id"), Index(None, "user_id"))

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from a2n.db.enums import ExecutionStatus, TriggerType
@@ -131,6 +131,15 @@ class PollSeenItemRepository:
             .returning(PollSeenItem.item_key)
         )
         return set(self.session.scalars(statement))
+
+    def forget(self, trigger_id: uuid.UUID, keys: Collection[str]) -> None:
+        """Un-see ``keys`` (recorded in this transaction but not started): the next poll finds them new."""
+        if keys:
+            self.session.execute(
+                delete(PollSeenItem).where(
+                    PollSeenItem.trigger_id == trigger_id, PollSeenItem.item_key.in_(keys)
+                )
+            )
 
     def has_any(self, trigger_id: uuid.UUID) -> bool:
         query = select(PollSeenItem.id).where(PollSeenItem.trigger_id == trigger_id).limit(1)
