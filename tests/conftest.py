@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from ports_support import free_port
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,12 +25,6 @@ from a2n.db.session import get_engine, reset_engine
 from a2n.db.uow import UnitOfWork
 from a2n.db.url import connect_args_for, to_pg8000_url
 from a2n.settings import Settings, reset_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def world_searchable_tempdir(prefix: str) -> Path:
@@ -151,6 +145,14 @@ def clean_db(database_url: str) -> Iterator[str]:
 @pytest.fixture
 def empty_database_url(postgres_server_url: str) -> Iterator[str]:
     """A brand-new database with no tables (migration tests)."""
+    url = create_throwaway_database(postgres_server_url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def module_empty_database_url(postgres_server_url: str) -> Iterator[str]:
+    """A brand-new database with no tables for one test module (e.g. for an `a2n dev` it starts)."""
     url = create_throwaway_database(postgres_server_url)
     yield url
     drop_database(url)

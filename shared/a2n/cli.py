@@ -34,10 +34,20 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Misconfiguration (a malformed variable, a busy port …) is one line on
+    stderr saying what to do, and exit status 2 — never a traceback."""
+    from a2n.errors import ConfigurationError
+    from a2n.settings import get_settings
+
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(argv[0] if argv else None).parse_args(argv)
     run: Callable[[argparse.Namespace], int] = importlib.import_module(args._module).run
-    return run(args)
+    try:
+        get_settings()  # every command reads them: a malformed variable is reported before anything starts
+        return run(args)
+    except ConfigurationError as error:
+        print(f"a2n {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,11 +6,32 @@ these values from ``template.yaml``; ``a2n dev`` sets them for the local runtime
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import types
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+
+from a2n.errors import ConfigurationError
+
+# What a value must look like, for the one-line error a malformed variable gets; by field name, else
+# by the field's type.
+_FORMS = {
+    "http_allow_networks": 'a JSON list of CIDR ranges, e.g. ["127.0.0.1/32", "10.0.0.0/8"]',
+    "queue_urls": 'a JSON object {"<node type>": "<queue URL>"}',
+}
+_TYPE_FORMS: dict[Any, str] = {
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    Path: "a file system path",
+    str: "text",
+}
 
 
 class Settings(BaseSettings):
@@ -79,7 +100,7 @@ class Settings(BaseSettings):
 
     # --- engine ---------------------------------------------------------------------------
     # JSON object {node type: queue URL}; written by template.yaml / the local runtime.
-    queue_urls: dict[str, str] = Field(default_factory=dict)
+    queue_urls: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     node_output_limit_bytes: int = 1_048_576
     # One evaluation (a node's config render, a condition, a switch) may visit this many expression
     # steps, build this many array/object elements and produce this many bytes of JSON; past any of
@@ -92,7 +113,8 @@ class Settings(BaseSettings):
     # A node without `timeoutMs` gets this; its lease is timeout + step_lease_s, so a lease only
     # expires once the worker is surely gone (the step functions' Lambda timeout is below it).
     node_timeout_default_s: float = 25.0
-    http_allow_networks: list[str] = Field(
+    # CIDR ranges the HTTP node may reach despite the SSRF guard (`a2n dev --allow-network`).
+    http_allow_networks: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=AliasChoices("A2N_HTTP_ALLOW_NETWORKS")
     )
 
@@ -139,11 +161,91 @@ class Settings(BaseSettings):
     execution_starts_burst: int = 200
     schedule_max_lateness_s: int = 86_400
 
+    # Variables holding JSON are decoded here rather than by pydantic-settings, whose decode error
+    # names neither the variable nor the form it expects.
+    @field_validator("queue_urls", "http_allow_networks", mode="before")
+    @classmethod
+    def _decode_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError("not JSON") from None
+        return value
+
+    @field_validator("http_allow_networks")
+    @classmethod
+    def _cidr_ranges(cls, value: list[str]) -> list[str]:
+        return [allowed_network(cidr) for cidr in value]
+
+
+def allowed_network(value: str) -> str:
+    """A CIDR range for the HTTP node's allow list, normalised (``127.0.0.1`` → ``127.0.0.1/32``)."""
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an address range such as 127.0.0.1/32 or 10.0.0.0/8") from None
+
+
+class SettingsInvalid(ConfigurationError):
+    """An environment variable A2N reads is malformed; the message names it and the expected form."""
+
+
+def describe_settings_error(error: ValidationError | SettingsError) -> str:
+    """One line per bad variable: its name and what it should look like (never its value, which may
+    be a secret)."""
+    if isinstance(error, SettingsError):  # a source failed before validation; it names the field
+        field = _field(str(error).split('"')[1] if '"' in str(error) else "")
+        return f"{_variable(field)} is malformed: expected {_form(field)}"
+    lines = []
+    for problem in error.errors():
+        field = _field(str(problem["loc"][0]) if problem["loc"] else "")
+        reason = problem["msg"].removeprefix("Value error, ")
+        detail = f" ({reason})" if problem["type"] == "value_error" and reason != "not JSON" else ""
+        lines.append(f"{_variable(field)} is malformed: expected {_form(field)}{detail}")
+    return "; ".join(lines)
+
+
+def _field(name: str) -> str:
+    """The field an error location names: a field name, or one of a field's variable aliases."""
+    if name in Settings.model_fields:
+        return name
+    for field, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices) and name in alias.choices:
+            return field
+    return name
+
+
+def _variable(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"A2N_{field.upper()}" if info is not None else field
+
+
+def _form(field: str) -> str:
+    if field in _FORMS:
+        return _FORMS[field]
+    info = Settings.model_fields.get(field)
+    kind = info.annotation if info is not None else None
+    if get_origin(kind) in (Union, types.UnionType):
+        kind = next((arg for arg in get_args(kind) if arg is not type(None)), kind)
+    return _TYPE_FORMS.get(kind, "a valid value")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process, read from the environment on first use."""
-    return Settings()
+    """The settings of this process, read from the environment on first use.
+
+    A malformed variable is a SettingsInvalid naming it and the expected form, so the CLI prints one
+    line and a Lambda's log says what to fix instead of a pydantic traceback.
+    """
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as error:
+        raise SettingsInvalid(describe_settings_error(error)) from None
 
 
 def reset_settings() -> None:

@@ -11,15 +11,10 @@ from pathlib import Path
 
 import pg8000.native
 import pytest
+from ports_support import free_port
 
 from a2n.errors import ConfigurationError
 from a2n.local.postgres import EmbeddedPostgres
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _sql(server: EmbeddedPostgres, statement: str) -> list[list[object]]:
@@ -44,7 +39,7 @@ def servers(pg_workdir: Path) -> Iterator[list[EmbeddedPostgres]]:
 
 
 def test_data_survives_a_stop_and_start(pg_workdir: Path, servers: list[EmbeddedPostgres]) -> None:
-    server = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
+    server = EmbeddedPostgres(pg_workdir / "data", port=free_port())
     servers.append(server)
     assert server.start() == server.url
     _sql(server, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
@@ -57,7 +52,7 @@ def test_data_survives_a_stop_and_start(pg_workdir: Path, servers: list[Embedded
 
 
 def test_a_server_left_by_a_killed_run_is_reused(pg_workdir: Path, servers: list[EmbeddedPostgres]) -> None:
-    port = _free_port()
+    port = free_port()
     first = EmbeddedPostgres(pg_workdir / "data", port=port)
     servers.append(first)
     first.start()
@@ -75,8 +70,8 @@ def test_a_server_left_by_a_killed_run_is_reused(pg_workdir: Path, servers: list
 def test_a_leftover_server_on_another_port_is_stopped_and_restarted_on_ours(
     pg_workdir: Path, servers: list[EmbeddedPostgres]
 ) -> None:
-    old = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
-    new = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
+    old = EmbeddedPostgres(pg_workdir / "data", port=free_port())
+    new = EmbeddedPostgres(pg_workdir / "data", port=free_port())
     servers.extend([old, new])
     old.start()
 
@@ -90,7 +85,7 @@ def test_a_leftover_server_on_another_port_is_stopped_and_restarted_on_ours(
 def test_a_stale_pid_file_from_a_dead_server_is_cleared(
     pg_workdir: Path, servers: list[EmbeddedPostgres]
 ) -> None:
-    server = EmbeddedPostgres(pg_workdir / "data", port=_free_port())
+    server = EmbeddedPostgres(pg_workdir / "data", port=free_port())
     servers.append(server)
     server.start()
     pid_file = server.data_dir / "postmaster.pid"
@@ -114,7 +109,8 @@ def test_a_port_taken_by_another_program_gets_a_clear_message(pg_workdir: Path) 
         port = squatter.getsockname()[1]
         server = EmbeddedPostgres(pg_workdir / "data", port=port)
 
-        with pytest.raises(ConfigurationError, match=rf"Port {port} .* already in use.*DATABASE_URL"):
+        clash = rf"Port {port} .* already in use.*--postgres-port.*DATABASE_URL"
+        with pytest.raises(ConfigurationError, match=clash):
             server.start()
 
     assert not server.is_running()
@@ -128,7 +124,7 @@ def test_a2n_dev_gets_a_migrated_embedded_database_when_no_url_is_set(
     from a2n.settings import Settings
 
     settings = Settings(
-        database_url=None, local_postgres_dir=pg_workdir / "dev", local_postgres_port=_free_port()
+        database_url=None, local_postgres_dir=pg_workdir / "dev", local_postgres_port=free_port()
     )
     url, server = prepare_local_database(settings)
     assert server is not None
@@ -156,7 +152,7 @@ def _remove(path: Path) -> None:
 def test_a_data_directory_inside_a_private_checkout_works_and_keeps_its_data(
     private_checkout: Path, pg_workdir: Path, servers: list[EmbeddedPostgres]
 ) -> None:
-    data, port, home = private_checkout / ".a2n" / "pg", _free_port(), pg_workdir / "home"
+    data, port, home = private_checkout / ".a2n" / "pg", free_port(), pg_workdir / "home"
     first = EmbeddedPostgres(data, port=port, home=home)
     servers.append(first)
     first.start()
@@ -175,7 +171,7 @@ def test_a_data_directory_inside_a_private_checkout_works_and_keeps_its_data(
 def test_removing_the_data_directory_of_a_private_checkout_starts_afresh(
     private_checkout: Path, pg_workdir: Path, servers: list[EmbeddedPostgres]
 ) -> None:
-    data, port, home = private_checkout / ".a2n" / "pg", _free_port(), pg_workdir / "home"
+    data, port, home = private_checkout / ".a2n" / "pg", free_port(), pg_workdir / "home"
     first = EmbeddedPostgres(data, port=port, home=home)
     servers.append(first)
     first.start()

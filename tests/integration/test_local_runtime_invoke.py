@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,13 @@ from a2n.cli import main
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "runtime"
 TEMPLATE = str(FIXTURES / "template.yaml")
+
+
+@pytest.fixture(autouse=True)
+def no_dev_stack(tmp_path: Path, app_env: Any) -> None:
+    """Whatever `a2n dev` runs in this checkout, these invocations look for one elsewhere."""
+    app_env.setenv("A2N_LOCAL_POSTGRES_DIR", str(tmp_path / "pg"))
+    app_env.apply()
 
 
 def test_invoke_prints_the_handler_result_as_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -57,3 +65,19 @@ def test_invoke_finds_a_function_of_a_nested_stack_by_id_or_by_stack_path(
     assert json.loads(capsys.readouterr().out)["errorType"] == "RuntimeError"
     assert main(["invoke", "Auth/EchoFunction", event, "--template", nested]) == 2
     assert "no function 'Auth/EchoFunction'" in capsys.readouterr().err
+
+
+def test_invoke_without_a_running_dev_says_what_it_uses_on_stderr_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], app_env: Any
+) -> None:
+    app_env.delenv("A2N_DATABASE_URL", raising=False)
+    app_env.delenv("DATABASE_URL", raising=False)
+    app_env.apply()
+
+    code = main(["invoke", "BinaryFunction", str(FIXTURES / "health_event.json"), "--template", TEMPLATE])
+
+    captured = capsys.readouterr()
+    assert code == 0
+    assert json.loads(captured.out) == {"status": "ok"}
+    assert f"a2n invoke: no `a2n dev` running (no live {tmp_path / 'dev.json'})" in captured.err
+    assert "no database: functions that need one fail (run `make dev` in another shell" in captured.err

@@ -34,7 +34,7 @@ def private_checkout() -> Iterator[Path]:
     checkout = private / "a2n"
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "shared", checkout / "shared", ignore=skip)
-    for name in ("pyproject.toml", "tests/conftest.py", SUITE):
+    for name in ("pyproject.toml", "tests/conftest.py", "tests/ports_support.py", SUITE):
         (checkout / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, checkout / name)
     site = wheel_install_dir().parents[1]  # the package and the libraries its binaries load

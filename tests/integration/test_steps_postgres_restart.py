@@ -4,22 +4,16 @@ deliveries are retried and every execution finishes, each node recorded once."""
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from engine_harness import STEP_TYPES, Engine, node, sql, trigger
+from ports_support import free_port
 
 from a2n.db.migrate import upgrade
 from a2n.db.models import Workspace
 from a2n.db.uow import UnitOfWork
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""`a2n db upgrade|downgrade|revision|current`: Alembic against the configured database."""
+"""`a2n db upgrade|downgrade|revision|current`: Alembic against the configured database, or with
+none configured, against the database of the `a2n dev` running from this checkout."""
 
 from __future__ import annotations
 
@@ -23,15 +24,33 @@ def run(args: argparse.Namespace) -> int:
     from a2n.errors import ConfigurationError
 
     try:
+        url = _running_dev_database()
         if args.db_command == "upgrade":
-            migrate.upgrade(revision=args.revision)
+            migrate.upgrade(url, revision=args.revision)
         elif args.db_command == "downgrade":
-            migrate.downgrade(revision=args.revision)
+            migrate.downgrade(url, revision=args.revision)
         elif args.db_command == "revision":
-            migrate.revision(args.message, autogenerate=args.autogenerate)
+            migrate.revision(args.message, autogenerate=args.autogenerate, url=url)
         else:
-            print(migrate.current() or "(no migration applied)")
+            print(migrate.current(url) or "(no migration applied)")
     except ConfigurationError as error:
         print(f"a2n db: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _running_dev_database() -> str | None:
+    """With no database configured, the database of the `a2n dev` running from this checkout (its
+    .a2n/dev.json), said on stderr; None leaves the choice to the settings."""
+    from a2n.local.state import running_dev, state_path, without_password
+    from a2n.settings import get_settings
+
+    settings = get_settings()
+    if settings.database_url or settings.database_secret_arn:
+        return None
+    dev = running_dev(state_path(settings.local_postgres_dir))
+    if dev is None:
+        return None
+    where = without_password(dev.database_url)
+    print(f"a2n db: using the running `a2n dev`'s database ({where})", file=sys.stderr)
+    return dev.database_url

@@ -33,10 +33,10 @@ class MotoServer:
     def start(self) -> str:
         from moto.server import ThreadedMotoServer
 
-        from a2n.local.ports import ensure_port_free
+        from a2n.local.ports import MOTO_REMEDY, ensure_port_free
 
         # moto's start() waits forever when its server thread cannot bind: check first.
-        ensure_port_free(self._port, "moto (the local AWS APIs)", "start with another --moto-port")
+        ensure_port_free(self._port, "moto (the local AWS APIs)", MOTO_REMEDY)
         # Moto's werkzeug logs every AWS call; the runtime logs what matters itself.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self._port, verbose=False)
@@ -116,3 +116,36 @@ class MotoServer:
                 arns_created.add(queue.arn)
                 pending.remove(queue)
         return urls
+
+
+class RunningMoto(MotoServer):
+    """The moto server of a running ``a2n dev``, used by another process (``a2n invoke``): never
+    started, reset or stopped from here."""
+
+    def __init__(self, endpoint: str, *, region: str = "us-east-1") -> None:
+        super().__init__(region=region)
+        self._endpoint = endpoint.rstrip("/")
+
+    def start(self) -> str:
+        import urllib.error
+        import urllib.request
+
+        from a2n.errors import ConfigurationError
+
+        try:  # any answer means a server is there; moto answers its root with a 200 or a 404
+            urllib.request.urlopen(f"{self._endpoint}/moto-api/", timeout=5).close()  # noqa: S310
+        except urllib.error.HTTPError:
+            pass
+        except OSError as error:
+            raise ConfigurationError(
+                f"The moto server of `a2n dev` at {self._endpoint} does not answer ({error}); "
+                "is that `a2n dev` still running?"
+            ) from None
+        return self._endpoint
+
+    def stop(self) -> None:
+        """Not ours to stop."""
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoint

@@ -6,6 +6,7 @@ has one, and reach the route's function; its result is mapped back like API Gate
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 import threading
@@ -15,6 +16,7 @@ from typing import Any
 
 from a2n.local import apigw
 from a2n.local.functions import FunctionHost
+from a2n.local.ports import API_REMEDY, port_in_use
 from a2n.local.template import Template
 
 # API Gateway's hard limit on request payloads.
@@ -145,7 +147,12 @@ class HttpApiServer:
 
     def __init__(self, gateway: ApiGateway, *, port: int = 0) -> None:
         handler = type("BoundRequestHandler", (_RequestHandler,), {"gateway": gateway})
-        self._server = _ApiServer(("127.0.0.1", port), handler)
+        try:
+            self._server = _ApiServer(("127.0.0.1", port), handler)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise port_in_use(port, "the HTTP API", API_REMEDY) from None
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from a2n.errors import ConfigurationError
-from a2n.local.ports import ensure_port_free
+from a2n.local.ports import POSTGRES_REMEDY, ensure_port_free
+from a2n.local.processes import runs_as
 
 if TYPE_CHECKING:
     import pg8000.native
@@ -213,7 +214,7 @@ class EmbeddedPostgres:
     def is_running(self) -> bool:
         """True when this data directory's postmaster is alive and listening on our port."""
         pid = self._postmaster_pid()
-        return pid is not None and _is_postgres_process(pid) and self._pid_file_port() == self.port
+        return pid is not None and runs_as(pid, b"postgres") and self._pid_file_port() == self.port
 
     # --- steps -------------------------------------------------------------------------------
 
@@ -272,17 +273,13 @@ class EmbeddedPostgres:
         pid = self._postmaster_pid()
         if pid is None:
             return
-        if _is_postgres_process(pid):
+        if runs_as(pid, b"postgres"):
             _progress(f"Stopping a leftover embedded Postgres (pid {pid}) listening on another port")
             self._pg_ctl("stop", "-w", "-m", "fast", check=False)
         (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
 
     def _ensure_port_free(self) -> None:
-        ensure_port_free(
-            self.port,
-            "the embedded Postgres",
-            "choose another port (A2N_LOCAL_POSTGRES_PORT) or point A2N at your own server with DATABASE_URL",
-        )
+        ensure_port_free(self.port, "the embedded Postgres", POSTGRES_REMEDY)
 
     def _create_database(self) -> None:
         import pg8000.native
@@ -361,20 +358,6 @@ class EmbeddedPostgres:
     def _pid_file_port(self) -> int | None:
         lines = self._pid_file_lines()
         return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
-
-
-def _is_postgres_process(pid: int) -> bool:
-    """Alive and a postgres binary: a recycled pid belonging to something else does not count."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # alive, owned by another user
-    try:
-        return b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True  # no /proc (macOS): trust the liveness check
 
 
 def _connect_when_ready(port: int) -> pg8000.native.Connection:

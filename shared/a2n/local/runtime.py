@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from a2n.local.aws import MotoServer
+from a2n.local.aws import MotoServer, RunningMoto
 from a2n.local.clock import Clock, SystemClock
 from a2n.local.functions import FunctionHost
 from a2n.local.http import ApiGateway, HttpApiServer
@@ -102,6 +102,7 @@ class LocalRuntime:
         env_overrides: Mapping[str, str] | None = None,
         database_url: str | None = None,
         moto_port: int = 0,
+        moto_endpoint: str | None = None,
         parameters: Mapping[str, str] | None = None,
         region: str = "us-east-1",
         stack_name: str = "a2n-local",
@@ -109,7 +110,12 @@ class LocalRuntime:
     ) -> None:
         self.template_path = Path(template_path)
         self.clock = clock or SystemClock()
-        self.moto = MotoServer(port=moto_port, region=region)
+        # moto_endpoint: use that running moto (``a2n invoke`` beside ``a2n dev``) instead of our own.
+        self.moto: MotoServer = (
+            RunningMoto(moto_endpoint, region=region)
+            if moto_endpoint
+            else MotoServer(port=moto_port, region=region)
+        )
         self._port = port
         self._env_overrides = dict(env_overrides or {})
         self._database_url = database_url
