@@ -24,7 +24,7 @@ PY312 ?= $(shell for p in python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bi
 .DEFAULT_GOAL := help
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 # --- environments -------------------------------------------------------------------------------------
 # Stamps make the installs idempotent: pip runs again only when pyproject.toml changes.
@@ -54,8 +54,27 @@ venv: $(STAMP_VENV)  ## create/refresh .venv (the app, tests, ruff, mypy)
 tools: $(STAMP_TOOLS) $(STAMP_CHECKOV)  ## create .tools/sam (SAM CLI, samtranslator, cfn-lint) and .tools/checkov
 
 # --- everyday -----------------------------------------------------------------------------------------
-dev: venv  ## run the whole stack locally (embedded Postgres, moto, HTTP API on :3000)
-	$(VENV)/bin/a2n dev
+# `make dev PORT=3100 MOTO_PORT=4567 POSTGRES_PORT=54330 DATA_DIR=.a2n/pg ALLOW_NETWORK="127.0.0.1/32"`:
+# each variable set becomes the `a2n dev` flag of the same meaning; ARGS passes anything else through.
+# The a2n command itself is .venv/bin/a2n (or `source .venv/bin/activate`, then `a2n`).
+A2N := $(VENV)/bin/a2n
+DEV_FLAGS = $(if $(PORT),--port $(PORT)) $(if $(MOTO_PORT),--moto-port $(MOTO_PORT)) \
+	$(if $(POSTGRES_PORT),--postgres-port $(POSTGRES_PORT)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) \
+	$(foreach network,$(ALLOW_NETWORK),--allow-network $(network))
+
+dev: venv  ## run the whole stack locally (PORT=3000 MOTO_PORT=4566 POSTGRES_PORT=54329 DATA_DIR ALLOW_NETWORK)
+	$(A2N) $(strip dev $(DEV_FLAGS) $(ARGS))
+
+invoke: venv  ## run one function on one event, against a running `make dev` if any: FUNCTION=… EVENT=…
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=HealthFunction" \
+		"EVENT=events/apigw-http-v2-health.json [ARGS='--env-vars env.json']"; exit 2; }
+	$(A2N) $(strip invoke $(FUNCTION) $(EVENT) $(ARGS))
+
+db-upgrade: venv  ## apply the migrations to DATABASE_URL (`make dev` applies them itself)
+	$(A2N) db upgrade
+
+db-current: venv  ## show the migration DATABASE_URL is at
+	$(A2N) db current
 
 test: venv  ## run every test (unit, integration, e2e)
 	$(VENV)/bin/pytest -q
@@ -121,4 +140,4 @@ clean:  ## remove build output and caches (keeps .venv, .tools and local data in
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-.PHONY: help venv tools dev test bench test-unit fuzz lint validate build print-py312 deploy clean
+.PHONY: help venv tools dev invoke db-upgrade db-current test bench test-unit fuzz lint validate build print-py312 deploy clean
