@@ -59,6 +59,7 @@ def test_a_name_resolving_to_any_private_address_is_blocked_without_naming_the_a
     assert "10.1.2.3" not in str(error) and "10.1.2" not in str(error)
     assert "'internal.example.com' resolves to a non-public address" in error["message"]
     assert "A2N_HTTP_ALLOW_NETWORKS" in error["message"]  # what to do next
+    assert "`a2n dev --allow-network CIDR`" in error["message"]  # and locally, the flag
     assert error["details"] == {"host": "internal.example.com"}
 
 

@@ -113,7 +113,10 @@ def _vetted_address(host: str, port: int, allowed: Sequence[IPNetwork]) -> str:
     return addresses[0]
 
 
-ALLOW_HINT = "an operator can allow its range with the A2N_HTTP_ALLOW_NETWORKS setting (a JSON list of CIDRs)"
+ALLOW_HINT = (
+    "an operator can allow its range with the A2N_HTTP_ALLOW_NETWORKS setting (a JSON list of CIDRs; "
+    "locally, `a2n dev --allow-network CIDR`)"
+)
 
 
 def _is_or_resolves(host: str) -> str:
