@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     aws_endpoint_url: str | None = Field(default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL"))
     # Step messages through a2n's own signed SendMessageBatch call (adapters/sqs_wire), boto3 as fallback.
     sqs_fast_path: bool = True
+    # The standard service-specific variable: `a2n dev` serves the Lambda Invoke API itself (moto's
+    # needs Docker), so Lambda calls go there while every other service goes to moto.
+    lambda_endpoint_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("A2N_LAMBDA_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA")
+    )
 
     # --- keys and secrets ------------------------------------------------------------------
     # KMS key for credential data keys; unset → local master key file (dev only).
@@ -117,6 +122,19 @@ class Settings(BaseSettings):
     http_allow_networks: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias=AliasChoices("A2N_HTTP_ALLOW_NETWORKS")
     )
+
+    # --- code node ------------------------------------------------------------------------
+    # The sandbox function (name or ARN) that runs user code; written by the template.
+    code_sandbox_function: str | None = None
+    # Wall time of one run: the node's timeoutMs, capped here (the sandbox function's Timeout is above).
+    code_timeout_max_s: float = 30.0
+    code_memory_mb: int = 256
+    # print() output kept per run, in the execution's logs.
+    code_log_bytes: int = 65_536
+    # Whether the stack put the sandbox in subnets without a route out, and whether the operator
+    # requires it (the code node then refuses to run anywhere else).
+    code_sandbox_in_vpc: bool = False
+    code_require_vpc: bool = False
 
     # --- outbound HTTP (nodes) ------------------------------------------------------------
     # Extra CA bundle (PEM) for the HTTP node's TLS verification, e.g. a corporate CA; unset →

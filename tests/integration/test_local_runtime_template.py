@@ -186,3 +186,15 @@ def test_a_logical_id_declared_in_two_stacks_is_a_configuration_error(tmp_path: 
     auth.write_text(auth.read_text().replace("AuthorizerFunction", "EchoFunction"))
     with pytest.raises(ConfigurationError, match="EchoFunction is declared in two stacks"):
         load_template(path)
+
+
+def test_a_plain_lambda_function_is_loaded_without_the_globals() -> None:
+    template = load_template(FIXTURE, stack_name="fixture")
+
+    plain = template.functions["PlainFunction"]
+
+    assert plain.name == "fixture-plain"
+    assert plain.code_uri == FIXTURE.parent / "functions" / "echo"
+    assert (plain.handler, plain.timeout_s, plain.memory_mb) == ("app.lambda_handler", 3, 128)
+    assert plain.environment == {}
+    assert template.function_by_arn(plain.arn) is plain

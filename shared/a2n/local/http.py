@@ -142,18 +142,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Silenced: ``_serve`` logs one line per request with its duration."""
 
 
-class HttpApiServer:
-    """Serves an ``ApiGateway`` on 127.0.0.1 in a background thread; ``port=0`` picks a free port."""
+class LoopbackServer:
+    """Serves ``handler`` on 127.0.0.1 in a background thread; ``port=0`` picks a free port."""
 
-    def __init__(self, gateway: ApiGateway, *, port: int = 0) -> None:
-        handler = type("BoundRequestHandler", (_RequestHandler,), {"gateway": gateway})
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], *, port: int = 0, name: str = "a2n-http",
+        what: str = "the HTTP API", remedy: str = API_REMEDY,
+    ) -> None:  # fmt: skip
         try:
             self._server = _ApiServer(("127.0.0.1", port), handler)
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise
-            raise port_in_use(port, "the HTTP API", API_REMEDY) from None
+            raise port_in_use(port, what, remedy) from None
         self._server.daemon_threads = True
+        self._name = name
         self._thread: threading.Thread | None = None
 
     @property
@@ -162,7 +165,7 @@ class HttpApiServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="a2n-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name=self._name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -170,3 +173,10 @@ class HttpApiServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join()
+
+
+class HttpApiServer(LoopbackServer):
+    """Serves an ``ApiGateway`` (the template's HTTP API)."""
+
+    def __init__(self, gateway: ApiGateway, *, port: int = 0) -> None:
+        super().__init__(type("BoundRequestHandler", (_RequestHandler,), {"gateway": gateway}), port=port)

@@ -1,7 +1,8 @@
 """``LocalRuntime``: the whole serverless stack of ``template.yaml`` in one process.
 
-Moto serves the AWS APIs, an HTTP server plays API Gateway, pollers play SQS event source
-mappings and a ticker plays EventBridge Scheduler. ``a2n dev`` and the e2e tests both use it.
+Moto serves the AWS APIs, an HTTP server plays API Gateway, another the Lambda Invoke API (moto's
+runs functions in Docker), pollers play SQS event source mappings and a ticker plays EventBridge
+Scheduler. ``a2n dev`` and the e2e tests both use it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from a2n.local.aws import MotoServer, RunningMoto
 from a2n.local.clock import Clock, SystemClock
 from a2n.local.functions import FunctionHost
 from a2n.local.http import ApiGateway, HttpApiServer
+from a2n.local.lambda_api import LambdaApiServer
 from a2n.local.scheduler import Scheduler
 from a2n.local.sqs import SqsPoller
 from a2n.local.template import Template, load_template
@@ -128,6 +130,7 @@ class LocalRuntime:
         self._queue_urls: dict[str, str] = {}
         self._pollers: list[SqsPoller] = []
         self._http: HttpApiServer | None = None
+        self._lambda_api: LambdaApiServer | None = None
         self._scheduler: Scheduler | None = None
         self._functions: FunctionHost | None = None
 
@@ -146,6 +149,9 @@ class LocalRuntime:
         self._queue_urls = self.moto.create_queues(draft.queues.values())
         template = self._load(queue_urls=self._queue_urls)
         self._functions = FunctionHost(template)
+        # Lambda calls (the code node invoking its sandbox) work with serve=False too: `a2n invoke`.
+        self._lambda_api = LambdaApiServer(self._functions)
+        self._lambda_api.start()
         if not self._serve:
             self._env.apply(self._environment(template))
             return
@@ -177,6 +183,8 @@ class LocalRuntime:
         env = {**shared_environment(template), **self.moto.environment(), **LOCAL_KEYS, **LOCAL_CONCURRENCY}
         if self._http is not None:
             env["A2N_PUBLIC_BASE_URL"] = self.url
+        if self._lambda_api is not None:
+            env["AWS_ENDPOINT_URL_LAMBDA"] = self._lambda_api.url
         if self._database_url:
             env["A2N_DATABASE_URL"] = self._database_url
             # The template asks for TLS (right for managed Postgres); "auto" drops it on loopback.
@@ -191,9 +199,10 @@ class LocalRuntime:
             with ThreadPoolExecutor(max_workers=len(self._pollers)) as stopping:
                 list(stopping.map(SqsPoller.stop, self._pollers))
         self._pollers.clear()
-        if self._http is not None:
-            self._http.stop()
-            self._http = None
+        for server in (self._http, self._lambda_api):
+            if server is not None:
+                server.stop()
+        self._http = self._lambda_api = None
         self.moto.stop()
         self._env.restore()
 

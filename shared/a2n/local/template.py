@@ -18,6 +18,8 @@ from a2n.errors import ConfigurationError
 from a2n.local.intrinsics import ACCOUNT_ID, IntrinsicResolver, ResolveContext, load_cfn_yaml
 
 FUNCTION = "AWS::Serverless::Function"
+# A plain function: no Globals, code under `Code` (the code sandbox is one, to escape the Globals).
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
 QUEUE = "AWS::SQS::Queue"
 HTTP_API = "AWS::Serverless::HttpApi"
 APPLICATION = "AWS::Serverless::Application"
@@ -205,10 +207,13 @@ class _Stack:
                 self._claim(lid, self.template.queues)
                 props = self.resolver.resolve(res.get("Properties") or {})
                 self.template.queues[lid] = _queue(lid, self.names[lid], props, self.template.region)
-            elif res.get("Type") == FUNCTION:
+            elif res.get("Type") in (FUNCTION, LAMBDA_FUNCTION):
                 self._claim(lid, self.template.functions)
-                props = _merge_globals(globals_, res.get("Properties") or {})
-                resolved = self.resolver.resolve(props)
+                if res["Type"] == FUNCTION:
+                    resolved = self.resolver.resolve(_merge_globals(globals_, res.get("Properties") or {}))
+                else:  # a plain function: no Globals, its code under Code
+                    resolved = dict(self.resolver.resolve(res.get("Properties") or {}))
+                    resolved["CodeUri"] = resolved.pop("Code", None)
                 function = _function(self.path.parent, lid, self.names[lid], resolved, self.template.region)
                 self.template.functions[lid] = replace(function, stack=self.qualified_name)
         self.descendants = loaded
@@ -318,7 +323,7 @@ def _resource_names(resources: dict[str, Any], resolver: IntrinsicResolver, stac
         if kind == QUEUE:
             explicit = props.get("QueueName")
             names[lid] = str(resolver.resolve(explicit)) if explicit else f"{stack}-{lid}"
-        elif kind == FUNCTION:
+        elif kind in (FUNCTION, LAMBDA_FUNCTION):
             names[lid] = str(resolver.resolve(props["FunctionName"])) if "FunctionName" in props else lid
         else:
             names[lid] = f"{lid.lower()}-local"
@@ -332,7 +337,7 @@ def _attribute(
         raise ConfigurationError(f"template: !GetAtt names unknown resource {lid}")
     kind = resources[lid].get("Type")
     name = names[lid]
-    if kind == FUNCTION and attribute == "Arn":
+    if kind in (FUNCTION, LAMBDA_FUNCTION) and attribute == "Arn":
         return f"arn:aws:lambda:{ctx.region}:{ACCOUNT_ID}:function:{name}"
     if kind == QUEUE:
         by_attribute = {
