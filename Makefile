@@ -76,14 +76,18 @@ db-upgrade: venv  ## apply the migrations to DATABASE_URL (`make dev` applies th
 db-current: venv  ## show the migration DATABASE_URL is at
 	$(A2N) db current
 
-test: venv  ## run every test (unit, integration, e2e)
+test: venv tools  ## run every test (unit, integration, e2e; the template tests translate with .tools/sam)
 	$(VENV)/bin/pytest -q
 
 bench: venv  ## measure the engine and API budgets on embedded Postgres (table + bench-results/bench.json)
 	$(VENV)/bin/a2n bench
 
-test-unit: venv  ## run the pure unit tests only
+test-unit: venv tools  ## run the pure unit tests only
 	$(VENV)/bin/pytest -q tests/unit
+
+sandbox-packages: venv  ## install layers/sandbox/requirements.txt for local code nodes (layers/sandbox/python)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade \
+		--target layers/sandbox/python -r layers/sandbox/requirements.txt
 
 # schemathesis lives in its own venv (.tools/fuzz): its pins must not move the app's dependencies.
 FUZZ := .tools/fuzz
@@ -140,4 +144,4 @@ clean:  ## remove build output and caches (keeps .venv, .tools and local data in
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-.PHONY: help venv tools dev invoke db-upgrade db-current test bench test-unit fuzz lint validate build print-py312 deploy clean
+.PHONY: help venv tools dev invoke db-upgrade db-current test bench test-unit sandbox-packages fuzz lint validate build print-py312 deploy clean

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SANDBOX_DIR = ROOT / "functions" / "sandbox"
+SANDBOX_DIR = ROOT / "functions" / "sandbox" / "runner"
 CHILD = SANDBOX_DIR / "child.py"
 
 # The allow-list of imports is a convenience, not the boundary: tests step around it on purpose

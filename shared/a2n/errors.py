@@ -11,13 +11,19 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem: a JSON pointer into the request body and a message."""
+    """One validation problem: a JSON pointer into the request body and a message. ``line`` and
+    ``column`` (1-based) place it inside a multi-line string value, such as a code node's source."""
 
     pointer: str
     message: str
+    line: int | None = None
+    column: int | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {"pointer": self.pointer, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"pointer": self.pointer, "message": self.message}
+        if self.line is not None:
+            found.update(line=self.line, column=self.column)
+        return found
 
 
 class A2NError(Exception):

@@ -46,7 +46,13 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": ["pointer", "message"],
-                "properties": {"pointer": {"type": "string"}, "message": {"type": "string"}},
+                "properties": {
+                    "pointer": {"type": "string"},
+                    "message": {"type": "string"},
+                    # Inside a multi-line string value (a code node's source): 1-based.
+                    "line": {"type": "integer", "minimum": 1},
+                    "column": {"type": "integer", "minimum": 1},
+                },
             },
         },
     },

@@ -22,7 +22,7 @@ from a2n.engine.statuses import ExecutionStatus, NodeStatus, check_transition
 
 if TYPE_CHECKING:
     from a2n.db.models import OutboxMessage
-    from a2n.nodes.context import ChildRequest
+    from a2n.nodes.context import ChildRequest, NodeLog
 
 
 class Keep(Enum):
@@ -132,6 +132,7 @@ class Completion:
     waiting_output: Any = None
     child_execution_id: uuid.UUID | None = None
     webhook_response: Mapping[str, Any] | None = None
+    node_logs: list[NodeLog] = field(default_factory=list)  # what the run itself wrote (print)
 
 
 def resume_token_hash(token: str) -> str:
@@ -148,6 +149,8 @@ def node_logs(
     if completion.started_at is not None:
         rows.append(log_row(execution_id, node_id, "INFO", "node started", {"attempt": attempt},
                             ts=completion.started_at))  # fmt: skip
+    rows += [log_row(execution_id, node_id, log.level, log.message, {"attempt": attempt}, ts=log.ts)
+             for log in completion.node_logs]  # fmt: skip
     status = plan.status_of(node_id)
     meta: dict[str, Any] = {"attempt": attempt}
     if completion.started_at is not None:

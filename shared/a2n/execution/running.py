@@ -38,7 +38,16 @@ def attempt_from(node_id: str, attempt: int, result: NodeResult) -> Attempt:
 
 def checked_result(result: NodeResult) -> NodeResult:
     """`result` unless it cannot be stored: raises NodeFailed for non-finite numbers or an output
-    over the limit. Runs where the node ran (its deadline covers the serialisation)."""
+    over the limit, keeping what the run printed. Runs where the node ran (its deadline covers the
+    serialisation)."""
+    try:
+        return _storable(result)
+    except NodeFailed as failure:
+        failure.logs = failure.logs or result.logs
+        raise
+
+
+def _storable(result: NodeResult) -> NodeResult:
     if result.wait is not None:
         return result
     if result.child is not None:

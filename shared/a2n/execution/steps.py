@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as RunTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from a2n.engine.backoff import RandomSource
     from a2n.engine.graph import Node
     from a2n.execution.compiled import CompiledWorkflow
-    from a2n.nodes.context import NodeResult, Renew
+    from a2n.nodes.context import NodeLog, NodeResult, Renew
 
 logger = get_logger()
 
@@ -146,20 +146,24 @@ def run_claimed(
     if step.woke:
         return _woken(message, step, now)
     secret_set = set(secret_values(credential))
+    logs: tuple[NodeLog, ...] = ()
     try:
         if node.credential_id and credential is None:
             raise NodeFailed(f"credential {node.credential_id} is missing, inactive or expired")
         ctx = _context(message, step, compiled, credential=credential, node=node, now=now)
         result = _run_with_timeout(node, ctx)
         secret_set |= result.secrets
+        logs = result.logs
         attempt = attempt_from(message.nodeId, message.attempt, result)
     except NodeFailed as failure:
         secret_set |= failure.secrets
+        logs = failure.logs  # what the failed run printed before it failed
         attempt = Attempt(Outcome.failed(message.nodeId, failure.as_error(), message.attempt))
     except Exception as error:  # a bug or an unexpected library error: the message, never a traceback
         logger.exception("node raised", extra={"node_type": node.type, "node_id": message.nodeId})
         attempt = Attempt(Outcome.failed(message.nodeId, unexpected_error(error), message.attempt))
     attempt.completion.started_at = step.started_at
+    attempt.completion.node_logs = list(logs)
     return _scrubbed(attempt, travelling_forms(secret_set), scrub)
 
 
@@ -254,6 +258,9 @@ def _scrubbed(attempt: Attempt, secret_set: frozenset[str], scrub: Callable[[Any
     )  # fmt: skip
     if attempt.completion.webhook_response is not None:
         attempt.completion.webhook_response = scrub(attempt.completion.webhook_response, secret_set)
+    attempt.completion.node_logs = [
+        replace(log, message=scrub(log.message, secret_set)) for log in attempt.completion.node_logs
+    ]
     if attempt.child is not None:
         attempt.child = ChildRequest(attempt.child.workflow_id, scrub(attempt.child.input, secret_set))
     return attempt

@@ -70,6 +70,15 @@ class NodeContext:
 
 
 @dataclass(frozen=True)
+class NodeLog:
+    """A line the node's own work wrote (the code node's ``print``), for the execution's logs."""
+
+    ts: datetime
+    message: str
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
 class NodeResult:
     """What a node produced. ``secrets`` are values derived at run time (fetched OAuth tokens)
     that the caller must scrub from what it stores, beside the credential's own values."""
@@ -80,6 +89,7 @@ class NodeResult:
     child: ChildRequest | None = None
     webhook_response: Mapping[str, Any] | None = None
     secrets: frozenset[str] = field(default_factory=frozenset)
+    logs: tuple[NodeLog, ...] = ()
 
 
 class NodeFailed(Exception):
@@ -93,12 +103,14 @@ class NodeFailed(Exception):
         retryable: bool = False,
         details: Mapping[str, Any] | None = None,
         secrets: frozenset[str] = frozenset(),
+        logs: tuple[NodeLog, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
         self.details: dict[str, Any] = dict(details or {})
         self.secrets = secrets
+        self.logs = logs  # what the failed run printed before it failed
 
     def as_error(self) -> dict[str, Any]:
         """The stored error shape: ``{message, retryable, details?}``."""

@@ -34,6 +34,7 @@ NODE_MODULES: dict[str, str] = {
     "sub_workflow": "sub_workflow",
     "respond_webhook": "respond_webhook",
     "noop": "noop",
+    "code": "code",
 }
 
 

@@ -27,7 +27,9 @@ MAIN_HANDLE = "main"
 class NodeSpec:
     """A node type's contract. ``config_problems`` adds checks the config model cannot express
     (cross-field rules, bare JMESPath, schedule expressions); it receives the validated model and
-    the JSON pointer of the node's config. ``dynamic_outputs`` derives handles from a raw config."""
+    the JSON pointer of the node's config. ``dynamic_outputs`` derives handles from a raw config.
+    ``literal_fields`` are top-level config fields whose text is never a ``{{ }}`` template (the
+    code node's Python source, where ``{{`` is ordinary syntax)."""
 
     type: str
     name: str
@@ -43,6 +45,7 @@ class NodeSpec:
     pure: bool = False
     config_problems: Callable[[Any, str], list[Problem]] | None = None
     dynamic_outputs: Callable[[Mapping[str, Any]], list[str]] | None = None
+    literal_fields: tuple[str, ...] = ()
 
     def handles_for(self, config: Mapping[str, Any]) -> list[str]:
         """Output handles of a node of this type with this (raw) config, without ``error``."""

@@ -8,6 +8,7 @@ its type, graph structure (the engine's checks), connection handles. Pointers st
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,7 +34,7 @@ def validate_definition(definition: Any, *, pointer_prefix: str = "/definition")
         problems += _without_reported(_structural_problems(definition), problems)
         problems += _handle_problems(nodes, _connection_list(definition), sound)
     unique = dict.fromkeys(problems)
-    return [Problem(pointer_prefix + p.pointer, p.message) for p in unique]
+    return [replace(p, pointer=pointer_prefix + p.pointer) for p in unique]
 
 
 def ensure_valid_definition(definition: Any, *, pointer_prefix: str = "/definition") -> None:
@@ -95,7 +96,8 @@ def _node_type_problems(spec: NodeSpec, node: Mapping[str, Any], pointer: str) -
     else:
         if spec.config_problems is not None:
             problems += spec.config_problems(model, config_pointer)
-    return problems + _template_problems(config, config_pointer)
+    templated = {key: value for key, value in config.items() if key not in spec.literal_fields}
+    return problems + _template_problems(templated, config_pointer)
 
 
 def _template_problems(config: Mapping[str, Any], pointer: str) -> list[Problem]:

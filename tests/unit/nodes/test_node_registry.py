@@ -25,6 +25,7 @@ SECTION_7_TYPES = {
     "sub_workflow",
     "respond_webhook",
     "noop",
+    "code",  # §7 "Later": Python in a sandbox function (issue "Code node")
 }
 JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 

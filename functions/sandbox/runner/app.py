@@ -39,7 +39,7 @@ STDERR_KEPT = 2000
 PARENT_MEMORY_MB = 96
 PARENT_MARGIN_S = 1.0
 # The operator's packages: the sandbox's own layer on Lambda; in a checkout, that layer's build output.
-PACKAGE_DIRS = ("/opt/python", str(Path(__file__).resolve().parents[2] / "layers" / "sandbox" / "python"))
+PACKAGE_DIRS = ("/opt/python", str(Path(__file__).resolve().parents[3] / "layers" / "sandbox" / "python"))
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
