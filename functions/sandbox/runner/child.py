@@ -172,7 +172,7 @@ def _import_guard(real_import: Callable[..., Any], allowed: Iterable[str]) -> Ca
     ) -> Any:
         caller = globals.get("__name__") if isinstance(globals, dict) else None
         if caller == USER_MODULE and not _allowed(name, fromlist, level, names):
-            shown = ", ".join(sorted(names))
+            shown = ", ".join(sorted(n for n in names if not n.startswith("_")))
             raise ImportError(f"module {name!r} is not available in the code node (available: {shown})")
         return real_import(name, globals, locals, fromlist, level)
 
