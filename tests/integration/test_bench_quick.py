@@ -34,7 +34,7 @@ def test_quick_bench_reports_every_section_with_metered_engine_steps(
     report, table = quick_run
 
     assert report["quick"] is True and report["budgets"]["statementsPerStep"] == 10
-    for section in ("coldImports", "workflows", "engineOverhead", "webhooks", "routes", "cost"):
+    for section in ("coldImports", "workflows", "engineOverhead", "webhooks", "codeNode", "routes", "cost"):
         assert "error" not in report[section], (section, report[section])
     cold = report["coldImports"]["handlers"]
     assert cold and all(row["ms"] and row["ms"] > 0 and row["error"] is None for row in cold)
@@ -79,3 +79,19 @@ def test_quick_bench_webhook_section_counts_every_signed_delivery(
     for row in hooks["async"].values():
         assert row["runStatuses"] == {"SUCCEEDED": row["requests"]}, row
         assert row["completionMs"]["n"] == row["requests"] and row["completionMs"]["p50"] > 0
+
+
+def test_quick_bench_measures_the_code_nodes_overhead_each_way_and_prices_it(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    report, table = quick_run
+    code = report["codeNode"]
+
+    for way in ("interpreterStartMs", "sandboxMs", "invokeMs"):
+        assert code[way]["n"] == code["runs"] == 5 and code[way]["p50"] > 0, way
+    assert code["isolation"]["limits"] == "all"
+    measured, scaled = code["cost"]["usdPerMillionRuns"], code["cost"]["usdPerMillionRunsCpuScaled"]
+    assert measured["sandbox_requests"] == measured["step_requests"] == 0.2 and measured["sqs"] == 1.2
+    assert 0 < measured["sandbox_compute"] <= scaled["sandbox_compute"]
+    assert code["cost"]["stepMs"] > 0  # the code step's own engine work, from the metered steps
+    assert "Code node overhead per run" in table

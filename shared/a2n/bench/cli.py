@@ -80,6 +80,7 @@ def _with_stack(template: Path, *, quick: bool, database_url: str | None) -> dic
         user = stack.register_user()
         out["workflows"], out["engineOverhead"] = _workflows(user, meter, quick)
         out["webhooks"] = _section("webhooks", lambda: _webhooks(stack, user, quick))
+        out["codeNode"] = _section("code node", lambda: _code_node(stack, out, quick))
         out["routes"] = _section("routes", lambda: _routes(stack, user, quick))
         out["cost"] = _section("cost", lambda: _costs(out))
     return out
@@ -155,6 +156,20 @@ def _webhooks(stack: Any, user: Any, quick: bool) -> dict[str, Any]:
             )
         out["pure10Inline" + ("On" if inline else "Off")] = rows
     return out
+
+
+def _code_node(stack: Any, report: dict[str, Any], quick: bool) -> dict[str, Any]:
+    """Overhead per code-node run (a process start) and its AWS cost per million runs."""
+    from a2n.bench import code
+
+    count = 5 if quick else 50
+    progress(f"code node: {count} trivial runs each way (interpreter, sandbox, Lambda Invoke)")
+    measured = code.measure(stack.runtime, count)
+    # The code step's own engine work is a queued step's: linear10's measured step wall time.
+    step_ms = report.get("engineOverhead", {}).get("linear10", {}).get("wallMs", {}).get("mean", 0.0)
+    sandbox_ms, invoke_ms = measured["sandboxMs"]["p50"], measured["invokeMs"]["p50"]
+    measured["cost"] = code.cost_per_million(sandbox_ms, invoke_ms, step_ms) | {"stepMs": step_ms}
+    return measured
 
 
 def _executions(quick: bool, concurrency: int) -> int:

@@ -10,6 +10,7 @@ def render(report: dict[str, Any]) -> str:
     lines += _engine(report.get("engineOverhead", {}), report.get("budgets", {}))
     lines += _workflows(report.get("workflows", {}))
     lines += _webhooks(report.get("webhooks", {}))
+    lines += _code_node(report.get("codeNode", {}))
     lines += _cold(report.get("coldImports", {}))
     lines += _routes(report.get("routes", {}))
     lines += _cost(report.get("cost", {}))
@@ -81,6 +82,28 @@ def _webhooks(hooks: dict[str, Any]) -> list[str]:
                 f" {_run_pair(row):>15}  {row['outcomes']}"
                 + (f" runs {row['runStatuses']}" if row.get("runStatuses") else "")
             )
+    return lines
+
+
+def _code_node(code: dict[str, Any]) -> list[str]:
+    if not code:
+        return []
+    if "error" in code:
+        return ["", f"Code node FAILED: {code['error']}"]
+    lines = ["", f"Code node overhead per run, trivial main ({code['runs']} runs; p50 / p99 ms)"]
+    for key, label in (("interpreterStartMs", "bare interpreter start (python -I -S)"),
+                       ("sandboxMs", "sandbox handler: fresh locked-down process, in and out"),
+                       ("invokeMs", "code node's Lambda Invoke through the local API")):  # fmt: skip
+        lines.append(f"  {label:<58} {_pair(code[key], 13)}")
+    lines.append(f"  isolation: {code.get('isolation')}")
+    for key, label in (("usdPerMillionRuns", "as measured"), ("usdPerMillionRunsCpuScaled", "CPU-scaled")):
+        usd = code["cost"][key]
+        lines.append(
+            f"  AWS per million runs ({label}): total {usd['total']:.2f}"
+            f"  sandbox {usd['sandbox_requests']:.2f} + {usd['sandbox_compute']:.2f}"
+            f"  step {usd['step_requests']:.2f} + {usd['step_compute']:.2f}  sqs {usd['sqs']:.2f}"
+        )
+    lines.append(f"  {code['cost']['assumptions']}")
     return lines
 
 

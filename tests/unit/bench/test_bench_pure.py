@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from a2n.bench import cost
+from a2n.bench import code, cost
 from a2n.bench.stats import percentile, summary
 from a2n.bench.table import render
 from a2n.bench.workflows import fan_out_in_workflow, linear_workflow
@@ -38,6 +38,21 @@ def test_more_steps_or_slower_steps_cost_more() -> None:
     longer = cost.cost_per_million(cost.ExecutionShape(steps=19, step_ms=5, api_ms=5, authorizer_ms=5))
     assert base.total < slower.total
     assert base.total < longer.total
+
+
+def test_a_code_node_run_prices_both_lambdas_and_its_step_message() -> None:
+    priced = code.cost_per_million(sandbox_ms=24.2, invoke_ms=30.0, step_ms=4.5)["usdPerMillionRuns"]
+
+    # Sandbox: 25 billed ms at 0.5 GB; step: its 4.5 ms plus the 30 ms wait, 35 billed ms at 0.5 GB.
+    assert priced["sandbox_requests"] == priced["step_requests"] == pytest.approx(0.20)
+    assert priced["sandbox_compute"] == pytest.approx(
+        25 / 1000 * 0.5 * cost.LAMBDA_ARM64_PER_GB_S * 1e6, abs=1e-4
+    )
+    assert priced["step_compute"] == pytest.approx(
+        35 / 1000 * 0.5 * cost.LAMBDA_ARM64_PER_GB_S * 1e6, abs=1e-4
+    )
+    assert priced["sqs"] == pytest.approx(3 * 0.40)
+    assert priced["total"] == pytest.approx(sum(v for k, v in priced.items() if k != "total"), abs=1e-3)
 
 
 def test_both_bench_workflows_have_ten_nodes_and_one_trigger() -> None:
