@@ -28,9 +28,7 @@ def sandbox(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = LambdaApiServer(FunctionHost(template))
     server.start()
     name = template.functions["CodeSandboxFunction"].name
-    monkeypatch.setenv("A2N_LAMBDA_ENDPOINT_URL", server.url)
-    monkeypatch.setenv("A2N_CODE_SANDBOX_FUNCTION", name)
-    reset_settings()
+    configure(monkeypatch, A2N_LAMBDA_ENDPOINT_URL=server.url, A2N_CODE_SANDBOX_FUNCTION=name)
     try:
         yield name
     finally:
@@ -47,6 +45,20 @@ def run_code(engine: Engine, code: str, data: Any = None, **fields: Any) -> uuid
     execution_id = engine.start(workflow_id, data)
     engine.pump()
     return execution_id
+
+
+def node_error(
+    engine: Engine, code: str, data: Any = None, **fields: Any
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    """GIVEN start ─► shape (code) ─► done, run to its end: the run and what shape's error says."""
+    execution_id = run_code(engine, code, data, **fields)
+    return execution_id, engine.nodes(execution_id)["shape"]["error"]
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, **variables: str) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    reset_settings()
 
 
 def logs(execution_id: uuid.UUID, node_id: str) -> list[tuple[str, str]]:
@@ -99,10 +111,9 @@ def test_an_exception_fails_the_node_with_the_users_traceback_and_keeps_its_prin
 ) -> None:
     code = "def main(input, ctx):\n    print('checking', input)\n    return input['missing']\n"
 
-    execution_id = run_code(engine, code, {"present": 1})
+    execution_id, error = node_error(engine, code, {"present": 1})
 
     assert engine.execution(execution_id)["status"] == "FAILED"
-    error = engine.nodes(execution_id)["shape"]["error"]
     assert error["message"] == "KeyError: 'missing'"
     assert error["retryable"] is True
     assert error["details"]["kind"] == "exception" and error["details"]["line"] == 3
@@ -129,9 +140,8 @@ def test_a_contract_failure_skips_the_remaining_attempts(engine: Engine, sandbox
 def test_the_code_is_stopped_inside_the_nodes_timeout_and_fails_as_a_timeout(
     engine: Engine, sandbox: str
 ) -> None:
-    execution_id = run_code(engine, "def main(input, ctx):\n    while True:\n        pass\n", timeoutMs=1000)
+    _, error = node_error(engine, "def main(input, ctx):\n    while True:\n        pass\n", timeoutMs=1000)
 
-    error = engine.nodes(execution_id)["shape"]["error"]
     assert error["message"] == "the code ran past its time limit of 0.5 s and was stopped"
     assert error["details"] == {"kind": "timeout"}
 
@@ -139,20 +149,17 @@ def test_the_code_is_stopped_inside_the_nodes_timeout_and_fails_as_a_timeout(
 def test_output_over_the_node_output_limit_fails_the_node(
     engine: Engine, sandbox: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("A2N_NODE_OUTPUT_LIMIT_BYTES", "1000")
-    reset_settings()
+    configure(monkeypatch, A2N_NODE_OUTPUT_LIMIT_BYTES="1000")
 
-    execution_id = run_code(engine, "def main(input, ctx):\n    return 'x' * 5000\n")
+    _, error = node_error(engine, "def main(input, ctx):\n    return 'x' * 5000\n")
 
-    error = engine.nodes(execution_id)["shape"]["error"]
     assert error["message"] == "output is 5002 bytes, over the limit of 1000"
     assert error["retryable"] is False
 
 
 def test_input_too_large_for_a_lambda_invocation_is_a_clear_failure(engine: Engine, sandbox: str) -> None:
-    execution_id = run_code(engine, "def main(input, ctx):\n    return 1\n", {"blob": "x" * 3_500_000})
+    _, error = node_error(engine, "def main(input, ctx):\n    return 1\n", {"blob": "x" * 3_500_000})
 
-    error = engine.nodes(execution_id)["shape"]["error"]
     assert error["message"].startswith("the code node's input and context are ")
     assert error["message"].endswith("bytes, over the sandbox's 6291456: pass it less data")
 
@@ -160,12 +167,10 @@ def test_input_too_large_for_a_lambda_invocation_is_a_clear_failure(engine: Engi
 def test_an_operator_requiring_a_vpc_sandbox_gets_no_code_run_without_one(
     engine: Engine, sandbox: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("A2N_CODE_REQUIRE_VPC", "true")
-    reset_settings()
+    configure(monkeypatch, A2N_CODE_REQUIRE_VPC="true")
 
-    execution_id = run_code(engine, "def main(input, ctx):\n    print('ran')\n    return 1\n")
+    execution_id, error = node_error(engine, "def main(input, ctx):\n    print('ran')\n    return 1\n")
 
-    error = engine.nodes(execution_id)["shape"]["error"]
     assert error["message"].startswith("code nodes are required to run in a VPC without internet access")
     assert [message for _, message in logs(execution_id, "shape")] == ["node started", "node failed"]
 
@@ -173,12 +178,10 @@ def test_an_operator_requiring_a_vpc_sandbox_gets_no_code_run_without_one(
 def test_a_sandbox_that_cannot_be_invoked_is_a_retryable_failure(
     engine: Engine, sandbox: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("A2N_CODE_SANDBOX_FUNCTION", "no-such-sandbox")
-    reset_settings()
+    configure(monkeypatch, A2N_CODE_SANDBOX_FUNCTION="no-such-sandbox")
 
-    execution_id = run_code(engine, "def main(input, ctx):\n    return 1\n")
+    _, error = node_error(engine, "def main(input, ctx):\n    return 1\n")
 
-    error = engine.nodes(execution_id)["shape"]["error"]
     assert error["message"] == (
         "the code sandbox could not be invoked: "
         "ResourceNotFoundException: Function not found: no-such-sandbox"
