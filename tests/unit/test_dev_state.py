@@ -19,9 +19,12 @@ def test_it_sits_beside_the_data_directory() -> None:
 
 
 def test_the_state_of_a_live_a2n_process_is_read_back(tmp_path: Path) -> None:
-    # Stands in for `a2n dev`: alive, and "a2n" on its command line.
-    dev = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "a2n", "dev"])
+    # Stands in for `a2n dev`: alive, and "a2n" on its command line. It says so once running: until its
+    # exec, the child's /proc cmdline is still this test process's.
+    script = "print('up', flush=True); import time; time.sleep(30)"
+    dev = subprocess.Popen([sys.executable, "-c", script, "a2n", "dev"], stdout=subprocess.PIPE)
     try:
+        assert dev.stdout is not None and dev.stdout.readline() == b"up\n"
         path = tmp_path / "dev.json"
         _state(dev.pid).write(path)
 
