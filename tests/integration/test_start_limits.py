@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from trigger_support import saved_workflow, schedule_definition, trigger_env, webhook_definition
 
-from a2n.db.models import AuditLog, Execution, Workspace, WorkspaceStartBucket
+from a2n.db.models import AuditLog, Execution, Workflow, WorkflowTrigger, Workspace, WorkspaceStartBucket
 from a2n.db.uow import UnitOfWork
 from a2n.services.activation import activate_workflow
 from a2n.services.execution_commands import execute_workflow
@@ -124,11 +124,8 @@ def test_case_29_a_webhook_over_the_rate_is_429_and_its_sender_can_retry(
     db_session: Session, limits: Any
 ) -> None:
     limits(0.001, 1)
-    owner = member(db_session)
-    workflow = saved_workflow(db_session, owner.workspace.id, webhook_definition())
-    url = activate_workflow(owner.principal, workflow.id).triggers[0].webhook_url
-    assert url is not None
-    token = url.rsplit("/", 1)[1]
+    owner, _, trigger_id = activated(db_session, webhook_definition())
+    token = db_session.get(WorkflowTrigger, trigger_id).webhook_token  # type: ignore[union-attr]
     delivery = WebhookDelivery(token, "POST", "/", {"content-type": "application/json"}, {}, b'{"n": 1}')
 
     assert receive_webhook(delivery).status == 202
@@ -145,10 +142,7 @@ def test_case_29_a_schedule_fire_over_the_rate_is_skipped_and_recorded_for_the_o
     db_session: Session, limits: Any
 ) -> None:
     limits(0.001, 1)
-    owner = member(db_session)
-    workflow = saved_workflow(db_session, owner.workspace.id, schedule_definition())
-    activate_workflow(owner.principal, workflow.id)
-    trigger_id = _trigger_id(db_session, workflow.id)
+    owner, workflow, trigger_id = activated(db_session, schedule_definition())
     at = datetime.now(UTC).replace(microsecond=0)
 
     first = handle_fire({"triggerId": str(trigger_id), "scheduledTime": _iso(at)})
@@ -177,11 +171,8 @@ def test_case_29_a_poll_over_the_rate_starts_what_it_may_and_keeps_the_rest_for_
     server = serve(Feed)
     try:
         limits(0.001, 2)
-        owner = member(db_session)
         url = f"http://127.0.0.1:{server.server_address[1]}/feed"
-        workflow = saved_workflow(db_session, owner.workspace.id, _poll_definition(url))
-        activate_workflow(owner.principal, workflow.id)
-        trigger_id = _trigger_id(db_session, workflow.id)
+        owner, _, trigger_id = activated(db_session, _poll_definition(url))
         at = datetime.now(UTC).replace(microsecond=0)
 
         def poll(minute: int) -> Any:
@@ -217,10 +208,15 @@ def _poll_definition(url: str) -> dict[str, Any]:
     }
 
 
-def _trigger_id(session: Session, workflow_id: uuid.UUID) -> uuid.UUID:
-    from a2n.db.models import WorkflowTrigger
-
-    return session.scalars(select(WorkflowTrigger.id).where(WorkflowTrigger.workflow_id == workflow_id)).one()
+def activated(session: Session, definition: dict[str, Any]) -> tuple[Any, Workflow, uuid.UUID]:
+    """A new owner's workflow with one trigger, saved and activated: (owner, workflow, trigger id)."""
+    owner = member(session)
+    workflow = saved_workflow(session, owner.workspace.id, definition)
+    activate_workflow(owner.principal, workflow.id)
+    trigger_id = session.scalars(
+        select(WorkflowTrigger.id).where(WorkflowTrigger.workflow_id == workflow.id)
+    ).one()
+    return owner, workflow, trigger_id
 
 
 def _iso(moment: datetime) -> str:

@@ -26,7 +26,11 @@ if TYPE_CHECKING:
 _SCALAR_BYTES = 8  # a number, true/false or null: a flat estimate, never a walk
 _UNKNOWN = -1
 _EQUALITY = frozenset({"eq", "ne"})
-_METHODS: dict[str, Callable[..., Any]] = {}  # node type -> BoundedInterpreter.visit_<type>
+_METHODS: dict[str, Callable[..., Any]] = {}  # node type -> BoundedInterpreter.visit_<type> (charged)
+# Node types whose visit returns a new array or object of existing members (function calls charge
+# their results in visit_function_expression).
+_BUILDERS = frozenset({"multi_select_list", "multi_select_dict", "projection", "value_projection",
+                       "filter_projection", "flatten", "slice"})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +162,7 @@ class EvaluationBudget:
 
     def _member_cost(self, member: Any) -> int:
         """What holding `member` adds to a built value; -1 for a context container met the first time."""
-        kind = type(member)
-        if kind is str:
-            return len(member) + 2
-        if kind is not list and kind is not dict:
-            return _SCALAR_BYTES
-        if id(member) not in self._memo:
+        if (type(member) is list or type(member) is dict) and id(member) not in self._memo:
             self._memo[id(member)] = (member, _UNKNOWN, False)
             return _UNKNOWN
         return self.size_of(member)
@@ -184,7 +183,7 @@ class BoundedInterpreter(TreeInterpreter):
             raise ExpressionBudgetExceeded("steps", budget.limits.max_steps)
         method = _METHODS.get(node["type"])
         if method is None:
-            method = _METHODS[node["type"]] = getattr(BoundedInterpreter, "visit_" + node["type"], _unknown)
+            method = _METHODS[node["type"]] = _method_for(node["type"])
         return method(self, node, *args, **kwargs)
 
     def visit_function_expression(self, node: Node, value: Any) -> Any:
@@ -211,26 +210,18 @@ class BoundedInterpreter(TreeInterpreter):
         equal = self.COMPARATOR_FUNC["eq"](left, right)
         return equal if node["value"] == "eq" else not equal
 
-    def visit_multi_select_list(self, node: Node, value: Any) -> Any:
-        return self._budget.built(super().visit_multi_select_list(node, value))
 
-    def visit_multi_select_dict(self, node: Node, value: Any) -> Any:
-        return self._budget.built(super().visit_multi_select_dict(node, value))
+def _method_for(node_type: str) -> Callable[..., Any]:
+    """The visit method of a node type; for the types that build a new array or object, wrapped so
+    that what it built is charged to the budget."""
+    method: Callable[..., Any] = getattr(BoundedInterpreter, "visit_" + node_type, _unknown)
+    if node_type not in _BUILDERS:
+        return method
 
-    def visit_projection(self, node: Node, value: Any) -> Any:
-        return self._budget.built(super().visit_projection(node, value))
+    def charged(interpreter: BoundedInterpreter, node: Node, value: Any) -> Any:
+        return interpreter._budget.built(method(interpreter, node, value))
 
-    def visit_value_projection(self, node: Node, value: Any) -> Any:
-        return self._budget.built(super().visit_value_projection(node, value))
-
-    def visit_filter_projection(self, node: Node, value: Any) -> Any:
-        return self._budget.built(super().visit_filter_projection(node, value))
-
-    def visit_flatten(self, node: Node, value: Any) -> Any:
-        return self._budget.built(super().visit_flatten(node, value))
-
-    def visit_slice(self, node: Node, value: Any) -> Any:
-        return self._budget.built(super().visit_slice(node, value))
+    return charged
 
 
 def _unknown(interpreter: BoundedInterpreter, node: Node, *args: Any, **kwargs: Any) -> Any:

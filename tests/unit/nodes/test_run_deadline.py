@@ -11,7 +11,6 @@ import pytest
 
 from a2n.execution import steps
 from a2n.nodes.context import NodeFailed, NodeResult
-from a2n.settings import reset_settings
 
 
 def run(monkeypatch: pytest.MonkeyPatch, runner: Any, timeout_s: float) -> Any:
@@ -71,13 +70,10 @@ def test_case_29_measuring_the_output_counts_against_the_deadline_not_after_it(
 
 
 def test_an_output_over_the_limit_fails_on_the_worker_as_not_retryable(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, app_env: Any
 ) -> None:
-    monkeypatch.setenv("A2N_NODE_OUTPUT_LIMIT_BYTES", "10")
-    reset_settings()
-    try:
-        with pytest.raises(NodeFailed, match="output is 14 bytes, over the limit of 10") as failure:
-            run(monkeypatch, lambda ctx: NodeResult(output="x" * 12), timeout_s=2)
-    finally:
-        reset_settings()
+    app_env.setenv("A2N_NODE_OUTPUT_LIMIT_BYTES", "10")
+    app_env.apply()
+    with pytest.raises(NodeFailed, match="output is 14 bytes, over the limit of 10") as failure:
+        run(monkeypatch, lambda ctx: NodeResult(output="x" * 12), timeout_s=2)
     assert not failure.value.retryable

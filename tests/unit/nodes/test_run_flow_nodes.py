@@ -111,25 +111,16 @@ def test_case_29_a_doubling_transform_fails_its_node_at_once_naming_the_setting(
     assert not failure.value.retryable
 
 
-def test_case_29_conditions_and_switches_evaluate_under_the_configured_budget(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from a2n.settings import reset_settings
-
-    monkeypatch.setenv("A2N_EXPRESSION_MAX_STEPS", "50")
-    reset_settings()
-    try:
-        scan = "length(trigger.body.items[?@ > `0`]) > `0`"
-        with pytest.raises(NodeFailed, match=r"budget of 50 steps \(setting A2N_EXPRESSION_MAX_STEPS\)"):
-            run("condition", {"expression": scan}, trigger={"body": {"items": list(range(100))}})
-        with pytest.raises(NodeFailed, match="budget of 50 steps"):
-            run("switch", {"cases": [{"handle": "a", "expression": scan}]},
-                trigger={"body": {"items": list(range(100))}})  # fmt: skip
-        assert run("condition", {"expression": scan}, trigger={"body": {"items": [1, 2]}}).handles == (
-            "true",
-        )
-    finally:
-        reset_settings()
+def test_case_29_conditions_and_switches_evaluate_under_the_configured_budget(app_env: Any) -> None:
+    app_env.setenv("A2N_EXPRESSION_MAX_STEPS", "50")
+    app_env.apply()
+    scan = "length(trigger.body.items[?@ > `0`]) > `0`"
+    many = {"body": {"items": list(range(100))}}
+    with pytest.raises(NodeFailed, match=r"budget of 50 steps \(setting A2N_EXPRESSION_MAX_STEPS\)"):
+        run("condition", {"expression": scan}, trigger=many)
+    with pytest.raises(NodeFailed, match="budget of 50 steps"):
+        run("switch", {"cases": [{"handle": "a", "expression": scan}]}, trigger=many)
+    assert run("condition", {"expression": scan}, trigger={"body": {"items": [1, 2]}}).handles == ("true",)
 
 
 def test_wait_duration_wakes_after_the_seconds() -> None:
