@@ -10,10 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from e2e_support import ApiClient, RegisteredUser, wait_for_execution
+from standardwebhooks.webhooks import Webhook
 
 from a2n.webhooks.signatures import sign_request
 
 SECRET = "gh-e2e-secret"
+STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # the form Standard Webhooks senders show
 EVENT = json.dumps({"ref": "refs/heads/main", "pusher": {"name": "ada"}}).encode()
 
 
@@ -73,6 +75,32 @@ def test_stripe_and_slack_signatures_as_those_services_compute_them(
         answer = api.request("POST", path, body=EVENT, headers={"Content-Type": "application/json", **signed})
         assert answer.status == 202, (preset, answer.body)
         assert wait_for_execution(user, answer.json["executionId"])["status"] == "SUCCEEDED"
+
+
+def test_standard_webhooks_signed_by_the_reference_library_runs_and_a_bad_secret_is_a_422(
+    api: ApiClient, user: RegisteredUser
+) -> None:
+    _, path = activated(user, webhook_workflow({"type": "hmac", "preset": "standard-webhooks",
+                                                "secret": STANDARD_SECRET}))  # fmt: skip
+    now = datetime.now(UTC)
+    signature = Webhook(STANDARD_SECRET).sign("msg_e2e_1", now, EVENT.decode())
+    headers = {"Content-Type": "application/json", "webhook-id": "msg_e2e_1",
+               "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature}  # fmt: skip
+
+    answer = api.request("POST", path, body=EVENT, headers=headers)
+
+    assert answer.status == 202, answer.body
+    run = wait_for_execution(user, answer.json["executionId"])
+    assert run["status"] == "SUCCEEDED" and run["output"] == {"who": "ada"}
+    assert "webhook-signature" not in run["triggerData"]["headers"]
+    assert run["triggerData"]["headers"]["webhook-id"] == "msg_e2e_1"
+    forged = {**headers, "webhook-signature": Webhook("whsec_" + "QUFB" * 8).sign("msg_e2e_2", now, "{}")}
+    assert api.request("POST", path, body=EVENT, headers=forged).status == 401
+    typo = webhook_workflow({"type": "hmac", "preset": "standard-webhooks", "secret": "whsec_not base64!"})
+    refused = user.client.post("/workflows", {"name": "typo", "definition": typo})
+    assert refused.status == 422
+    assert [e["pointer"] for e in refused.json["errors"]] == ["/definition/nodes/0/config/auth/secret"]
+    assert "not base64!" not in refused.body.decode()
 
 
 def test_sync_mode_answers_with_the_respond_webhook_body(api: ApiClient, user: RegisteredUser) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from credential_support import member
 from sqlalchemy.orm import Session
+from standardwebhooks.webhooks import Webhook
 from trigger_support import SECRET, saved_workflow, trigger_env, webhook_definition
 
 from a2n.db.models import Execution, WebhookReceipt, WorkflowTrigger
@@ -204,3 +205,33 @@ def test_bodies_postgres_cannot_store_as_text_are_kept_as_base64() -> None:
     ]:
         body, kind = parse_body(raw, media)
         assert kind == "base64" and base64.b64decode(body) == raw
+
+
+STANDARD_SECRET = "whsec_" + base64.b64encode(b"standard webhooks key, 32 bytes").decode()
+
+
+def test_standard_webhooks_delivery_signed_by_the_reference_library_starts_one_execution(
+    db_session: Session,
+) -> None:
+    auth = {"type": "hmac", "preset": "standard-webhooks", "secret": STANDARD_SECRET}
+    token, _ = active_hook(db_session, auth)
+    now = datetime.now(UTC)
+    signature = Webhook(STANDARD_SECRET).sign("msg_1", now, BODY.decode())
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": signature}  # fmt: skip
+
+    answer = receive_webhook(delivery(token, headers, now=now))
+
+    assert answer.status == 202
+    run = execution(db_session, answer.body)
+    assert run.trigger_data is not None and run.trigger_data["body"] == json.loads(BODY)
+    assert "webhook-signature" not in run.trigger_data["headers"]
+    for tampered in ({**headers, "webhook-id": "msg_2"}, {**headers, "webhook-signature": "v1,AAAA"}, {}):
+        with pytest.raises(Unauthorized):
+            receive_webhook(delivery(token, tampered, now=now))
+    stale = now - timedelta(seconds=301)
+    old = {**headers, "webhook-timestamp": str(int(stale.timestamp())),
+           "webhook-signature": Webhook(STANDARD_SECRET).sign("msg_3", stale, BODY.decode())}  # fmt: skip
+    with pytest.raises(Unauthorized):
+        receive_webhook(delivery(token, {**old, "webhook-id": "msg_3"}, now=now))
+    assert db_session.query(Execution).filter_by(trigger_id=run.trigger_id).count() == 1

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from a2n.errors import Problem
 from a2n.nodes.config import HttpMethod, NodeConfig
 from a2n.nodes.spec import NodeSpec
 
+STANDARD_KEY_FORM = "a standard-webhooks secret is 'whsec_' followed by base64, as the sender shows it"
 # API Gateway's HTTP API cuts integrations at 30 s; leave room for the answer itself.
 MAX_SYNC_TIMEOUT_MS = 29_000
 
@@ -23,7 +24,7 @@ class WebhookAuth(NodeConfig):
     """How a caller proves itself: nothing, a header secret, basic auth or an HMAC signature."""
 
     type: Literal["none", "header", "basic", "hmac"] = "none"
-    preset: Literal["generic", "github", "stripe", "slack"] | None = None
+    preset: Literal["generic", "github", "stripe", "slack", "standard-webhooks"] | None = None
     header: (
         Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")] | None
     ) = None
@@ -37,6 +38,21 @@ class WebhookAuth(NodeConfig):
         if self.preset is not None and self.type != "hmac":
             raise ValueError("preset applies only to auth type 'hmac'")
         return self
+
+    @field_validator("secret")
+    @classmethod
+    def _standard_webhooks_secret_is_a_key(cls, secret: str | None, info: ValidationInfo) -> str | None:
+        # A Standard Webhooks secret is a key: base64 after `whsec_`. A typo would otherwise only
+        # show as every delivery refused. The stored-secret mask (all '*') is not judged here.
+        if info.data.get("preset") != "standard-webhooks" or secret is None or set(secret) == {"*"}:
+            return secret
+        from a2n.webhooks.signatures import SignatureInvalid, standard_webhooks_key
+
+        try:
+            standard_webhooks_key(secret.encode())
+        except SignatureInvalid:
+            raise ValueError(STANDARD_KEY_FORM) from None
+        return secret
 
 
 class WebhookTriggerConfig(NodeConfig):

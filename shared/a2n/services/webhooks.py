@@ -32,6 +32,7 @@ _SIGNATURE_HEADERS = {
     "github": ("x-hub-signature-256", "x-hub-signature"),
     "stripe": ("stripe-signature",),
     "slack": ("x-slack-signature",),
+    "standard-webhooks": ("webhook-signature",),
 }
 DEFAULT_SYNC_TIMEOUT_MS = 25_000
 # The sync wait polls adaptively: a quarter of the time waited so far, between 5 ms and 200 ms, so a
