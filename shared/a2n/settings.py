@@ -151,6 +151,8 @@ class Settings(BaseSettings):
     outbox_republish_after_s: int = 30
     # Webhook replay ids are kept this long (the signature tolerance is minutes; retries can be days).
     retention_webhook_receipts_days: int = 7
+    # The owner's webhook delivery log (issue 9.20) is kept this long.
+    retention_webhook_deliveries_days: int = 7
     # API Idempotency-Key window (API.md: 24 h); after it the key is cleared and may be reused.
     idempotency_window_h: int = 24
     # Sub-workflow breadth (depth is capped at 10 levels): executions one root execution may start
@@ -178,6 +180,10 @@ class Settings(BaseSettings):
     execution_starts_per_s: float = 20.0
     execution_starts_burst: int = 200
     schedule_max_lateness_s: int = 86_400
+    # Refused and duplicate deliveries written to a trigger's delivery log per minute, at most: past
+    # it a flood (of bad signatures, say) costs one bounded read per request and no write. 0 keeps
+    # only accepted deliveries.
+    webhook_refusal_log_per_minute: int = Field(default=60, ge=0)
 
     # Variables holding JSON are decoded here rather than by pydantic-settings, whose decode error
     # names neither the variable nor the form it expects.

@@ -5,11 +5,11 @@ deactivation the URL is a 404."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from e2e_support import ApiClient, RegisteredUser, wait_for_execution
+from e2e_support import ApiClient, ApiResponse, RegisteredUser, wait_for_execution
 from standardwebhooks.webhooks import Webhook
 
 from a2n.webhooks.signatures import sign_request
@@ -101,6 +101,76 @@ def test_standard_webhooks_signed_by_the_reference_library_runs_and_a_bad_secret
     assert refused.status == 422
     assert [e["pointer"] for e in refused.json["errors"]] == ["/definition/nodes/0/config/auth/secret"]
     assert "not base64!" not in refused.body.decode()
+
+
+def hmac(preset: str) -> dict[str, str]:
+    return {"type": "hmac", "preset": preset, "secret": SECRET}
+
+
+def deliveries(user: RegisteredUser, workflow_id: str, limit: int = 2) -> list[dict[str, Any]]:
+    """Every page of the trigger's delivery log, newest first."""
+    items: list[dict[str, Any]] = []
+    url = f"/workflows/{workflow_id}/triggers/hook/deliveries?limit={limit}"
+    while url:
+        page = user.client.get(url)
+        assert page.status == 200 and set(page.json) == {"items", "nextCursor"}, page.body
+        items += page.json["items"]
+        cursor = page.json["nextCursor"]
+        url = f"/workflows/{workflow_id}/triggers/hook/deliveries?limit={limit}&cursor={cursor}"
+        url = url if cursor else ""
+    return items
+
+
+def test_a_github_redeliver_gets_the_first_execution_and_the_owner_sees_every_delivery_and_why(
+    api: ApiClient, user: RegisteredUser, other_user: RegisteredUser
+) -> None:
+    workflow_id, path = activated(user, webhook_workflow(hmac("github")))
+    headers = {"Content-Type": "application/json", "X-GitHub-Event": "push", "X-GitHub-Delivery": "e2e-d-1"}
+    headers |= sign_request("github", SECRET.encode(), EVENT, datetime.now(UTC))
+
+    first = api.request("POST", path, body=EVENT, headers=headers)
+    redelivered = api.request("POST", path, body=EVENT, headers=headers)  # GitHub's "Redeliver" button
+    forged_headers = {**headers, "X-Hub-Signature-256": "sha256=" + "0" * 64}
+    forged = api.request("POST", path, body=EVENT, headers=forged_headers)
+    huge = api.request("POST", path, body=b"x" * 1_100_000, headers=headers)
+    wrong_method = api.request("PUT", path, body=EVENT, headers=headers)
+
+    assert (first.status, redelivered.status) == (202, 202) and redelivered.json == first.json
+    assert (forged.status, huge.status, wrong_method.status) == (401, 413, 405)
+    assert forged.json["detail"] == "Webhook authentication failed"  # the sender learns nothing more
+    runs = user.client.get(f"/executions?workflowId={workflow_id}").json["items"]
+    assert [run["id"] for run in runs] == [first.json["executionId"]]
+    logged = deliveries(user, workflow_id)
+    assert [(d["outcome"], d["status"]) for d in logged] == [
+        ("wrong_method", 405), ("too_large", 413), ("bad_signature", 401), ("duplicate", 202),
+        ("accepted", 202),
+    ]  # fmt: skip
+    assert {d["executionId"] for d in logged[3:]} == {first.json["executionId"]}
+    assert {d["providerDeliveryId"] for d in logged} == {"e2e-d-1"}
+    assert logged[2]["detail"] == "signature does not match" and logged[1]["sizeBytes"] >= 1_100_000
+    assert json.dumps(logged).count(headers["X-Hub-Signature-256"]) == 0 and "ada" not in json.dumps(logged)
+    stranger = other_user.client.get(f"/workflows/{workflow_id}/triggers/hook/deliveries")
+    no_such_node = user.client.get(f"/workflows/{workflow_id}/triggers/shape/deliveries")
+    assert stranger.status == no_such_node.status == 404
+
+
+def test_a_stripe_retry_re_signed_later_answers_with_the_first_execution(
+    api: ApiClient, user: RegisteredUser
+) -> None:
+    workflow_id, path = activated(user, webhook_workflow(hmac("stripe")))
+    event = json.dumps({"id": "evt_e2e_retry", "type": "invoice.paid", "pusher": {"name": "ada"}}).encode()
+
+    def send(ago_s: int) -> ApiResponse:
+        signed = sign_request("stripe", SECRET.encode(), event, datetime.now(UTC) - timedelta(seconds=ago_s))
+        return api.request("POST", path, body=event, headers={"Content-Type": "application/json"} | signed)
+
+    first, retry, replayed_stale = send(60), send(0), send(400)
+
+    assert (first.status, retry.status, replayed_stale.status) == (202, 202, 401)
+    assert retry.json == first.json
+    assert len(user.client.get(f"/executions?workflowId={workflow_id}").json["items"]) == 1
+    outcomes = [d["outcome"] for d in deliveries(user, workflow_id, limit=50)]
+    assert outcomes == ["stale", "duplicate", "accepted"]
 
 
 def test_sync_mode_answers_with_the_respond_webhook_body(api: ApiClient, user: RegisteredUser) -> None:

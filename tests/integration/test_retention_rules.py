@@ -13,6 +13,7 @@ from a2n.db.models import (
     Credential,
     Execution,
     ExecutionLog,
+    WebhookDeliveryRecord,
     WebhookReceipt,
     Workflow,
     WorkflowTrigger,
@@ -167,6 +168,27 @@ def test_webhook_receipts_older_than_7_days_are_deleted(db_session, workflow) ->
 
     assert apply_retention(NOW, Settings()).webhook_receipts_deleted == 1
     assert _surviving(db_session, WebhookReceipt, ids) == {recent.id}
+
+
+def test_delivery_log_rows_older_than_7_days_are_deleted(db_session, workflow) -> None:
+    trigger = WorkflowTrigger(
+        workflow_id=workflow.id, workspace_id=workflow.workspace_id, node_id="hook", type=TriggerType.WEBHOOK
+    )
+    db_session.add(trigger)
+    db_session.flush()
+    rows = [
+        WebhookDeliveryRecord(trigger_id=trigger.id, received_at=at, method="POST", status=401,
+                              outcome="bad_signature", size_bytes=2)
+        for at in (NOW - timedelta(days=7) - SECOND, NOW - timedelta(days=6))
+    ]  # fmt: skip
+    db_session.add_all(rows)
+    db_session.flush()
+    ids = {row.id for row in rows}
+
+    assert apply_retention(NOW, Settings()).webhook_deliveries_deleted == 1
+    assert _surviving(db_session, WebhookDeliveryRecord, ids) == {rows[1].id}
+    assert apply_retention(NOW + timedelta(days=1), Settings(retention_webhook_deliveries_days=0)) \
+        .webhook_deliveries_deleted == 0  # fmt: skip
 
 
 def test_expired_credentials_are_deactivated_and_others_left_alone(db_session, workflow) -> None:

@@ -1,4 +1,5 @@
-"""SECURITY case 8: 1,000 concurrent deliveries of one signed event → exactly one execution.
+"""SECURITY case 8: 1,000 concurrent deliveries of one signed event → exactly one execution; case 32:
+concurrent provider retries of one event (each signed anew) → one execution, every answer naming it.
 
 Each delivery commits on its own connection (no shared rolled-back transaction), as Lambdas would.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from identity_support import new_user
@@ -73,3 +74,27 @@ def test_a_thousand_concurrent_deliveries_of_one_event_start_one_execution() -> 
         assert uow.session.scalar(select(func.count()).select_from(Execution)) == 1
         receipt = uow.session.scalars(select(WebhookReceipt)).one()
         assert receipt.execution_id is not None
+
+
+@pytest.mark.usefixtures("trigger_env", "pooled")
+def test_concurrent_retries_of_one_stripe_event_all_get_the_one_execution_it_started() -> None:
+    """Stripe re-signs every retry (new timestamp, new signature, same event id): the dedupe is decided
+    by the receipt's unique key inside the transaction that records the execution, so racing
+    retries wait for the first and answer with its execution id."""
+    token = active_token()
+    now = datetime.now(UTC).replace(microsecond=0)
+    retries = [now - timedelta(seconds=second) for second in range(200)]  # all within the tolerance
+
+    def deliver(at: datetime) -> tuple[int, str]:
+        headers = {"content-type": "application/json"}
+        headers |= {k.lower(): v for k, v in sign_request("stripe", SECRET.encode(), BODY, at).items()}
+        answer = receive_webhook(WebhookDelivery(token, "POST", "/", headers, {}, BODY, received_at=now))
+        return answer.status, answer.body["executionId"]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(deliver, retries))
+
+    assert {status for status, _ in answers} == {202}
+    assert len({execution_id for _, execution_id in answers}) == 1
+    with UnitOfWork() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Execution)) == 1

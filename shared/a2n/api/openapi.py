@@ -67,6 +67,13 @@ class QueryParam:
     description: str = ""
 
 
+# ``?limit=&cursor=`` of a list route (a2n.api.pagination reads them).
+PAGE_QUERY = (
+    QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+    QueryParam("cursor", description="nextCursor of the previous page"),
+)
+
+
 @dataclass(frozen=True)
 class RouteDoc:
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"]

@@ -49,6 +49,7 @@ class Action(StrEnum):
     WORKFLOW_WRITE = "workflow.write"
     WORKFLOW_DELETE = "workflow.delete"
     WORKFLOW_ACTIVATE = "workflow.activate"
+    TRIGGER_DELIVERIES_READ = "trigger.deliveries.read"
     WORKFLOW_EXECUTE = "workflow.execute"
     EXECUTION_READ = "execution.read"
     EXECUTION_CANCEL = "execution.cancel"
@@ -90,6 +91,8 @@ RULES: dict[Action, Rule] = {
     Action.WORKFLOW_WRITE: Rule(_M, Scope.WORKFLOWS_WRITE),
     Action.WORKFLOW_DELETE: Rule(_M, Scope.WORKFLOWS_WRITE),
     Action.WORKFLOW_ACTIVATE: Rule(_M, Scope.WORKFLOWS_WRITE),
+    # The workflow's editors debug its webhooks (why a sender got 401); viewers need not see senders.
+    Action.TRIGGER_DELIVERIES_READ: Rule(_M, Scope.WORKFLOWS_READ),
     Action.WORKFLOW_EXECUTE: Rule(_M, Scope.EXECUTIONS_WRITE),
     Action.EXECUTION_READ: Rule(_V, Scope.EXECUTIONS_READ),
     Action.EXECUTION_CANCEL: Rule(_M, Scope.EXECUTIONS_WRITE),
@@ -172,6 +175,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "DELETE /workflows/{id}": Action.WORKFLOW_DELETE,
     "POST /workflows/{id}/activate": Action.WORKFLOW_ACTIVATE,
     "POST /workflows/{id}/deactivate": Action.WORKFLOW_ACTIVATE,
+    "GET /workflows/{id}/triggers/{nodeId}/deliveries": Action.TRIGGER_DELIVERIES_READ,
     "GET /workflows/{id}/versions": Action.WORKFLOW_READ,
     "GET /workflows/{id}/versions/{version}": Action.WORKFLOW_READ,
     "POST /workflows/{id}/versions/{version}/restore": Action.WORKFLOW_WRITE,

@@ -1,6 +1,6 @@
-"""Retention: delete what has outlived its settings — finished executions, old log lines and
-webhook receipts — forget expired idempotency keys and session revocations, and deactivate expired
-credentials.
+"""Retention: delete what has outlived its settings — finished executions, old log lines, webhook
+receipts and delivery-log rows — forget expired idempotency keys and session revocations, and
+deactivate expired credentials.
 
 Every batch is its own short transaction and each rule stops after ``max_batches``, so a backlog
 drains over several sweeper runs instead of timing one out or holding locks for long.
@@ -34,6 +34,7 @@ class RetentionReport:
     failed_executions_deleted: int = 0
     logs_deleted: int = 0
     webhook_receipts_deleted: int = 0
+    webhook_deliveries_deleted: int = 0
     idempotency_keys_cleared: int = 0
     credentials_deactivated: int = 0
     login_throttles_deleted: int = 0
@@ -61,6 +62,10 @@ def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]
         "logs_deleted": days_rule(settings.retention_logs_days, lambda r, t, n: r.delete_logs(t, limit=n)),
         "webhook_receipts_deleted": days_rule(
             settings.retention_webhook_receipts_days, lambda r, t, n: r.delete_webhook_receipts(t, limit=n)
+        ),
+        "webhook_deliveries_deleted": days_rule(
+            settings.retention_webhook_deliveries_days,
+            lambda r, t, n: r.delete_webhook_deliveries(t, limit=n),
         ),
         "idempotency_keys_cleared": lambda r, n: r.clear_idempotency_keys(
             now - timedelta(hours=settings.idempotency_window_h), limit=n

@@ -1,8 +1,12 @@
-"""Webhook deliveries: token lookup, method and auth checks, replay receipts, start, optional wait.
+"""Webhook deliveries: token lookup, method and auth checks, replay and delivery receipts, start,
+optional wait, and the owner's delivery log.
 
-The receipt and the execution are written in one transaction, so a 2xx means the run is recorded
-and a crash before commit leaves no receipt (the sender's retry still works). Trigger data is built
-from the request envelope only: nothing in the body can set the method, path, headers or trigger.
+The receipts, the execution and its delivery-log row are written in one transaction, so a 2xx means
+the run is recorded and a crash before commit leaves no receipt (the sender's retry still works). A
+provider's retry of an accepted delivery (same Stripe event, GitHub delivery, Slack event or
+Standard Webhooks message id) loses the receipt race and answers with the first delivery's
+execution. Trigger data is built from the request envelope only: nothing in the body can set the
+method, path, headers or trigger.
 """
 
 from __future__ import annotations
@@ -16,14 +20,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from a2n.errors import A2NError, BadRequest, MethodNotAllowed, NotFound
+from a2n.errors import A2NError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge
 from a2n.storable import has_unstorable_text
 from a2n.webhooks.signatures import SignatureInvalid
 
 if TYPE_CHECKING:
-    from a2n.db.models import WorkflowTrigger
+    from sqlalchemy.orm import Session
+
+    from a2n.db.models import OutboxMessage, WorkflowTrigger
     from a2n.execution.start import StartedExecution
     from a2n.nodes.trigger_webhook import WebhookAuth, WebhookTriggerConfig
+    from a2n.services.delivery_log import Received
 
 # Headers that carry the caller's proof of identity never reach trigger data (or execution storage).
 _ALWAYS_DROPPED = frozenset({"authorization", "cookie", "proxy-authorization"})
@@ -47,6 +54,11 @@ class WebhookNotFound(NotFound):
         super().__init__("No active webhook at this address")
 
 
+class WebhookInactive(WebhookNotFound):
+    """A known token whose trigger or workflow is not active: the same 404, but the owner's delivery
+    log records it."""
+
+
 class WorkflowRunFailed(A2NError):
     status, title, type_slug = 502, "Workflow run failed", "workflow-failed"
 
@@ -62,6 +74,15 @@ class WebhookDelivery:
     query: Mapping[str, str]
     body: bytes
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Set (and ``body`` empty) when the body was over the limit: the trigger's owner still sees it.
+    oversize: int | None = None
+
+    def logged(self) -> Received:
+        """What the owner's delivery log keeps of this request."""
+        from a2n.services.delivery_log import Received
+
+        size = self.oversize if self.oversize is not None else len(self.body)
+        return Received(self.method, self.received_at, size)
 
 
 @dataclass(frozen=True)
@@ -75,18 +96,34 @@ class WebhookAnswer:
 class _Accepted:
     execution_id: uuid.UUID
     sync_timeout_ms: int | None
-    started: StartedExecution | None = None
+    started: StartedExecution | None = None  # None for a duplicate: its execution started earlier
+    log_id: uuid.UUID | None = None  # its delivery-log row, if recorded
+    logged_status: int = 202
 
 
 def receive_webhook(delivery: WebhookDelivery) -> WebhookAnswer:
-    """Start the workflow behind ``delivery.token``; 202 ``{executionId}`` or, in sync mode, its answer."""
+    """Start the workflow behind ``delivery.token``; 202 ``{executionId}`` or, in sync mode, its answer.
+    A provider's retry of an accepted delivery gets the same answer for the same execution."""
     accepted = _accept(delivery)
     if accepted.sync_timeout_ms is None:
         return WebhookAnswer(202, {"executionId": str(accepted.execution_id)})
-    answered = _answered_at_start(accepted)
-    if answered is not None:
-        return answered
-    return wait_for_answer(accepted.execution_id, accepted.sync_timeout_ms)
+    try:
+        answer = _answered_at_start(accepted) or wait_for_answer(
+            accepted.execution_id, accepted.sync_timeout_ms
+        )
+    except A2NError as failed:
+        _log_answer(accepted, failed.status)
+        raise
+    _log_answer(accepted, answer.status)
+    return answer
+
+
+def _log_answer(accepted: _Accepted, status: int) -> None:
+    """A sync delivery's log row holds the status it finally got (one UPDATE, only if it changed)."""
+    from a2n.services.delivery_log import record_answer
+
+    if accepted.log_id is not None and status != accepted.logged_status:
+        record_answer(accepted.log_id, status)
 
 
 def _answered_at_start(accepted: _Accepted) -> WebhookAnswer | None:
@@ -107,43 +144,125 @@ def _answered_at_start(accepted: _Accepted) -> WebhookAnswer | None:
 
 
 def _accept(delivery: WebhookDelivery) -> _Accepted:
-    from a2n.db.enums import ExecutionMode
-    from a2n.db.repositories.triggers import TriggerRepository, WebhookReceiptRepository
+    """The delivery's transaction; a refusal of a known trigger is then recorded in its own."""
+    from a2n.db.repositories.triggers import TriggerRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.execution.links import start_execution
     from a2n.execution.outbox import publish_outbox
-    from a2n.execution.start import StartRequest
+    from a2n.services.delivery_log import record_refusal
+    from a2n.webhooks.identity import claimed_delivery_id
+
+    known: tuple[uuid.UUID, str | None] | None = None  # the trigger's id and the claimed delivery id
+    try:
+        with UnitOfWork() as uow:
+            live = TriggerRepository(uow.session).by_token(delivery.token)
+            if live is None:
+                raise WebhookNotFound()  # unknown tokens are not anyone's to log
+            auth = live.trigger.config.get("auth") or {}
+            preset = (auth.get("preset") or "generic") if auth.get("type") == "hmac" else None
+            known = (live.trigger.id, claimed_delivery_id(preset, delivery.headers))
+            if not live.accepts_fires:
+                raise WebhookInactive()
+            accepted, messages = _admit(uow.session, live.trigger, delivery)
+            uow.commit()
+    except A2NError as refusal:
+        if known is not None:
+            record_refusal(known[0], delivery.logged(), refusal, provider_id=known[1])
+        raise
+    publish_outbox(messages)
+    return accepted
+
+
+def _admit(
+    session: Session, trigger: WorkflowTrigger, delivery: WebhookDelivery
+) -> tuple[_Accepted, list[OutboxMessage]]:
+    """Checks, then either a first delivery's execution or a provider retry's answer; raises the
+    refusal otherwise. The dedupe is decided here, in the transaction that records the execution:
+    a concurrent duplicate waits on the receipt's unique key until this one commits."""
+    from a2n.db.repositories.triggers import WebhookReceiptRepository
     from a2n.nodes.trigger_webhook import WebhookTriggerConfig
     from a2n.services.start_limits import admit_start
+    from a2n.settings import get_settings
+    from a2n.webhooks.identity import provider_delivery_id
 
-    with UnitOfWork() as uow:
-        live = TriggerRepository(uow.session).by_token(delivery.token)
-        if live is None or not live.accepts_fires:
-            raise WebhookNotFound()
-        trigger = live.trigger
-        config = WebhookTriggerConfig.model_validate(trigger.config)
-        if config.method not in {"ANY", delivery.method}:
-            raise MethodNotAllowed(f"This webhook accepts {config.method} only")
-        replay_id = authenticate(trigger, config.auth, delivery)
-        receipts = WebhookReceiptRepository(uow.session)
-        receipt_id = receipts.claim(trigger.id, replay_id) if replay_id is not None else None
-        if replay_id is not None and receipt_id is None:
-            raise SignatureInvalid("replayed signature")
-        admit_start(uow.session, trigger.workspace_id)  # 429 + Retry-After: senders retry
-        request = StartRequest(
-            workflow_id=trigger.workflow_id,
-            workspace_id=trigger.workspace_id,
-            mode=ExecutionMode.WEBHOOK,
-            trigger_data=trigger_data(delivery, config),
-            trigger_node_id=trigger.node_id,
-            trigger_id=trigger.id,
-        )
-        started, messages = start_execution(uow.session, request)
-        if receipt_id is not None:
-            receipts.link_execution(receipt_id, started.execution_id)
-        uow.commit()
-    publish_outbox(messages)
-    return _Accepted(started.execution_id, _sync_timeout(config), started)
+    config = WebhookTriggerConfig.model_validate(trigger.config)
+    if delivery.oversize is not None:
+        raise PayloadTooLarge(f"Request body exceeds {get_settings().max_body_bytes} bytes")
+    if config.method not in {"ANY", delivery.method}:
+        raise MethodNotAllowed(f"This webhook accepts {config.method} only")
+    replay_id = authenticate(trigger, config.auth, delivery)
+    data = trigger_data(delivery, config)
+    preset = (config.auth.preset or "generic") if config.auth.type == "hmac" else None
+    provider_id = provider_delivery_id(preset, delivery.headers, data["body"])
+    receipts = WebhookReceiptRepository(session)
+    claimed: list[uuid.UUID] = []
+    if provider_id is not None:
+        key = f"delivery:{preset}:{provider_id}"
+        receipt = receipts.claim(trigger.id, key)
+        if receipt is None:
+            return _duplicate(session, trigger, delivery, config, key=key, provider_id=provider_id), []
+        claimed.append(receipt)
+    if replay_id is not None:
+        receipt = receipts.claim(trigger.id, replay_id)
+        if receipt is None:
+            raise SignatureInvalid("replayed signature", kind="replay")
+        claimed.append(receipt)
+    admit_start(session, trigger.workspace_id)  # 429 + Retry-After: senders retry (duplicates start nothing)
+    return _start(session, trigger, delivery, config, data=data, receipts=claimed, provider_id=provider_id)
+
+
+def _start(
+    session: Session, trigger: WorkflowTrigger, delivery: WebhookDelivery, config: WebhookTriggerConfig, *,
+    data: dict[str, Any], receipts: list[uuid.UUID], provider_id: str | None,
+) -> tuple[_Accepted, list[OutboxMessage]]:  # fmt: skip
+    from a2n.db.enums import ExecutionMode
+    from a2n.db.repositories.triggers import WebhookReceiptRepository
+    from a2n.execution.links import start_execution
+    from a2n.execution.start import StartRequest
+    from a2n.services.delivery_log import record_accepted
+
+    request = StartRequest(
+        workflow_id=trigger.workflow_id,
+        workspace_id=trigger.workspace_id,
+        mode=ExecutionMode.WEBHOOK,
+        trigger_data=data,
+        trigger_node_id=trigger.node_id,
+        trigger_id=trigger.id,
+    )
+    started, messages = start_execution(session, request)
+    WebhookReceiptRepository(session).link_execution(receipts, started.execution_id)
+    sync = _sync_timeout(config)
+    status = 202 if sync is None else _status_at_start(started)
+    log_id = record_accepted(
+        session, trigger.id, delivery.logged(), status=status, execution_id=started.execution_id,
+        provider_id=provider_id, duplicate=False,
+    )  # fmt: skip
+    return _Accepted(started.execution_id, sync, started, log_id, status), messages
+
+
+def _duplicate(
+    session: Session, trigger: WorkflowTrigger, delivery: WebhookDelivery, config: WebhookTriggerConfig, *,
+    key: str, provider_id: str,
+) -> _Accepted:  # fmt: skip
+    """A provider's retry of a delivery already accepted: the first delivery's execution, nothing new."""
+    from a2n.db.repositories.triggers import WebhookReceiptRepository
+    from a2n.services.delivery_log import record_accepted
+
+    first = WebhookReceiptRepository(session).execution_of(trigger.id, key)
+    if first is None:  # cannot happen (a receipt and its execution commit together): refuse, never guess
+        raise SignatureInvalid("retry of a delivery that recorded no execution", kind="replay")
+    log_id = record_accepted(session, trigger.id, delivery.logged(), status=202, execution_id=first,
+                             provider_id=provider_id, duplicate=True)  # fmt: skip
+    return _Accepted(first, _sync_timeout(config), None, log_id)
+
+
+def _status_at_start(started: StartedExecution) -> int:
+    """The answer a sync delivery gets when its run answered inside the start transaction; 202 (its
+    time-out answer) until the wait knows better."""
+    if started.webhook_response is not None:
+        return int(started.webhook_response.get("status") or 200)
+    if started.status == "SUCCEEDED":
+        return 200
+    return WorkflowRunFailed.status if started.status in _FAILED else 202
 
 
 def _sync_timeout(config: WebhookTriggerConfig) -> int | None:

@@ -43,6 +43,7 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.WORKFLOW_WRITE: (M, S.WORKFLOWS_WRITE),
     Action.WORKFLOW_DELETE: (M, S.WORKFLOWS_WRITE),
     Action.WORKFLOW_ACTIVATE: (M, S.WORKFLOWS_WRITE),
+    Action.TRIGGER_DELIVERIES_READ: (M, S.WORKFLOWS_READ),  # editors; reading needs no write scope
     Action.WORKFLOW_EXECUTE: (M, S.EXECUTIONS_WRITE),
     Action.EXECUTION_READ: (V, S.EXECUTIONS_READ),
     Action.EXECUTION_CANCEL: (M, S.EXECUTIONS_WRITE),
@@ -189,6 +190,7 @@ ADDED_ROUTES = {
     "DELETE /workspaces/{id}",
     "GET /workspaces/{id}/api-keys",
     "DELETE /workspaces/{id}/api-keys/{keyId}",
+    "GET /workflows/{id}/triggers/{nodeId}/deliveries",
 }
 
 

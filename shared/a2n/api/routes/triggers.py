@@ -1,4 +1,5 @@
-"""Trigger routes: ``POST /workflows/{id}/activate|deactivate`` and the public webhook endpoint
+"""Trigger routes: ``POST /workflows/{id}/activate|deactivate``, a webhook trigger's delivery log
+``GET /workflows/{id}/triggers/{nodeId}/deliveries`` and the public webhook endpoint
 ``ANY /webhooks/{token}[/{proxy+}]`` (whose answer is the workflow's, not an API resource)."""
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from a2n.api.http import Request, Response
-from a2n.api.openapi import RouteDoc
-from a2n.api.schemas import ResponseBody, WarningOut
-from a2n.errors import NotFound
+from a2n.api.openapi import PAGE_QUERY, RouteDoc
+from a2n.api.pagination import page_request
+from a2n.api.schemas import PageOf, ResponseBody, UtcDatetime, WarningOut
+from a2n.errors import NotFound, PayloadTooLarge
+from a2n.services.delivery_log import Outcome
 
 if TYPE_CHECKING:
     from a2n.services.activation import ActivationResult
@@ -37,6 +40,22 @@ class WebhookAccepted(ResponseBody):
     execution_id: uuid.UUID
 
 
+class DeliveryOut(ResponseBody):
+    """One delivery to a webhook trigger, as its editors see it: never the body, headers or secrets."""
+
+    id: uuid.UUID
+    received_at: UtcDatetime
+    method: str
+    status: int = Field(description="the HTTP status the sender got")
+    outcome: Outcome = Field(description="accepted, a provider's duplicate, or why it was refused")
+    detail: str | None = Field(default=None, description="the refusal's reason in words")
+    size_bytes: int
+    execution_id: uuid.UUID | None = Field(default=None, description="started, or (duplicate) answered with")
+    provider_delivery_id: str | None = Field(
+        default=None, description="GitHub delivery, Stripe event, Slack event or Standard Webhooks message id"
+    )
+
+
 def activate_workflow(request: Request) -> Response:
     from a2n.services.activation import activate_workflow as activate
 
@@ -51,23 +70,44 @@ def deactivate_workflow(request: Request) -> Response:
     return Response(200, _activation_body(result))
 
 
+def list_trigger_deliveries(request: Request) -> Response:
+    from a2n.services.delivery_log import list_deliveries
+
+    page = page_request(request.query)
+    found = list_deliveries(request.principal, request.path_param("id"), request.path_param("nodeId"), page)
+    items = [DeliveryOut.model_validate(view) for view in found.items]
+    return Response(200, PageOf[DeliveryOut](items=items, next_cursor=found.next_cursor))
+
+
 def receive_webhook(request: Request) -> Response:
     from a2n.services.webhooks import WebhookDelivery
     from a2n.services.webhooks import receive_webhook as receive
 
+    body, oversize = _body_or_size(request)
     delivery = WebhookDelivery(
         token=request.path_param("token"),
         method=request.method,
         path="/" + request.path_params.get("rest", ""),
         headers=request.headers,
         query=request.query,
-        body=request.body,
+        body=body,
+        oversize=oversize,
     )
     answer = receive(delivery)
     content_type = next((v for k, v in answer.headers.items() if k.lower() == "content-type"), None)
     if content_type is None:
         return Response(answer.status, answer.body, answer.headers)
     return Response(answer.status, answer.body, answer.headers, content_type=content_type)
+
+
+def _body_or_size(request: Request) -> tuple[bytes, int | None]:
+    """The body, or (for one over the limit) its approximate size: the service answers the 413 once
+    it knows whose trigger it was, so the owner's delivery log shows it."""
+    try:
+        return request.body, None
+    except PayloadTooLarge:
+        raw = len(request.raw_body or "")
+        return b"", raw * 3 // 4 if request.body_is_base64 else raw
 
 
 def _activation_body(result: ActivationResult) -> ActivationOut:
@@ -109,6 +149,14 @@ ROUTES: tuple[RouteDoc, ...] = (
         "Deactivate a workflow: delete its schedules; its webhooks answer 404",
         response_model=ActivationOut,
         tags=("workflows",),
+    ),
+    RouteDoc(
+        "GET",
+        "/workflows/{id}/triggers/{nodeId}/deliveries",
+        "A webhook trigger's delivery log, newest first: every delivery with its outcome (editors)",
+        response_model=PageOf[DeliveryOut],
+        tags=("workflows",),
+        query=PAGE_QUERY,
     ),
     RouteDoc(
         "ANY",

@@ -15,7 +15,14 @@ from a2n.db.models.identity import (
     WorkspaceMember,
     WorkspaceStartBucket,
 )
-from a2n.db.models.operations import AuditLog, Credential, NodeDefinition, PollSeenItem, WebhookReceipt
+from a2n.db.models.operations import (
+    AuditLog,
+    Credential,
+    NodeDefinition,
+    PollSeenItem,
+    WebhookDeliveryRecord,
+    WebhookReceipt,
+)
 from a2n.db.models.workflows import Workflow, WorkflowTrigger, WorkflowVersion
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "RefreshToken",
     "RevokedSession",
     "User",
+    "WebhookDeliveryRecord",
     "WebhookReceipt",
     "Workflow",
     "WorkflowTrigger",

@@ -1,11 +1,12 @@
-"""Supporting records: credentials, audit trail, node catalogue, webhook replay and poll dedupe."""
+"""Supporting records: credentials, audit trail, node catalogue, webhook receipts and delivery log,
+poll dedupe."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from a2n.db.base import Base, IdMixin, JsonObject, TimestampsMixin, new_id, text_enum, utcnow
@@ -70,7 +71,9 @@ class NodeDefinition(IdMixin, TimestampsMixin, Base):
 
 
 class WebhookReceipt(Base):
-    """One row per accepted signed delivery: a replayed signature hits the unique constraint."""
+    """One row per key a delivery must not repeat, unique per trigger: the signature of an accepted
+    signed delivery (a replay hits the constraint) and, for providers that send one, the delivery's
+    own id (``delivery:<preset>:<id>``: a provider's retry finds the first delivery's execution)."""
 
     __tablename__ = "webhook_receipts"
     __table_args__ = (UniqueConstraint("trigger_id", "replay_id"), Index(None, "received_at"))
@@ -78,8 +81,36 @@ class WebhookReceipt(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     trigger_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflow_triggers.id", ondelete="CASCADE"))
     replay_id: Mapped[str]
-    execution_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("executions.id", ondelete="SET NULL"))
+    # No foreign key: a retry of a delivery whose execution was deleted still gets that id back.
+    execution_id: Mapped[uuid.UUID | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=text("now()"))
+
+
+class WebhookDeliveryRecord(Base):
+    """The owner's delivery log: one row per delivery to a webhook trigger, accepted or refused,
+    with why. Never the body, headers or secrets. Refused and duplicate rows are capped per trigger
+    per minute (see DeliveryLogRepository.add_within_cap); kept 7 days by retention."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_trigger_id_received_at", "trigger_id", text("received_at DESC"),
+              text("id DESC")),
+        # The cap counts recent rows that started nothing: this index holds only those.
+        Index("ix_webhook_deliveries_unstarted", "trigger_id", "received_at",
+              postgresql_where=text("outcome <> 'accepted'")),
+        Index(None, "received_at"),
+    )  # fmt: skip
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    trigger_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflow_triggers.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=text("now()"))
+    method: Mapped[str]
+    status: Mapped[int]
+    outcome: Mapped[str]  # a2n.services.delivery_log.Outcome; text, so new reasons need no migration
+    detail: Mapped[str | None]
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    execution_id: Mapped[uuid.UUID | None]  # no foreign key: the log outlives nothing it must block
+    provider_delivery_id: Mapped[str | None]
 
 
 class PollSeenItem(Base):

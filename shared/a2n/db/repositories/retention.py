@@ -21,6 +21,7 @@ from a2n.db.models import (
     ExecutionLog,
     LoginThrottle,
     RevokedSession,
+    WebhookDeliveryRecord,
     WebhookReceipt,
 )
 
@@ -43,6 +44,10 @@ class RetentionRepository:
     def delete_webhook_receipts(self, before: datetime, *, limit: int) -> int:
         batch = _batch(WebhookReceipt, limit, WebhookReceipt.received_at < before)
         return self._rowcount(delete(WebhookReceipt).where(WebhookReceipt.id == batch.c.id))
+
+    def delete_webhook_deliveries(self, before: datetime, *, limit: int) -> int:
+        batch = _batch(WebhookDeliveryRecord, limit, WebhookDeliveryRecord.received_at < before)
+        return self._rowcount(delete(WebhookDeliveryRecord).where(WebhookDeliveryRecord.id == batch.c.id))
 
     def delete_login_throttles(self, idle_before: datetime, *, limit: int) -> int:
         """Failed-login counters of unknown emails untouched since the cutoff (any lock long over)."""

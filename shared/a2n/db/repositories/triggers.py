@@ -1,4 +1,5 @@
-"""Trigger rows, webhook replay receipts and poll dedupe: the SQL behind activation and trigger fires.
+"""Trigger rows, webhook receipts (replay and delivery dedupe) and poll dedupe: the SQL behind
+activation and trigger fires.
 
 Lookups from the outside world (a webhook token, a schedule fire) return the trigger together with
 its workflow, so the caller can tell an inactive or deleted workflow from a live one in one query.
@@ -56,6 +57,16 @@ class TriggerRepository(WorkspaceScopedRepository[WorkflowTrigger]):
         row = self.session.execute(query).one_or_none()
         return LiveTrigger(row[0], row[1]) if row is not None else None
 
+    def webhook_of(self, workflow_id: uuid.UUID, node_id: str) -> WorkflowTrigger | None:
+        """The webhook trigger row of ``node_id`` (active or not; kept after its node is removed)."""
+        query = select(WorkflowTrigger).where(
+            WorkflowTrigger.workflow_id == workflow_id,
+            WorkflowTrigger.node_id == node_id,
+            WorkflowTrigger.type == TriggerType.WEBHOOK,
+        )
+        found: WorkflowTrigger | None = self.session.scalars(query).one_or_none()
+        return found
+
     def with_workflow(self, trigger_id: uuid.UUID) -> LiveTrigger | None:
         query = (
             select(WorkflowTrigger, Workflow)
@@ -106,10 +117,23 @@ class WebhookReceiptRepository:
         found: uuid.UUID | None = self.session.scalars(statement).one_or_none()
         return found
 
-    def link_execution(self, receipt_id: uuid.UUID, execution_id: uuid.UUID) -> None:
-        self.session.execute(
-            update(WebhookReceipt).where(WebhookReceipt.id == receipt_id).values(execution_id=execution_id)
+    def execution_of(self, trigger_id: uuid.UUID, replay_id: str) -> uuid.UUID | None:
+        """The execution the delivery that first claimed ``replay_id`` started. Read after a lost
+        claim: that claim's transaction has committed (the claim waited for it), and this statement
+        sees it."""
+        query = select(WebhookReceipt.execution_id).where(
+            WebhookReceipt.trigger_id == trigger_id, WebhookReceipt.replay_id == replay_id
         )
+        found: uuid.UUID | None = self.session.scalars(query).one_or_none()
+        return found
+
+    def link_execution(self, receipt_ids: Collection[uuid.UUID], execution_id: uuid.UUID) -> None:
+        if receipt_ids:
+            self.session.execute(
+                update(WebhookReceipt)
+                .where(WebhookReceipt.id.in_(list(receipt_ids)))
+                .values(execution_id=execution_id)
+            )
 
     def count_for(self, trigger_id: uuid.UUID) -> int:
         rows = self.session.scalars(select(WebhookReceipt.id).where(WebhookReceipt.trigger_id == trigger_id))
