@@ -224,12 +224,26 @@ def test_retry_from_a_named_node_and_bad_retry_bodies(user: RegisteredUser) -> N
     assert is_problem(broken, 400)
 
 
-def test_resume_with_the_token_the_waiting_node_shows(user: RegisteredUser) -> None:
+def issued_token(user: RegisteredUser, execution_id: str) -> str:
+    answer = user.client.post(f"/executions/{execution_id}/resume-token", {})
+    assert answer.status == 201, answer.body
+    assert answer.json["nodeId"] == "hold"
+    return str(answer.json["token"])
+
+
+def test_resume_with_the_token_issued_once_for_the_waiting_node(user: RegisteredUser) -> None:
     definition = chain(resume_wait(), transform("use", {"approved": "{{ input.data.approved }}"}))
     execution_id = execute(user, create(user, definition))
     parked = waiting(user, execution_id)
-    token = node_of(parked, "hold")["output"]["resumeToken"]
+    assert node_of(parked, "hold")["output"] == {"waitingForResume": True}  # no token stored to show
+    replaced = issued_token(user, execution_id)
+    token = issued_token(user, execution_id)
+    assert token != replaced and token not in json.dumps(user.client.get(f"/executions/{execution_id}").json)
     path = f"/executions/{execution_id}/resume"
+    assert is_problem(user.client.post(path, {"token": replaced}), 404)  # the newer token replaced it
+    no_body = user.client.request("POST", f"/executions/{execution_id}/resume-token")
+    assert no_body.status == 201 and no_body.json["nodeId"] == "hold"
+    token = no_body.json["token"]
 
     assert is_problem(user.client.post(path, {"token": "wrong"}), 404)
     assert is_problem(user.client.post(path, {"token": token, "workspaceId": user.workspace_id}), 422)
@@ -242,6 +256,7 @@ def test_resume_with_the_token_the_waiting_node_shows(user: RegisteredUser) -> N
     assert node_of(run, "use")["output"] == {"approved": True}
     assert "resumeToken" not in json.dumps(node_of(run, "hold")["output"])
     assert is_problem(user.client.post(path, {"token": token}), 409)
+    assert is_problem(user.client.post(f"/executions/{execution_id}/resume-token", {}), 409)
 
 
 def test_delete_finished_is_204_and_active_is_409(user: RegisteredUser) -> None:
@@ -264,7 +279,8 @@ def test_another_workspace_gets_404_on_every_execution_route(
 ) -> None:
     workflow_id = create(user, chain(resume_wait()))
     execution_id = execute(user, workflow_id)
-    token = node_of(waiting(user, execution_id), "hold")["output"]["resumeToken"]
+    waiting(user, execution_id)
+    token = issued_token(user, execution_id)
     them = other_user.client
     base = f"/executions/{execution_id}"
 
@@ -274,6 +290,7 @@ def test_another_workspace_gets_404_on_every_execution_route(
         "cancel": them.post(base + "/cancel"),
         "retry": them.post(base + "/retry", {}),
         "resume": them.post(base + "/resume", {"token": token}),
+        "resume-token": them.post(base + "/resume-token", {}),
         "delete": them.delete(base),
     }
 

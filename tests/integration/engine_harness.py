@@ -206,6 +206,16 @@ class ZeroJitter:
         return 0.0
 
 
+def issued(execution_id: uuid.UUID) -> str:
+    """A resume token for the execution's waiting node, as POST /executions/{id}/resume-token issues it."""
+    from a2n.execution.control import issue_resume_token
+
+    with UnitOfWork() as uow:
+        _, token = issue_resume_token(uow.session, execution_id=execution_id, node_id=None)
+        uow.commit()
+    return token
+
+
 def trigger(node_id: str = "start") -> dict[str, Any]:
     return {"id": node_id, "type": "trigger.manual", "config": {}}
 

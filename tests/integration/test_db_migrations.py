@@ -34,7 +34,7 @@ def test_migrations_on_an_empty_database_match_the_models_without_drift(empty_da
     migrate.upgrade(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert migrate.current(empty_database_url) == migrate.head() == "0007"
+    assert migrate.current(empty_database_url) == migrate.head() == "0008"
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
 
 
@@ -136,3 +136,43 @@ def test_0005_revokes_live_keys_of_people_no_longer_members_of_their_keys_worksp
     finally:
         engine.dispose()
     assert revoked == {"home": False, "left team": True}
+
+
+def test_0008_clears_plaintext_resume_tokens_and_keeps_their_hashes(empty_database_url: str) -> None:
+    """Issue 9.9: before 0008 a waiting node's output held its resume token in plain text."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database_url, "0007")
+    ids = {name: f"00000000-0000-4000-8000-0000000000c{n}" for n, name in enumerate(["ws", "wf", "ex"], 1)}
+    ex = ids["ex"]
+    rows = f"""
+    INSERT INTO workspaces (id, name, slug) VALUES ('{ids['ws']}', 'W', 'w');
+    INSERT INTO workflows (id, workspace_id, name, definition)
+      VALUES ('{ids['wf']}', '{ids['ws']}', 'wf', '{{}}');
+    INSERT INTO executions (id, workflow_id, workflow_version, workspace_id, status, mode)
+      VALUES ('{ids['ex']}', '{ids['wf']}', 1, '{ids['ws']}', 'WAITING', 'manual');
+    INSERT INTO execution_node_states
+      (id, execution_id, node_id, node_type, status, output, resume_token_hash) VALUES
+      (gen_random_uuid(), '{ex}', 'waits', 'wait', 'WAITING', '{{"resumeToken": "tok-a"}}', 'hash-a'),
+      (gen_random_uuid(), '{ex}', 'was_cancelled', 'wait', 'CANCELLED', '{{"resumeToken": "b"}}', NULL),
+      (gen_random_uuid(), '{ex}', 'user_data', 'transform', 'SUCCEEDED', '{{"resumeToken": "mine"}}', NULL),
+      (gen_random_uuid(), '{ex}', 'resumed', 'wait', 'SUCCEEDED', '{{"resumedAt": "x", "data": 1}}', NULL)
+    """
+    engine = create_engine(migrate.alembic_config(empty_database_url).get_main_option("sqlalchemy.url") or "")
+    try:
+        with engine.begin() as conn:
+            for statement in filter(str.strip, rows.split(";")):
+                conn.execute(text(statement))
+        migrate.upgrade(empty_database_url)
+        with engine.connect() as conn:
+            found = {row[0]: (row[1], row[2]) for row in conn.execute(
+                text("SELECT node_id, output, resume_token_hash FROM execution_node_states")
+            )}  # fmt: skip
+    finally:
+        engine.dispose()
+    assert found == {
+        "waits": ({"waitingForResume": True}, "hash-a"),  # the hash stays: a copied token still resumes
+        "was_cancelled": (None, None),
+        "user_data": ({"resumeToken": "mine"}, None),  # a node's own output is not a token
+        "resumed": ({"resumedAt": "x", "data": 1}, None),
+    }

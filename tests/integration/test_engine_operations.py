@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import engine_harness
 import pytest
-from engine_harness import Engine, HitServer, ZeroJitter, node, sql, sqs_record, trigger
+from engine_harness import Engine, HitServer, ZeroJitter, issued, node, sql, sqs_record, trigger
 
 from a2n.db.base import utcnow
 from a2n.db.enums import ExecutionMode
@@ -183,7 +183,7 @@ def test_a_resume_wait_parks_the_execution_until_resumed_with_its_token(engine: 
     )
     execution_id = engine.start(workflow_id)
     engine.pump(until=lambda: engine.execution(execution_id)["status"] == "WAITING")
-    token = engine.nodes(execution_id)["hold"]["output"]["resumeToken"]
+    token = issued(execution_id)
     with UnitOfWork() as uow, pytest.raises(NotFound):
         resume_node(uow.session, execution_id=execution_id, token="wrong", data=None)
     with UnitOfWork() as uow:

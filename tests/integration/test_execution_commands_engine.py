@@ -9,7 +9,7 @@ import uuid
 
 import engine_harness
 import pytest
-from engine_harness import Engine, HitServer, node, sql, trigger
+from engine_harness import Engine, HitServer, issued, node, sql, trigger
 from identity_support import new_user
 
 from a2n.auth.principal import Principal
@@ -171,7 +171,7 @@ def test_retry_of_an_unknown_node_or_by_a_stranger_creates_nothing(engine: Engin
 def test_resume_with_the_token_continues_the_run_and_never_audits_token_or_data(engine: Engine) -> None:
     member = person(engine.workspace_id, WorkspaceRole.MEMBER)
     execution_id = parked(engine)
-    token = engine.nodes(execution_id)["hold"]["output"]["resumeToken"]
+    token = issued(execution_id)
 
     with pytest.raises(NotFound):
         execution_commands.resume(member, execution_id, "not-the-token", None)
@@ -191,7 +191,7 @@ def test_resume_with_the_token_continues_the_run_and_never_audits_token_or_data(
 
 def test_resume_is_refused_to_strangers_and_viewers(engine: Engine) -> None:
     execution_id = parked(engine)
-    token = engine.nodes(execution_id)["hold"]["output"]["resumeToken"]
+    token = issued(execution_id)
 
     with pytest.raises(NotFound):
         execution_commands.resume(stranger(), execution_id, token, None)

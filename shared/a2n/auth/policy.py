@@ -190,6 +190,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "POST /executions/{id}/cancel": Action.EXECUTION_CANCEL,
     "POST /executions/{id}/retry": Action.EXECUTION_RETRY,
     "POST /executions/{id}/resume": Action.EXECUTION_RESUME,
+    "POST /executions/{id}/resume-token": Action.EXECUTION_RESUME,
     "DELETE /executions/{id}": Action.EXECUTION_DELETE,
     "POST /credentials": Action.CREDENTIAL_WRITE,
     "GET /credentials": Action.CREDENTIAL_READ,

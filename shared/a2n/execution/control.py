@@ -7,6 +7,7 @@ returns the outbox messages to publish after commit.
 from __future__ import annotations
 
 import hmac
+import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from a2n.db.enums import ExecutionMode
 from a2n.db.repositories.executions import ExecutionRepository
 from a2n.engine.planner import Outcome, plan_cancel, plan_rerun_from, plan_start
 from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
-from a2n.errors import BadRequest, Conflict, NotFound
+from a2n.errors import BadRequest, Conflict, NotFound, Problem, ValidationFailed
 from a2n.execution.compiled import CompiledWorkflow, compiled_workflow, planner_states
 from a2n.execution.links import carry_out
 from a2n.execution.rows import Completion, log_row, resume_token_hash
@@ -114,6 +115,33 @@ def _reused_row(state: StoredNodeState) -> dict[str, Any]:
         "status": state.status, "attempt": state.attempt, "input": state.input, "output": state.output,
         "error": state.error, "handles": state.handles,
     }  # fmt: skip
+
+
+def issue_resume_token(session: Session, *, execution_id: uuid.UUID, node_id: str | None) -> tuple[str, str]:
+    """A new token for the node of this execution that waits to be resumed (``node_id`` when several
+    do): returned once, stored as its hash, replacing any earlier token (which stops working).
+    Another execution state → Conflict; several waiting and none named → ValidationFailed."""
+    repo = ExecutionRepository(session)
+    locked = repo.lock(execution_id)
+    if locked is None:
+        raise NotFound("Execution not found")
+    if ExecutionStatus(locked.status) in EXECUTION_TERMINAL:
+        raise Conflict(f"Execution already ended ({locked.status})")
+    waiting = [
+        state.node_id for state in repo.node_states(locked.id).values()
+        if state.status == NodeStatus.WAITING.value and state.resume_token_hash is not None
+        and node_id in (None, state.node_id)
+    ]  # fmt: skip
+    if not waiting:
+        named = f" as '{node_id}'" if node_id is not None else ""
+        raise Conflict(f"No node of this execution waits to be resumed{named}")
+    if len(waiting) > 1:
+        several = ", ".join(sorted(waiting))
+        raise ValidationFailed([Problem("/nodeId", f"nodes {several} wait to be resumed: name one")])
+    token = secrets.token_urlsafe(32)
+    repo.set_resume_token_hash(locked.id, waiting[0], resume_token_hash(token))
+    repo.insert_logs([log_row(locked.id, waiting[0], "INFO", "resume token issued")])
+    return waiting[0], token
 
 
 def resume_node(session: Session, *, execution_id: uuid.UUID, token: str, data: Any) -> list[OutboxMessage]:

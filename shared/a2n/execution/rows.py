@@ -135,6 +135,11 @@ class Completion:
     node_logs: list[NodeLog] = field(default_factory=list)  # what the run itself wrote (print)
 
 
+# The hash of a resume-mode wait before anyone asked for its token: no token hashes to it, so nothing
+# resumes the node until POST /executions/{id}/resume-token issues one (shown once, hash stored).
+UNISSUED_RESUME_TOKEN = "unissued"  # noqa: S105 - a marker that no sha256 hex digest equals
+
+
 def resume_token_hash(token: str) -> str:
     """Only the hash of a resume token is stored; the token is shown once."""
     return hashlib.sha256(token.encode()).hexdigest()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from a2n.engine.planner import Outcome
-from a2n.execution.rows import Completion, resume_token_hash
+from a2n.execution.rows import UNISSUED_RESUME_TOKEN, Completion
 from a2n.nodes.context import NodeFailed
 from a2n.settings import get_settings
 
@@ -74,15 +73,19 @@ def storable_json(value: Any, what: str) -> str:
         ) from None
 
 
+# What a resume-mode wait shows while it waits; the token itself is never stored.
+WAITING_FOR_RESUME = {"waitingForResume": True}
+
+
 def _waiting(node_id: str, attempt: int, result: NodeResult) -> Attempt:
-    """Park the node; a resume-mode wait gets a token, shown (once) as the waiting node's output."""
+    """Park the node. A resume-mode wait stores no token (its output only says it waits): the token
+    is issued by POST /executions/{id}/resume-token, shown once in that answer, stored as a hash."""
     wait = result.wait
     assert wait is not None
     completion = Completion(wait_until=wait.until if not wait.resume else wait.timeout_at)
     if wait.resume:
-        token = secrets.token_urlsafe(32)
-        completion.resume_token_hash = resume_token_hash(token)
-        completion.waiting_output = {"resumeToken": token}
+        completion.resume_token_hash = UNISSUED_RESUME_TOKEN
+        completion.waiting_output = WAITING_FOR_RESUME
     return Attempt(Outcome.waiting(node_id, attempt), completion)
 
 

@@ -134,6 +134,21 @@ def resume(
     return status
 
 
+def issue_resume_token(
+    principal: Principal, execution_id: uuid.UUID, node_id: str | None, origin: Origin | None = None
+) -> tuple[str, str]:
+    """(node id, token) for the node waiting to be resumed: shown once, stored as a hash."""
+    from a2n.db.uow import UnitOfWork
+    from a2n.execution.control import issue_resume_token as issue
+
+    with UnitOfWork() as uow:
+        execution = _load(uow.session, principal, Action.EXECUTION_RESUME, execution_id)
+        issued = issue(uow.session, execution_id=execution.id, node_id=node_id)
+        _audit(uow.session, principal, "execution.resume_token", execution, origin)  # never the token
+        uow.commit()
+    return issued
+
+
 def delete(principal: Principal, execution_id: uuid.UUID, origin: Origin | None = None) -> None:
     """Delete a finished execution with its nodes and logs; an active one is a 409 (cancel first)."""
     from a2n.db.repositories.execution_queries import ExecutionQueryRepository

@@ -191,6 +191,7 @@ ADDED_ROUTES = {
     "GET /workspaces/{id}/api-keys",
     "DELETE /workspaces/{id}/api-keys/{keyId}",
     "GET /workflows/{id}/triggers/{nodeId}/deliveries",
+    "POST /executions/{id}/resume-token",
 }
 
 

@@ -125,6 +125,16 @@ class ResumeBody(RequestBody):
     data: JsonValue = None
 
 
+class ResumeTokenBody(RequestBody):
+    node_id: str | None = Field(default=None, min_length=1, max_length=200,
+                                description="the waiting node; needed only when several wait")
+
+
+class ResumeTokenOut(ResponseBody):
+    node_id: str
+    token: str = Field(description="shown only in this answer (its hash is stored); a new one replaces it")
+
+
 class ExecutionAccepted(CamelModel):
     execution_id: uuid.UUID
     status: str
@@ -197,6 +207,17 @@ def resume_execution(request: Request) -> Response:
         request.principal, execution_id, body.token, body.data, request.origin
     )
     return Response(202, ExecutionAccepted(execution_id=execution_id, status=status))
+
+
+def issue_resume_token(request: Request) -> Response:
+    from a2n.services import execution_commands, execution_queries
+
+    execution_id = execution_queries.execution_id_from_path(request.path_param("id"))
+    body = request.parse(ResumeTokenBody) if request.raw_body else ResumeTokenBody()
+    node_id, token = execution_commands.issue_resume_token(
+        request.principal, execution_id, body.node_id, request.origin
+    )
+    return Response(201, ResumeTokenOut(node_id=node_id, token=token))
 
 
 def delete_execution(request: Request) -> Response:
@@ -292,6 +313,16 @@ ROUTES: tuple[RouteDoc, ...] = (
         request_model=ResumeBody,
         response_model=ExecutionAccepted,
         status=202,
+        tags=_TAGS,
+        errors=(409,),
+    ),
+    RouteDoc(
+        "POST",
+        "/executions/{id}/resume-token",
+        "Issue the token of a node waiting to be resumed (shown once; a new one replaces it)",
+        request_model=ResumeTokenBody,
+        response_model=ResumeTokenOut,
+        status=201,
         tags=_TAGS,
         errors=(409,),
     ),

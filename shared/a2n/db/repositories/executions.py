@@ -459,6 +459,16 @@ WITH RECURSIVE tree(id, depth) AS (
         row = self.session.execute(statement, {"e": execution_id}).one_or_none()
         return None if row is None else LockedExecution(*row)
 
+    def set_resume_token_hash(self, execution_id: uuid.UUID, node_id: str, token_hash: str) -> None:
+        """A waiting node's new resume token (its hash); the caller holds the execution lock."""
+        self.session.execute(
+            text(
+                "UPDATE execution_node_states SET resume_token_hash = :h"
+                " WHERE execution_id = :e AND node_id = :n AND status = 'WAITING'"
+            ),
+            {"e": execution_id, "n": node_id, "h": token_hash},
+        )
+
     def node_states(self, execution_id: uuid.UUID) -> dict[str, StoredNodeState]:
         return _states_from(self.session.execute(_STATES, {"e": execution_id}).scalar_one())
 
