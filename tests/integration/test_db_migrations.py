@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect
 
 from a2n.db import migrate
 from a2n.db.models import Base
@@ -49,6 +49,17 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_restores_them(empty_d
     assert _schema_diff(empty_database_url) == []
 
 
+def _engine_with(url: str, rows: str) -> Engine:
+    """An engine on ``url`` after running the ``;``-separated statements of ``rows`` in it."""
+    from sqlalchemy import text
+
+    engine = create_engine(migrate.alembic_config(url).get_main_option("sqlalchemy.url") or "")
+    with engine.begin() as conn:
+        for statement in filter(str.strip, rows.split(";")):
+            conn.execute(text(statement))
+    return engine
+
+
 def test_0004_backfills_each_users_personal_workspace_from_registration_then_ownership(
     empty_database_url: str,
 ) -> None:
@@ -81,11 +92,8 @@ def test_0004_backfills_each_users_personal_workspace_from_registration_then_own
       VALUES (gen_random_uuid(), '{ids['ada_home']}', 'user', '{ids['ada']}', 'user.register', 'user',
               '{ids['ada']}');
     """
-    engine = create_engine(migrate.alembic_config(empty_database_url).get_main_option("sqlalchemy.url") or "")
+    engine = _engine_with(empty_database_url, rows)
     try:
-        with engine.begin() as conn:
-            for statement in filter(str.strip, rows.split(";")):
-                conn.execute(text(statement))
         migrate.upgrade(empty_database_url)
         with engine.connect() as conn:
             personal = dict(conn.execute(text("SELECT email, personal_workspace_id::text FROM users")).all())
@@ -125,11 +133,8 @@ def test_0005_revokes_live_keys_of_people_no_longer_members_of_their_keys_worksp
       (gen_random_uuid(), '00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000a2',
        'left team', 'p2', 'h2');
     """
-    engine = create_engine(migrate.alembic_config(empty_database_url).get_main_option("sqlalchemy.url") or "")
+    engine = _engine_with(empty_database_url, rows)
     try:
-        with engine.begin() as conn:
-            for statement in filter(str.strip, rows.split(";")):
-                conn.execute(text(statement))
         migrate.upgrade(empty_database_url)
         with engine.connect() as conn:
             revoked = dict(conn.execute(text("SELECT name, revoked_at IS NOT NULL FROM api_keys")).all())
@@ -158,11 +163,8 @@ def test_0008_clears_plaintext_resume_tokens_and_keeps_their_hashes(empty_databa
       (gen_random_uuid(), '{ex}', 'user_data', 'transform', 'SUCCEEDED', '{{"resumeToken": "mine"}}', NULL),
       (gen_random_uuid(), '{ex}', 'resumed', 'wait', 'SUCCEEDED', '{{"resumedAt": "x", "data": 1}}', NULL)
     """
-    engine = create_engine(migrate.alembic_config(empty_database_url).get_main_option("sqlalchemy.url") or "")
+    engine = _engine_with(empty_database_url, rows)
     try:
-        with engine.begin() as conn:
-            for statement in filter(str.strip, rows.split(";")):
-                conn.execute(text(statement))
         migrate.upgrade(empty_database_url)
         with engine.connect() as conn:
             found = {row[0]: (row[1], row[2]) for row in conn.execute(

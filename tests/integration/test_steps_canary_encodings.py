@@ -81,76 +81,69 @@ def echo_of(path: str, headers: dict[str, str]) -> dict[str, Any]:
     return {"path": path, "headers": headers}
 
 
-class EchoServer:
-    """``/<mode>``: the request's path, query and headers back in that mode; ``/token`` is OAuth2."""
+class EchoHandler(JsonHandler):
+    """``/<mode>``: the request's path, query and headers back in that mode; ``POST`` is OAuth2's token."""
 
-    def __init__(self) -> None:
-        class Handler(JsonHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                grant = {"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 3600}
-                self.send_json(200, grant)
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        grant = {"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 3600}
+        self.send_json(200, grant)
 
-            def do_GET(self) -> None:
-                headers = dict(self.headers.items())
-                echoed = echo_of(self.path, headers)
-                mode = self.path.split("?", 1)[0].strip("/")
-                if mode == "headers":
-                    extra = [(f"X-Echo-{i}", f"{k}: {v}") for i, (k, v) in enumerate(headers.items())]
-                    self.answer("application/json", b"{}", [*extra, ("X-Echo-Url", self.path)])
-                elif mode == "json":
-                    self.send_json(200, echoed)
-                elif mode == "binary-text":  # the issue's report: text labelled octet-stream
-                    self.answer("application/octet-stream", json.dumps(echoed).encode())
-                elif mode == "binary":  # not UTF-8 at all: the secret sits among raw bytes
-                    head = f"GET {self.path}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                    self.answer("application/octet-stream", b"\xff\xfe\x00" + head.encode() + b"\x00\xfe")
-                elif mode == "url":
-                    query = urlencode([*headers.items(), ("was", self.path)])
-                    self.send_json(200, {"next": f"https://callback.example/done?{query}"})
-                elif mode == "urlencoded-json":
-                    form = "echo=" + quote_plus(json.dumps(echoed)) + "&raw=" + quote(json.dumps(echoed))
-                    self.answer("application/x-www-form-urlencoded", form.encode())
-                elif mode == "base64":
-                    whole = json.dumps(echoed).encode()
-                    self.send_json(200, {
-                        "b64": base64.b64encode(whole).decode(),
-                        "b64url": base64.urlsafe_b64encode(whole).decode().rstrip("="),
-                        "each": {k: base64.b64encode(v.encode()).decode() for k, v in headers.items()},
-                        "offset1": base64.b64encode(b"x" + whole).decode(),
-                        "offset2": base64.urlsafe_b64encode(b"xy" + whole).decode(),
-                    })  # fmt: skip
-                else:
-                    self.send_json(404, {"unknown": mode})
+    def do_GET(self) -> None:
+        headers = dict(self.headers.items())
+        echoed = echo_of(self.path, headers)
+        mode = self.path.split("?", 1)[0].strip("/")
+        if mode == "headers":
+            extra = [(f"X-Echo-{i}", f"{k}: {v}") for i, (k, v) in enumerate(headers.items())]
+            self.answer("application/json", b"{}", [*extra, ("X-Echo-Url", self.path)])
+        elif mode == "json":
+            self.send_json(200, echoed)
+        elif mode == "binary-text":  # the issue's report: text labelled octet-stream
+            self.answer("application/octet-stream", json.dumps(echoed).encode())
+        elif mode == "binary":  # not UTF-8 at all: the secret sits among raw bytes
+            head = f"GET {self.path}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            self.answer("application/octet-stream", b"\xff\xfe\x00" + head.encode() + b"\x00\xfe")
+        elif mode == "url":
+            query = urlencode([*headers.items(), ("was", self.path)])
+            self.send_json(200, {"next": f"https://callback.example/done?{query}"})
+        elif mode == "urlencoded-json":
+            form = "echo=" + quote_plus(json.dumps(echoed)) + "&raw=" + quote(json.dumps(echoed))
+            self.answer("application/x-www-form-urlencoded", form.encode())
+        elif mode == "base64":
+            whole = json.dumps(echoed).encode()
+            self.send_json(200, {
+                "b64": base64.b64encode(whole).decode(),
+                "b64url": base64.urlsafe_b64encode(whole).decode().rstrip("="),
+                "each": {k: base64.b64encode(v.encode()).decode() for k, v in headers.items()},
+                "offset1": base64.b64encode(b"x" + whole).decode(),
+                "offset2": base64.urlsafe_b64encode(b"xy" + whole).decode(),
+            })  # fmt: skip
+        else:
+            self.send_json(404, {"unknown": mode})
 
-            def answer(self, content_type: str, body: bytes, headers: Sequence[tuple[str, str]] = ()) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = serve(Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, content_type: str, body: bytes, headers: Sequence[tuple[str, str]] = ()) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
 
 @pytest.fixture
-def echo() -> Iterator[EchoServer]:
-    server = EchoServer()
-    yield server
-    server.close()
+def echo() -> Iterator[str]:
+    """The echo server's base URL."""
+    server = serve(EchoHandler)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 ECHO_MODES = ("headers", "json", "binary-text", "binary", "url", "urlencoded-json", "base64")
 
 
-def credential_data(kind: str, echo: EchoServer) -> tuple[str, dict[str, Any]]:
+def credential_data(kind: str, echo: str) -> tuple[str, dict[str, Any]]:
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     return {
         "bearer": ("bearer", {"token": BEARER}),
@@ -159,9 +152,9 @@ def credential_data(kind: str, echo: EchoServer) -> tuple[str, dict[str, Any]]:
         "basic": ("basic", {"username": "ada", "password": BASIC_PASSWORD}),
         "custom_headers": ("custom_headers", {"headers": {"X-Tenant-Secret": CUSTOM}}),
         "oauth2_client_credentials": ("oauth2_client_credentials", {
-            "tokenUrl": f"{echo.base}/token", "clientId": "client-1", "clientSecret": CLIENT_SECRET}),
+            "tokenUrl": f"{echo}/token", "clientId": "client-1", "clientSecret": CLIENT_SECRET}),
         "oauth2": ("oauth2", {
-            "accessToken": OAUTH_ACCESS, "refreshToken": OAUTH_REFRESH, "tokenUrl": f"{echo.base}/token",
+            "accessToken": OAUTH_ACCESS, "refreshToken": OAUTH_REFRESH, "tokenUrl": f"{echo}/token",
             "clientId": "client-2", "clientSecret": CLIENT_SECRET, "expiresAt": later}),
     }[kind]  # fmt: skip
 
@@ -182,7 +175,7 @@ def everything_stored(execution_id: uuid.UUID) -> str:
      "oauth2"],
 )  # fmt: skip
 def test_canary_echoed_in_any_encoding_is_stored_nowhere(
-    engine: Engine, echo: EchoServer, kind: str, capfd: pytest.CaptureFixture[str],
+    engine: Engine, echo: str, kind: str, capfd: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     caplog.set_level(logging.DEBUG)
@@ -191,7 +184,7 @@ def test_canary_echoed_in_any_encoding_is_stored_nowhere(
     credential_type, data = credential_data(kind, echo)
     credential_id = credential(engine, credential_type, data)
     calls = [
-        node(mode.replace("-", "_"), "http_request", {"method": "GET", "url": f"{echo.base}/{mode}?x=1"},
+        node(mode.replace("-", "_"), "http_request", {"method": "GET", "url": f"{echo}/{mode}?x=1"},
              credentialId=credential_id)
         for mode in ECHO_MODES
     ]  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,13 @@ MAX_CURSOR_CHARS = 512
 class Cursor:
     sort_key: SortKey
     id: str
+
+    def id_uuid(self) -> uuid.UUID:
+        """The id read back as the UUID it was encoded from."""
+        try:
+            return uuid.UUID(self.id)
+        except ValueError:
+            raise BadRequest("Invalid cursor") from None
 
     def sort_key_datetime(self) -> datetime:
         """The sort key read back as the datetime it was encoded from."""

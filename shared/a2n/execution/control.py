@@ -117,16 +117,22 @@ def _reused_row(state: StoredNodeState) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def issue_resume_token(session: Session, *, execution_id: uuid.UUID, node_id: str | None) -> tuple[str, str]:
-    """A new token for the node of this execution that waits to be resumed (``node_id`` when several
-    do): returned once, stored as its hash, replacing any earlier token (which stops working).
-    Another execution state → Conflict; several waiting and none named → ValidationFailed."""
-    repo = ExecutionRepository(session)
+def _lock_unended(repo: ExecutionRepository, execution_id: uuid.UUID) -> LockedExecution:
+    """The execution, locked; NotFound if it does not exist, Conflict if it already ended."""
     locked = repo.lock(execution_id)
     if locked is None:
         raise NotFound("Execution not found")
     if ExecutionStatus(locked.status) in EXECUTION_TERMINAL:
         raise Conflict(f"Execution already ended ({locked.status})")
+    return locked
+
+
+def issue_resume_token(session: Session, *, execution_id: uuid.UUID, node_id: str | None) -> tuple[str, str]:
+    """A new token for the node of this execution that waits to be resumed (``node_id`` when several
+    do): returned once, stored as its hash, replacing any earlier token (which stops working).
+    Another execution state → Conflict; several waiting and none named → ValidationFailed."""
+    repo = ExecutionRepository(session)
+    locked = _lock_unended(repo, execution_id)
     waiting = [
         state.node_id for state in repo.node_states(locked.id).values()
         if state.status == NodeStatus.WAITING.value and state.resume_token_hash is not None
@@ -148,11 +154,7 @@ def resume_node(session: Session, *, execution_id: uuid.UUID, token: str, data: 
     """The waiting node holding `token` succeeds with {resumedAt, data}. Unknown token → NotFound;
     an execution that already ended → Conflict."""
     repo = ExecutionRepository(session)
-    locked = repo.lock(execution_id)
-    if locked is None:
-        raise NotFound("Execution not found")
-    if ExecutionStatus(locked.status) in EXECUTION_TERMINAL:
-        raise Conflict(f"Execution already ended ({locked.status})")
+    locked = _lock_unended(repo, execution_id)
     stored = repo.node_states(locked.id)
     wanted = resume_token_hash(token)
     for state in stored.values():

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from a2n.errors import BadRequest
-
 if TYPE_CHECKING:
     from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
@@ -52,7 +50,7 @@ def list_audit_logs(principal: Principal, query: AuditQuery, page: PageRequest) 
 
     after = None
     if page.cursor is not None:
-        after = (page.cursor.sort_key_datetime(), _cursor_id(page.cursor.id))
+        after = (page.cursor.sort_key_datetime(), page.cursor.id_uuid())
     filters = AuditFilter(query.entity_type, query.entity_id, query.actor_id, query.since)
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.AUDIT_READ)
@@ -79,9 +77,3 @@ def _entry(r: AuditLog, email: str | None) -> AuditEntry:
         user_agent=r.user_agent,
     )
 
-
-def _cursor_id(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise BadRequest("Invalid cursor") from None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from a2n.errors import BadRequest, NotFound, Problem, ValidationFailed
+from a2n.errors import NotFound, Problem, ValidationFailed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -121,7 +121,7 @@ def list_credentials(principal: Principal, page: PageRequest) -> Page[Credential
 
     after = None
     if page.cursor is not None:
-        after = Keyset(page.cursor.sort_key_datetime(), _cursor_id(page.cursor.id))
+        after = Keyset(page.cursor.sort_key_datetime(), page.cursor.id_uuid())
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.CREDENTIAL_READ)
         found = CredentialRepository(uow.session).list_in_workspace(
@@ -369,12 +369,6 @@ def _in_workspace(repo: CredentialRepository, principal: Principal, credential_i
         raise NotFound(_MISSING)
     return row
 
-
-def _cursor_id(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise BadRequest("Invalid cursor") from None
 
 
 def _check_future(expires_at: datetime | None) -> None:

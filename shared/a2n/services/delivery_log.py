@@ -160,7 +160,7 @@ def list_deliveries(
 
     after = None
     if page.cursor is not None:
-        after = (page.cursor.sort_key_datetime(), _cursor_id(page.cursor.id))
+        after = (page.cursor.sort_key_datetime(), page.cursor.id_uuid())
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.TRIGGER_DELIVERIES_READ)
         workspace_id = uuid.UUID(principal.workspace_id)
@@ -181,9 +181,3 @@ def _uuid_or_404(text: str) -> uuid.UUID:
     except ValueError:
         raise NotFound("Workflow not found") from None
 
-
-def _cursor_id(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise BadRequest("Invalid cursor") from None

@@ -336,7 +336,7 @@ def list_workflows(
 
     after = None
     if page.cursor is not None:
-        after = Keyset(page.cursor.sort_key_datetime(), _cursor_id(page.cursor.id))
+        after = Keyset(page.cursor.sort_key_datetime(), page.cursor.id_uuid())
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.WORKFLOW_READ)
         found = WorkflowRepository(uow.session).search(
@@ -346,14 +346,6 @@ def list_workflows(
         keyset = found.next_keyset()  # inside: leaving the unit of work expires the rows
     return Page(items=items, next_cursor=encode_cursor(keyset.created_at, keyset.id) if keyset else None)
 
-
-def _cursor_id(text: str) -> uuid.UUID:
-    from a2n.errors import BadRequest
-
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise BadRequest("Invalid cursor") from None
 
 
 # --- replace / delete / restore -------------------------------------------------------------------
