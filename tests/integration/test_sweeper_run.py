@@ -72,8 +72,10 @@ def test_stale_outbox_rows_are_resent_and_fresh_ones_left_alone(
     reset_settings()
     running = _execution(db_session, workflow, ExecutionStatus.RUNNING, None)
     now = datetime.now(UTC)
+    # The query compares with Postgres' now(), the start of this test's (fixture-long) transaction,
+    # up to seconds before `now` on a busy machine: stale by minutes, not by one second past 30 s.
     stale = OutboxMessage(
-        execution_id=running, node_id="a", attempt=1, queue="noop", created_at=now - timedelta(seconds=31)
+        execution_id=running, node_id="a", attempt=1, queue="noop", created_at=now - timedelta(minutes=5)
     )
     fresh = OutboxMessage(execution_id=running, node_id="b", attempt=1, queue="noop", created_at=now)
     db_session.add_all([stale, fresh])
