@@ -45,8 +45,11 @@ def test_a_state_left_by_a_killed_run_is_ignored(tmp_path: Path) -> None:
 
 
 def test_a_live_pid_that_is_not_a2n_does_not_count(tmp_path: Path) -> None:
-    other = subprocess.Popen(["sleep", "30"])  # a recycled pid: alive, but something else
+    # A recycled pid: alive, but something else. Until it has printed, the fork may still carry this
+    # test process's command line, which names the checkout's path (often with "a2n" in it).
+    other = subprocess.Popen(["sh", "-c", "echo up; exec sleep 30"], stdout=subprocess.PIPE)
     try:
+        assert other.stdout is not None and other.stdout.readline() == b"up\n"
         path = tmp_path / "dev.json"
         _state(other.pid).write(path)
         assert running_dev(path) is None
