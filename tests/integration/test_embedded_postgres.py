@@ -6,7 +6,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pg8000.native
@@ -149,39 +149,45 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def test_a_data_directory_inside_a_private_checkout_works_and_keeps_its_data(
+@pytest.fixture
+def start_in_checkout(
     private_checkout: Path, pg_workdir: Path, servers: list[EmbeddedPostgres]
+) -> Callable[[], EmbeddedPostgres]:
+    """Starts a server on the checkout's `.a2n/pg`, as each `a2n dev` run there would."""
+    port, home = free_port(), pg_workdir / "home"
+
+    def start() -> EmbeddedPostgres:
+        server = EmbeddedPostgres(private_checkout / ".a2n" / "pg", port=port, home=home)
+        servers.append(server)
+        server.start()
+        return server
+
+    return start
+
+
+def test_a_data_directory_inside_a_private_checkout_works_and_keeps_its_data(
+    private_checkout: Path, start_in_checkout: Callable[[], EmbeddedPostgres]
 ) -> None:
-    data, port, home = private_checkout / ".a2n" / "pg", free_port(), pg_workdir / "home"
-    first = EmbeddedPostgres(data, port=port, home=home)
-    servers.append(first)
-    first.start()
+    first = start_in_checkout()
     _sql(first, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
     first.stop()
 
-    again = EmbeddedPostgres(data, port=port, home=home)  # the next `a2n dev` in that checkout
-    servers.append(again)
-    again.start()
+    again = start_in_checkout()  # the next `a2n dev` in that checkout
 
     assert _sql(again, "SELECT v FROM kept") == [["still here"]]
-    assert data.resolve() == again.data_dir == first.data_dir
+    assert (private_checkout / ".a2n" / "pg").resolve() == again.data_dir == first.data_dir
     assert (again.data_dir / "PG_VERSION").exists()
 
 
 def test_removing_the_data_directory_of_a_private_checkout_starts_afresh(
-    private_checkout: Path, pg_workdir: Path, servers: list[EmbeddedPostgres]
+    private_checkout: Path, start_in_checkout: Callable[[], EmbeddedPostgres]
 ) -> None:
-    data, port, home = private_checkout / ".a2n" / "pg", free_port(), pg_workdir / "home"
-    first = EmbeddedPostgres(data, port=port, home=home)
-    servers.append(first)
-    first.start()
+    first = start_in_checkout()
     _sql(first, "CREATE TABLE dropped (v text)")
     first.stop()
 
-    _remove(data)  # as `rm -rf .a2n/pg` would
-    fresh = EmbeddedPostgres(data, port=port, home=home)
-    servers.append(fresh)
-    fresh.start()
+    _remove(private_checkout / ".a2n" / "pg")  # as `rm -rf .a2n/pg` would
+    fresh = start_in_checkout()
 
     assert _sql(fresh, "SELECT count(*) FROM pg_tables WHERE tablename = 'dropped'") == [[0]]
     assert fresh.is_running()
