@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import pytest
 
@@ -124,6 +124,22 @@ def _token(api: FakeApi, seen: Seen) -> Reply:
     )
 
 
+# RFC 6749 §2.3.1 / Appendix B: the id and secret are form-urlencoded, then joined with ":" and base64'd.
+RFC_CLIENT_ID, RFC_CLIENT_SECRET = "app:42 +%", "s3:cr%2Bet+x y/="
+
+
+def _rfc_token(api: FakeApi, seen: Seen) -> Reply:
+    """A token endpoint that decodes client credentials exactly as the RFC says."""
+    scheme, _, encoded = seen.headers.get("Authorization", "").partition(" ")
+    pair = base64.b64decode(encoded).decode() if scheme == "Basic" else ""
+    raw_id, _, raw_secret = pair.partition(":")  # the first ':' — any in the values were encoded
+    if (unquote_plus(raw_id), unquote_plus(raw_secret)) != (RFC_CLIENT_ID, RFC_CLIENT_SECRET):
+        return _json(401, {"error": "invalid_client"})
+    token = f"at-{len(api.issued) + 1}"
+    api.issued.append(token)
+    return _json(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
+
+
 def _protected(api: FakeApi, seen: Seen) -> Reply:
     issued = {f"Bearer {t}" for t in api.issued}
     if seen.headers.get("Authorization") not in issued:
@@ -138,6 +154,7 @@ ROUTES: dict[str, Callable[[FakeApi, Seen], Reply]] = {
     "binary": _binary,
     "redirect": _redirect,
     "token": _token,
+    "rfc-token": _rfc_token,
     "protected": _protected,
 }
 
@@ -379,6 +396,48 @@ def test_oauth2_client_credentials_with_a_wrong_secret_fails_not_retryable(api: 
             Credential("cc", "oauth2_client_credentials", data),
         )
     assert failure.value.retryable is False
+
+
+@pytest.mark.parametrize("kind", ["oauth2_client_credentials", "oauth2"])
+def test_oauth2_client_basic_auth_form_urlencodes_id_and_secret_as_rfc_6749_says(
+    api: FakeApi, kind: str
+) -> None:
+    """Issue 9.17: a secret with ':', '%' or '+' was sent raw, so the server split it wrongly (401)."""
+    data = {"tokenUrl": f"{api.base}/rfc-token", "clientId": RFC_CLIENT_ID}
+    data["clientSecret"] = RFC_CLIENT_SECRET
+    if kind == "oauth2":
+        data |= {"accessToken": "at-old", "refreshToken": "rt-1", "expiresAt": NOW.isoformat()}  # due now
+    credential = Credential("rfc", kind, data)
+    result = run_http({"method": "GET", "url": f"{api.base}/protected"}, credential, save=lambda _: None)
+    assert result.output["body"]["auth"] == "Bearer at-1"
+    # The header's form of the pair is a secret like the others: scrubbed from anything stored.
+    sent = api.seen("/rfc-token")[0].headers["Authorization"].removeprefix("Basic ")
+    assert sent in secret_values(credential)
+
+
+def test_client_credentials_token_cache_is_bounded_and_drops_expired_tokens(api: FakeApi) -> None:
+    """Issue 9.17: the per-container cache kept every token it ever fetched."""
+    import time
+
+    from a2n.nodes.http import oauth2
+    from a2n.nodes.http.client import Transport
+
+    transport = Transport(time.monotonic() + 60, allow_networks=["127.0.0.0/8"], max_body_bytes=65536)
+    data = {"tokenUrl": f"{api.base}/token", "clientId": "client-1", "clientSecret": "cs-secret"}
+
+    def token(credential_id: str, now: datetime) -> str:
+        credential = Credential(credential_id, "oauth2_client_credentials", data)
+        return oauth2.client_credentials_token(credential, now, transport)
+
+    bound = oauth2.MAX_CACHED_CLIENT_TOKENS
+    for n in range(bound + 20):
+        token(f"cc-{n}", NOW)
+    assert len(oauth2._client_tokens) == bound
+    # The most recently used survive (no new fetch); the oldest went first.
+    assert token(f"cc-{bound + 19}", NOW) == f"at-{bound + 20}" and len(api.issued) == bound + 20
+
+    token("cc-late", NOW + timedelta(hours=2))  # every cached token has expired by then
+    assert len(oauth2._client_tokens) == 1
 
 
 def oauth2_data(api: FakeApi, expires_at: datetime, access_token: str = "at-old") -> dict[str, Any]:

@@ -39,6 +39,9 @@ def secret_values(credential: Credential | None) -> frozenset[str]:
     if credential.type in pairs:
         user, password = (str(data.get(name, "")) for name in pairs[credential.type])
         values |= {f"{user}:{password}", basic_token(user, password)}
+        if credential.type != "basic":  # OAuth2 clients send the pair form-urlencoded (RFC 6749)
+            values |= {f"{quote_plus(user, safe='')}:{quote_plus(password, safe='')}",
+                       client_basic_token(user, password)}  # fmt: skip
     for token in (data.get("token"), data.get("accessToken")):
         if isinstance(token, str) and token:
             values.add(f"Bearer {token}")
@@ -89,6 +92,13 @@ def scrub_bytes(raw: bytes, forms: Collection[str]) -> bytes:
         if needle in raw:
             raw = raw.replace(needle, MASK.encode())
     return raw
+
+
+def client_basic_token(client_id: str, client_secret: str) -> str:
+    """The base64 part of an OAuth2 client's ``Authorization: Basic`` header. RFC 6749 §2.3.1: the
+    id and the secret are each form-urlencoded (Appendix B) before they are joined with ``:``, so a
+    secret holding ``:``, ``%`` or ``+`` reaches the server intact."""
+    return basic_token(quote_plus(client_id, safe=""), quote_plus(client_secret, safe=""))
 
 
 def scrub(value: Any, secrets: Collection[str]) -> Any:

@@ -1,12 +1,17 @@
 """OAuth2 tokens for the HTTP node: client-credentials tokens cached per container until a minute
 before they expire, and refresh-token grants for ``oauth2`` credentials. Token endpoints are
 reached through the same SSRF-guarded transport as the request itself.
+
+The cache is bounded and drops expired tokens: a warm container serving many workspaces would
+otherwise keep every token it ever fetched, live bearer secrets included, for its whole life.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,13 +20,55 @@ from urllib.parse import urlencode
 
 from a2n.nodes.context import Credential, NodeFailed
 from a2n.nodes.http.client import OutboundRequest, Transport
-from a2n.nodes.secrets import basic_token
+from a2n.nodes.secrets import client_basic_token
 
 EXPIRY_MARGIN = timedelta(seconds=60)
+MAX_CACHED_CLIENT_TOKENS = 256
 
-# (credential id, fingerprint of its data) → (access token, expiry). Keyed by the data too, so an
-# edited credential never reuses a token fetched with its old secret.
-_client_tokens: dict[tuple[str, str], tuple[str, datetime]] = {}
+CacheKey = tuple[str, str]
+
+
+class ClientTokenCache:
+    """Access tokens by (credential id, fingerprint of its data) — keyed by the data too, so an edited
+    credential never reuses a token fetched with its old secret. At most ``max_entries`` (the least
+    recently used goes first); a token within ``EXPIRY_MARGIN`` of its expiry is never returned and is
+    dropped at the next write. Thread-safe: the local runtime runs steps on many threads."""
+
+    def __init__(self, max_entries: int = MAX_CACHED_CLIENT_TOKENS) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[CacheKey, tuple[str, datetime]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: CacheKey, now: datetime) -> str | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or not _usable(entry, now):
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: CacheKey, token: str, expires_at: datetime, now: datetime) -> None:
+        with self._lock:
+            self._entries[key] = (token, expires_at)
+            self._entries.move_to_end(key)
+            for stale in [k for k, entry in self._entries.items() if not _usable(entry, now)]:
+                del self._entries[stale]
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _usable(entry: tuple[str, datetime], now: datetime) -> bool:
+    return now < entry[1] - EXPIRY_MARGIN
+
+
+_client_tokens = ClientTokenCache()
 
 
 @dataclass(frozen=True)
@@ -34,15 +81,15 @@ class Grant:
 def client_credentials_token(credential: Credential, now: datetime, transport: Transport) -> str:
     """A valid access token for an ``oauth2_client_credentials`` credential, cached or fetched."""
     key = (credential.id, _fingerprint(credential.data))
-    cached = _client_tokens.get(key)
-    if cached is not None and now < cached[1] - EXPIRY_MARGIN:
-        return cached[0]
+    cached = _client_tokens.get(key, now)
+    if cached is not None:
+        return cached
     fields = {"grant_type": "client_credentials"}
     if credential.data.get("scope"):
         fields["scope"] = str(credential.data["scope"])
     grant = token_grant(credential.data, fields, transport)
     if grant.expires_in is not None:  # without a lifetime we cannot know when to stop reusing it
-        _client_tokens[key] = (grant.access_token, now + timedelta(seconds=grant.expires_in))
+        _client_tokens.put(key, grant.access_token, now + timedelta(seconds=grant.expires_in), now)
     return grant.access_token
 
 
@@ -77,7 +124,8 @@ def refreshed_data(data: Mapping[str, Any], now: datetime, transport: Transport)
 
 def token_grant(data: Mapping[str, Any], fields: dict[str, str], transport: Transport) -> Grant:
     """POST a grant to the credential's ``tokenUrl``; the client authenticates with HTTP Basic
-    (RFC 6749's default) or, with ``clientAuth: "body"``, with fields in the form."""
+    (RFC 6749's default, id and secret form-urlencoded first as §2.3.1 says) or, with
+    ``clientAuth: "body"``, with fields in the form."""
     token_url, client_id, secret = (
         _required(data, name) for name in ("tokenUrl", "clientId", "clientSecret")
     )
@@ -85,7 +133,7 @@ def token_grant(data: Mapping[str, Any], fields: dict[str, str], transport: Tran
     if data.get("clientAuth") == "body":
         fields = {**fields, "client_id": client_id, "client_secret": secret}
     else:
-        headers["Authorization"] = f"Basic {basic_token(client_id, secret)}"
+        headers["Authorization"] = f"Basic {client_basic_token(client_id, secret)}"
     response = transport.send(OutboundRequest("POST", token_url, headers, urlencode(fields).encode()))
     if response.status >= 400:
         raise NodeFailed(
