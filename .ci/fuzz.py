@@ -83,15 +83,19 @@ def _wait_for_health(base: str, seconds: float = 20) -> bool:
 
 
 def _register(base: str) -> str:
-    body = json.dumps(
-        {"email": f"fuzz-{uuid.uuid4().hex[:12]}@example.com", "password": uuid.uuid4().hex, "name": "fuzz"}
-    ).encode()
-    request = urllib.request.Request(  # noqa: S310 - our own URL
-        f"{base}/auth/register", data=body, headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310
-        token: str = json.load(resp)["accessToken"]
-    return token
+    """Register a fuzzing user, then log in: registration answers 202 without tokens."""
+    credentials = {"email": f"fuzz-{uuid.uuid4().hex[:12]}@example.com", "password": uuid.uuid4().hex}
+    answer: dict[str, str] = {}
+    for path, body in (("/auth/register", {**credentials, "name": "fuzz"}), ("/auth/login", credentials)):
+        request = urllib.request.Request(  # noqa: S310 - our own URL
+            f"{base}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310
+            answer = json.load(resp)
+    return answer["accessToken"]
 
 
 if __name__ == "__main__":

@@ -95,10 +95,13 @@ class RegisteredUser:
 
 
 def register_user(api: ApiClient, *, name: str = "Test User") -> RegisteredUser:
-    """POST /auth/register a fresh user; returns its tokens and an authenticated client."""
+    """POST /auth/register a fresh user, then POST /auth/login (registering hands out no tokens);
+    returns its tokens and an authenticated client."""
     email = f"user-{uuid.uuid4().hex[:10]}@example.com"
     resp = api.post("/auth/register", {"email": email, "password": PASSWORD, "name": name})
-    assert resp.status == 201, resp.body
+    assert resp.status == 202, resp.body
+    resp = api.post("/auth/login", {"email": email, "password": PASSWORD})
+    assert resp.status == 200, resp.body
     data = resp.json
     client = api.as_user(data["accessToken"])
     me = client.get("/me").json

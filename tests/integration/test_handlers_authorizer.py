@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from identity_support import signed_up
 from lambda_handlers import FakeLambdaContext, load_function, sample_event
 from sqlalchemy.orm import Session
 
@@ -61,7 +62,7 @@ def test_sample_event_with_a_bogus_key_is_rejected(handler: Any, db_session: Ses
 
 
 def test_a_valid_access_token_yields_the_personal_workspace(handler: Any, db_session: Session) -> None:
-    signed_in = auth.register(f"a-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    signed_in = signed_up(f"a-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     answer = handler(_event(signed_in.access_token), FakeLambdaContext())
 
     assert answer["isAuthorized"] is True
@@ -69,8 +70,8 @@ def test_a_valid_access_token_yields_the_personal_workspace(handler: Any, db_ses
 
 
 def test_x_workspace_id_selects_a_membership_and_refuses_others(handler: Any, db_session: Session) -> None:
-    me = auth.register(f"b-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
-    stranger = auth.register(f"c-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    me = signed_up(f"b-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    stranger = signed_up(f"c-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     second = create_workspace(_session_principal(me), "Team")
 
     chosen = handler(_event(me.access_token, str(second.id)), FakeLambdaContext())
@@ -92,7 +93,7 @@ def test_malformed_credentials_are_rejected(handler: Any, db_session: Session, h
 
 
 def test_api_key_carries_its_scopes_and_stops_working_once_revoked(handler: Any, db_session: Session) -> None:
-    signed_in = auth.register(f"k-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    signed_in = signed_up(f"k-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     owner = _session_principal(signed_in)
     created = api_keys.create_api_key(owner, "ci", ["workflows:read"], None)
 
@@ -109,7 +110,7 @@ def test_api_key_carries_its_scopes_and_stops_working_once_revoked(handler: Any,
 
 
 def test_an_expired_api_key_is_denied(handler: Any, db_session: Session) -> None:
-    signed_in = auth.register(f"e-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    signed_in = signed_up(f"e-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     created = api_keys.create_api_key(
         _session_principal(signed_in), "short", ["workflows:read"], datetime.now(UTC) + timedelta(seconds=60)
     )
@@ -119,7 +120,7 @@ def test_an_expired_api_key_is_denied(handler: Any, db_session: Session) -> None
 
 
 def test_an_inactive_user_is_denied(handler: Any, db_session: Session) -> None:
-    signed_in = auth.register(f"i-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    signed_in = signed_up(f"i-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     db_session.get(type(signed_in.user), signed_in.user.id).is_active = False
     db_session.flush()
     assert rejected(handler(_event(signed_in.access_token), FakeLambdaContext()))
@@ -173,10 +174,10 @@ def _member_of_an_older_workspace() -> tuple[auth.SignIn, auth.SignIn, Principal
     from a2n.auth.policy import Role
     from a2n.services.workspaces import add_member
 
-    ada = auth.register(f"ada-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    ada = signed_up(f"ada-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     team = str(create_workspace(_session_principal(ada), "Older team").id)
     bob_email = f"bob-{uuid.uuid4().hex[:8]}@example.com"
-    bob = auth.register(bob_email, PASSWORD, None)
+    bob = signed_up(bob_email, PASSWORD, None)
     bob_home = _session_principal(bob)  # his only workspace so far
     add_member(_session_principal(ada), team, bob_email, Role.MEMBER)
     return ada, bob, bob_home, team
@@ -212,7 +213,7 @@ def test_removal_from_a_shared_workspace_never_locks_the_account_out(
 
 
 def test_logout_cuts_off_the_sessions_access_token_at_once(handler: Any, db_session: Session) -> None:
-    signed_in = auth.register(f"lo-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    signed_in = signed_up(f"lo-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     other_login = auth.login(signed_in.user.email, PASSWORD)  # a second session of the same user
     assert handler(_event(signed_in.access_token), FakeLambdaContext())["context"].get("userId")
 
@@ -227,7 +228,7 @@ def test_a_reused_refresh_token_cuts_off_every_access_token_of_its_family(
 ) -> None:
     from a2n.errors import Unauthorized
 
-    signed_in = auth.register(f"rf-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
+    signed_in = signed_up(f"rf-{uuid.uuid4().hex[:8]}@example.com", PASSWORD, None)
     rotated = auth.refresh(signed_in.refresh_token)
     with pytest.raises(Unauthorized):
         auth.refresh(signed_in.refresh_token)  # the spent token again: theft suspected

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from identity_support import signed_up
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from a2n.auth.principal import Principal
 from a2n.auth.tokens import hash_token, verify_access_token
 from a2n.db.enums import WorkspaceRole
 from a2n.db.models import AuditLog, RefreshToken, User, WorkspaceMember
-from a2n.errors import Conflict, Unauthorized
+from a2n.errors import Unauthorized
 from a2n.services import auth
 from a2n.settings import reset_settings
 
@@ -34,32 +35,54 @@ def _email(tag: str) -> str:
     return f"{tag}-{uuid.uuid4().hex[:8]}@Example.com"
 
 
-def test_register_creates_user_owned_personal_workspace_session_and_audit(db_session: Session) -> None:
+def test_register_creates_user_and_owned_personal_workspace_then_login_opens_a_session(
+    db_session: Session,
+) -> None:
     email = _email("reg")
-    signed_in = auth.register(email, PASSWORD, "Ada")
-
-    claims = verify_access_token(signed_in.access_token)
-    assert claims.user_id == str(signed_in.user.id)
-    mine = WorkspaceMember.user_id == signed_in.user.id
-    member = db_session.scalars(select(WorkspaceMember).where(mine)).one()
-    assert member.role == WorkspaceRole.OWNER
-    stored = db_session.scalars(select(RefreshToken).where(RefreshToken.user_id == signed_in.user.id)).one()
-    assert stored.token_hash == hash_token(signed_in.refresh_token)  # only the hash is stored
+    assert auth.register(email, PASSWORD, "Ada") is None  # no tokens: they would say the email was new
+    user = db_session.scalars(select(User).where(User.email == email)).one()
+    member = db_session.scalars(select(WorkspaceMember).where(WorkspaceMember.user_id == user.id)).one()
+    assert (member.workspace_id, member.role) == (user.personal_workspace_id, WorkspaceRole.OWNER)
     assert db_session.scalars(select(AuditLog).where(AuditLog.action == "user.register",
-                                                     AuditLog.entity_id == str(signed_in.user.id))).one()
-    assert signed_in.user.password_hash != PASSWORD
+                                                     AuditLog.entity_id == str(user.id))).one()
+    assert user.password_hash != PASSWORD
+
+    signed_in = auth.login(email, PASSWORD)
+    assert verify_access_token(signed_in.access_token).user_id == str(user.id)
+    stored = db_session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id)).one()
+    assert stored.token_hash == hash_token(signed_in.refresh_token)  # only the hash is stored
 
 
-def test_register_rejects_the_same_email_in_another_case(db_session: Session) -> None:
+def test_registering_a_known_email_changes_nothing_and_looks_like_a_new_registration(
+    db_session: Session,
+) -> None:
+    """Issue 9.4: the same answer (no error), the account untouched, nothing created or recorded."""
     email = _email("dup")
-    auth.register(email, PASSWORD, None)
-    with pytest.raises(Conflict):
-        auth.register(email.upper(), PASSWORD, None)
+    auth.register(email, PASSWORD, "Owner")
+    counts = _counts(db_session)
+
+    assert auth.register(email.upper(), "another password!", "Mallory") is None
+
+    assert _counts(db_session) == counts
+    assert auth.login(email, PASSWORD).user.name == "Owner"
+    with pytest.raises(Unauthorized):
+        auth.login(email, "another password!")
+
+
+def _counts(db_session: Session) -> tuple[int, ...]:
+    from sqlalchemy import func
+
+    from a2n.db.models import Workspace
+
+    return tuple(
+        db_session.scalar(select(func.count()).select_from(model)) or 0
+        for model in (User, Workspace, WorkspaceMember, AuditLog, RefreshToken)
+    )
 
 
 def test_personal_workspace_slugs_stay_unique_for_equal_names(db_session: Session) -> None:
-    a = auth.register(_email("a"), PASSWORD, "Same Name")
-    b = auth.register(_email("b"), PASSWORD, "Same Name")
+    a = signed_up(_email("a"), PASSWORD, "Same Name")
+    b = signed_up(_email("b"), PASSWORD, "Same Name")
     slugs = {auth.me(_principal(a)).workspaces[0].name, auth.me(_principal(b)).workspaces[0].name}
     assert slugs == {"Same Name's workspace"}
     from a2n.db.models import Workspace
@@ -127,7 +150,7 @@ def test_five_failures_lock_with_growing_backoff_and_success_resets(db_session: 
 
 
 def test_refresh_rotates_and_a_reused_token_revokes_the_whole_family(db_session: Session) -> None:
-    first = auth.register(_email("rot"), PASSWORD, None)
+    first = signed_up(_email("rot"), PASSWORD)
     second = auth.refresh(first.refresh_token)
     third = auth.refresh(second.refresh_token)
 
@@ -142,7 +165,7 @@ def test_refresh_rotates_and_a_reused_token_revokes_the_whole_family(db_session:
 
 
 def test_expired_and_unknown_refresh_tokens_are_refused(db_session: Session) -> None:
-    signed_in = auth.register(_email("exp"), PASSWORD, None)
+    signed_in = signed_up(_email("exp"), PASSWORD)
     with pytest.raises(Unauthorized):
         auth.refresh("not-a-token")
     with pytest.raises(Unauthorized):
@@ -150,7 +173,7 @@ def test_expired_and_unknown_refresh_tokens_are_refused(db_session: Session) -> 
 
 
 def test_logout_revokes_and_unknown_tokens_are_silently_accepted(db_session: Session) -> None:
-    signed_in = auth.register(_email("out"), PASSWORD, None)
+    signed_in = signed_up(_email("out"), PASSWORD)
     auth.logout("never-issued")
     auth.logout(signed_in.refresh_token)
     with pytest.raises(Unauthorized):
@@ -158,7 +181,7 @@ def test_logout_revokes_and_unknown_tokens_are_silently_accepted(db_session: Ses
 
 
 def test_me_lists_workspaces_with_roles(db_session: Session) -> None:
-    signed_in = auth.register(_email("me"), PASSWORD, "Grace")
+    signed_in = signed_up(_email("me"), PASSWORD, "Grace")
     view = auth.me(_principal(signed_in))
     assert view.user.name == "Grace"
     assert [(w.name, w.role) for w in view.workspaces] == [("Grace's workspace", "OWNER")]

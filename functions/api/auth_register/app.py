@@ -1,4 +1,4 @@
-"""POST /auth/register (public) — create an account, its personal workspace and a session."""
+"""POST /auth/register (public) — create an account and its personal workspace; 202 either way."""
 
 from typing import Any
 

@@ -1,4 +1,5 @@
-"""Sign-up and sessions: register, login (with lockout), refresh-token rotation, logout, ``/me``.
+"""Sign-up and sessions: register (which never tells whether an email is known), login (with
+lockout), refresh-token rotation, logout, ``/me``.
 
 Every use case is one transaction; failures that must be remembered (a failed login, a reused
 refresh token revoking its family) are committed before the error is raised.
@@ -67,37 +68,44 @@ class MeView:
     personal_workspace_id: uuid.UUID | None
 
 
-def register(email: str, password: str, name: str | None, *, origin: Origin | None = None) -> SignIn:
-    """Create the user, its personal workspace (OWNER) and a first session, all or nothing."""
+def register(email: str, password: str, name: str | None, *, origin: Origin | None = None) -> None:
+    """Create the user and its personal workspace (OWNER), all or nothing — unless the email is taken,
+    in which case nothing happens. The caller cannot tell which (issue 9.4): the route answers the
+    same 202 either way, the same password hash is computed either way, and nothing is sent; the
+    client signs in with ``login``."""
     from a2n.auth.passwords import hash_password
     from a2n.db.models import User
     from a2n.db.repositories.identity import UserRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.errors import Conflict
     from a2n.services.audit import Actor, record_audit
     from a2n.services.workspaces import add_owner, new_workspace
 
-    password_hash = hash_password(password)  # slow: outside the transaction's lock time
+    # Always, and first: the slow hash is the bulk of the work, so a taken email costs the same.
+    password_hash = hash_password(password)
     with UnitOfWork() as uow:
+        # The insert itself decides (unique lower(email)): no read-then-write race between two
+        # registrations of one address, and the same statements run until the conflict.
         workspace = new_workspace(uow.session, f"{name or email}'s workspace")
-        user = UserRepository(uow.session).add(
-            User(email=email, password_hash=password_hash, name=name, personal_workspace_id=workspace.id),
-            conflict="Email already registered",
-        )
+        try:
+            user = UserRepository(uow.session).add(
+                User(email=email, password_hash=password_hash, name=name, personal_workspace_id=workspace.id),
+                conflict="Email already registered",
+            )
+        except Conflict:
+            return  # leaving the unit of work rolls the workspace back; the account is untouched
         add_owner(uow.session, workspace.id, user.id)
-        actor = Actor("user", str(user.id), email)
         record_audit(
             uow.session,
             workspace_id=workspace.id,
-            actor=actor,
+            actor=Actor("user", str(user.id), email),
             action="user.register",
             entity_type="user",
             entity_id=user.id,
             changes={"email": email},
             origin=origin,
         )
-        session = _open_session(uow.session, user)
         uow.commit()
-    return session
 
 
 def login(email: str, password: str, *, now: datetime | None = None, origin: Origin | None = None) -> SignIn:

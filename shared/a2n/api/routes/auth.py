@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
@@ -42,6 +42,20 @@ class Registration(Credentials):
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
+REGISTRATION_ACCEPTED = (
+    "If this address can be registered, you can now sign in with it and this password "
+    "(POST /auth/login). For privacy this answer is the same whether or not the address was "
+    "already registered."
+)
+
+
+class RegistrationAccepted(ResponseBody):
+    """The uniform answer to every well-formed registration: it never says whether the email exists."""
+
+    status: Literal["pending"] = "pending"
+    detail: str = REGISTRATION_ACCEPTED
+
+
 class RefreshRequest(RequestBody):
     refresh_token: str = Field(min_length=1, max_length=512)
 
@@ -67,8 +81,9 @@ def register(request: Request) -> Response:
     from a2n.services.auth import register as register_user
 
     body = request.parse(Registration)
-    signed_in = register_user(body.email, body.password, body.name, origin=request.origin)
-    return Response(201, _session(signed_in))
+    register_user(body.email, body.password, body.name, origin=request.origin)
+    # One answer whether or not the address was already registered (issue 9.4).
+    return Response(202, RegistrationAccepted())
 
 
 def login(request: Request) -> Response:
@@ -115,13 +130,13 @@ ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
         "POST",
         "/auth/register",
-        "Create an account, its personal workspace and a session",
+        "Create an account and its personal workspace, then sign in with POST /auth/login; the answer "
+        "is the same whether or not the email was already registered",
         Registration,
-        SessionOut,
-        status=201,
+        RegistrationAccepted,
+        status=202,
         public=True,
         tags=_TAGS,
-        errors=(409,),
     ),
     RouteDoc(
         "POST",
