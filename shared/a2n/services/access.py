@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from a2n.auth.policy import Action, Role, authorize
+from a2n.errors import NotFound
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -35,3 +36,12 @@ def require(
     role = role_in_workspace(session, principal, workspace_id)
     authorize(principal, role, action)
     return role
+
+
+def uuid_or_not_found(value: str, missing: str) -> uuid.UUID:
+    """A path id as a UUID. A malformed id can name no row: the same 404 as an unknown one, never a
+    500 (and no hint that the format was the problem)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(missing) from None

@@ -124,9 +124,9 @@ def list_workspace_api_keys(
     """Every member's live keys in the workspace (ADMIN+), never the key itself."""
     from a2n.db.repositories.identity import ApiKeyRepository, UserRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
+    from a2n.services.access import require, uuid_or_not_found
 
-    target = _uuid(workspace_id, "Workspace not found")
+    target = uuid_or_not_found(workspace_id, "Workspace not found")
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.API_KEY_ADMIN, workspace_id=str(target))
         found = ApiKeyRepository(uow.session).list_live_in_workspace(target, limit=limit, after=after)
@@ -159,10 +159,11 @@ def _revoke(
 ) -> None:
     from a2n.db.repositories.identity import ApiKeyRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
+    from a2n.services.access import require, uuid_or_not_found
     from a2n.services.audit import Actor, record_audit
 
-    workspace, target = _uuid(workspace_id, "Workspace not found"), _uuid(key_id, "API key not found")
+    workspace = uuid_or_not_found(workspace_id, "Workspace not found")
+    target = uuid_or_not_found(key_id, "API key not found")
     with UnitOfWork() as uow:
         require(uow.session, principal, action, workspace_id=str(workspace))
         key = ApiKeyRepository(uow.session).get_in_workspace(workspace, target)
@@ -182,10 +183,3 @@ def _revoke(
         )
         uow.commit()
 
-
-def _uuid(value: str, missing: str) -> uuid.UUID:
-    # A malformed id can name no row: the same 404 as an unknown one, never a 500.
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(missing) from None

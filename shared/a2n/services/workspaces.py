@@ -312,16 +312,12 @@ def _locked_member(session: Session, workspace_id: uuid.UUID, user_id: uuid.UUID
 
 
 def _workspace_uuid(value: str) -> uuid.UUID:
-    return _uuid(value, "Workspace not found")
+    from a2n.services.access import uuid_or_not_found
+
+    return uuid_or_not_found(value, "Workspace not found")
 
 
 def _user_uuid(value: str) -> uuid.UUID:
-    return _uuid(value, "Member not found")
+    from a2n.services.access import uuid_or_not_found
 
-
-def _uuid(value: str, missing: str) -> uuid.UUID:
-    # A malformed id can name no row: the same 404 as an unknown one, never a 500.
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound(missing) from None
+    return uuid_or_not_found(value, "Member not found")
