@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     retention_webhook_receipts_days: int = 7
     # The owner's webhook delivery log (issue 9.20) is kept this long.
     retention_webhook_deliveries_days: int = 7
+    # Deleted (archived) workflows can be un-archived this long; then retention purges them with
+    # their versions, triggers and collaboration records (their executions follow their own rules).
+    retention_archived_workflows_days: int = 30
     # API Idempotency-Key window (API.md: 24 h); after it the key is cleared and may be reused.
     idempotency_window_h: int = 24
     # Sub-workflow breadth (depth is capped at 10 levels): executions one root execution may start

@@ -63,8 +63,18 @@ def test_create_then_get_returns_the_api_md_shape(user: RegisteredUser) -> None:
         "updatedAt",
         "stats",
         "warnings",
+        # Collaboration (README "Collaboration")
+        "category",
+        "folderId",
+        "archivedAt",
+        "publishedVersion",
+        "published",
+        "hasUnpublishedChanges",
     }
     assert created["warnings"] == []
+    # A new workflow's first version is what runs: nothing ran before it.
+    assert created["publishedVersion"] == 1 and created["hasUnpublishedChanges"] is False
+    assert created["published"]["definition"] == created["definition"]
     assert created["version"] == 1 and created["isActive"] is False and created["tags"] == ["sales"]
     assert created["definition"]["variables"] == {"region": "eu"}
     assert created["stats"] == {

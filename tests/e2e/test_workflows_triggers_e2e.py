@@ -54,6 +54,12 @@ def test_a_template_with_a_secret_set_afterwards_activates_and_never_shows_it(us
     assert saved.status == 200, saved.body
     assert "e2e-template-secret" not in saved.body.decode()
     assert saved.json["definition"]["nodes"][0]["config"]["auth"]["secret"] == MASK
+    # Saved as a draft: what runs (version 1) still has no secret, so it cannot go live yet.
+    assert user.client.post(f"/workflows/{workflow['id']}/activate").status == 422
+    published = user.client.post(f"/workflows/{workflow['id']}/publish")
+    assert published.status == 200, published.body
+    assert "e2e-template-secret" not in published.body.decode()
+    assert published.json["publishedVersion"] == 2 and published.json["hasUnpublishedChanges"] is False
     activation = user.client.post(f"/workflows/{workflow['id']}/activate")
     assert activation.status == 200, activation.body
     version = user.client.get(f"/workflows/{workflow['id']}/versions/2")

@@ -59,7 +59,10 @@ class Engine:
         workflow_id = uuid.uuid4()
         with UnitOfWork() as uow:
             uow.session.add(
-                Workflow(id=workflow_id, workspace_id=self.workspace_id, name="wf", definition=definition)
+                Workflow(
+                    id=workflow_id, workspace_id=self.workspace_id, name="wf", definition=definition,
+                    published_version=1, published_definition=definition,
+                )
             )
             uow.commit()
         return workflow_id

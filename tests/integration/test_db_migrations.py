@@ -34,7 +34,7 @@ def test_migrations_on_an_empty_database_match_the_models_without_drift(empty_da
     migrate.upgrade(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert migrate.current(empty_database_url) == migrate.head() == "0008"
+    assert migrate.current(empty_database_url) == migrate.head() == "0009"
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
 
 
@@ -178,3 +178,35 @@ def test_0008_clears_plaintext_resume_tokens_and_keeps_their_hashes(empty_databa
         "user_data": ({"resumeToken": "mine"}, None),  # a node's own output is not a token
         "resumed": ({"resumedAt": "x", "data": 1}, None),
     }
+
+
+def test_0009_publishes_every_existing_workflow_at_its_current_version(empty_database_url: str) -> None:
+    """What ran before drafts existed stays what runs: each workflow's current version becomes its
+    published one; executions lose their foreign key (retention may purge an archived workflow)."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database_url, "0008")
+    rows = """
+    INSERT INTO workspaces (id, name, slug) VALUES ('00000000-0000-4000-8000-0000000000a1', 'Home', 'home');
+    INSERT INTO users (id, email, password_hash, personal_workspace_id) VALUES
+      ('00000000-0000-4000-8000-0000000000b1', 'ada@example.com', 'x',
+       '00000000-0000-4000-8000-0000000000a1');
+    INSERT INTO workflows (id, workspace_id, created_by, name, definition, version) VALUES
+      ('00000000-0000-4000-8000-0000000000c1', '00000000-0000-4000-8000-0000000000a1',
+       '00000000-0000-4000-8000-0000000000b1', 'wf', '{"nodes": [{"id": "v3"}]}', 3)
+    """
+    engine = _engine_with(empty_database_url, rows)
+    try:
+        migrate.upgrade(empty_database_url)
+        with engine.connect() as conn:
+            published = conn.execute(
+                text("SELECT published_version, published_definition, published_by::text FROM workflows")
+            ).one()
+            keys = conn.execute(
+                text("SELECT count(*) FROM pg_constraint"
+                     " WHERE conname = 'fk_executions_workflow_id_workflows'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert tuple(published) == (3, {"nodes": [{"id": "v3"}]}, "00000000-0000-4000-8000-0000000000b1")
+    assert keys == 0

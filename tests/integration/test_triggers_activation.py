@@ -15,6 +15,7 @@ from trigger_support import (
     ROLE_ARN,
     SECRET,
     TARGET_ARN,
+    publish_definition,
     saved_workflow,
     schedule_definition,
     trigger_env,
@@ -31,7 +32,6 @@ from a2n.services.activation import (
     detach_triggers,
     resync_all,
     stored_blob,
-    sync_saved_triggers,
 )
 from a2n.services.webhooks import trigger_secrets
 
@@ -95,12 +95,10 @@ def test_saving_an_active_workflow_updates_its_schedule_and_removed_triggers_los
     activate_workflow(owner.principal, workflow.id)
     db_session.refresh(workflow)
 
-    workflow.definition = schedule_definition("rate(5 minutes)", "UTC")
-    sync_saved_triggers(db_session, workflow)
+    publish_definition(db_session, workflow, schedule_definition("rate(5 minutes)", "UTC"))
     assert [s["ScheduleExpression"] for s in schedules().values()] == ["rate(5 minutes)"]
 
-    workflow.definition = webhook_definition()
-    sync_saved_triggers(db_session, workflow)
+    publish_definition(db_session, workflow, webhook_definition())
     assert schedules() == {}
     # The removed schedule keeps an inactive, unscheduled row (a restore brings it back).
     found = sorted((r.type, r.is_active, r.schedule_arn) for r in rows(db_session, workflow.id))
@@ -169,8 +167,7 @@ def test_webhook_secret_leaves_the_definition_encrypted_and_rotation_keeps_the_o
     assert SECRET.encode() not in (row.webhook_secret_encrypted or b"")
     assert stored_blob(row.webhook_secret_encrypted) is not None
 
-    workflow.definition = webhook_definition({**auth, "secret": "rotated-secret"})
-    sync_saved_triggers(db_session, workflow)
+    publish_definition(db_session, workflow, webhook_definition({**auth, "secret": "rotated-secret"}))
 
     from datetime import UTC, datetime, timedelta
 

@@ -27,6 +27,7 @@ from a2n.db.models import (
     Workspace,
     WorkspaceMember,
 )
+from a2n.db.repositories.workflows import WorkflowFilter
 from a2n.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from a2n.services import workflows
 from a2n.services.webhooks import trigger_secrets
@@ -281,7 +282,7 @@ def test_unknown_and_malformed_ids_are_404(owner: Principal) -> None:
             workflows.get_workflow(owner, workflow_id)
 
 
-def test_list_filters_by_active_tag_and_literal_text_and_pages_newest_first(
+def test_list_filters_by_active_tag_and_text_and_pages_newest_first(
     db_session: Session, owner: Principal
 ) -> None:
     names = ["alpha 100%", "beta_1", "betax1", "gamma"]
@@ -294,11 +295,12 @@ def test_list_filters_by_active_tag_and_literal_text_and_pages_newest_first(
     db_session.flush()
 
     def listed(**kw: Any) -> list[str]:
-        return [v.name for v in workflows.list_workflows(owner, PageRequest(limit=50), **kw).items]
+        found = workflows.list_workflows(owner, PageRequest(limit=50), WorkflowFilter(**kw))
+        return [v.name for v in found.items]
 
     assert listed() == list(reversed(names))
-    assert listed(text="100%") == ["alpha 100%"]
-    assert listed(text="beta_") == ["beta_1"]  # "_" is a character, not a wildcard
+    assert listed(words=("100",)) == ["alpha 100%"]
+    assert listed(words=("betax",)) == ["betax1"]
     assert listed(tag="gamm") == ["gamma"]
     assert listed(active=True) == ["gamma"]
     assert "gamma" not in listed(active=False)

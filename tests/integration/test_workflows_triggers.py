@@ -25,6 +25,7 @@ from a2n.errors import Conflict, NotFound, ValidationFailed
 from a2n.services import workflows
 from a2n.services.activation import activate_workflow
 from a2n.services.execution_commands import execute_workflow
+from a2n.services.publishing import publish_workflow
 from a2n.services.schedules import FireOutcome, ScheduleFire, start_scheduled_run
 from a2n.services.webhooks import WebhookDelivery, WebhookNotFound, receive_webhook, trigger_secrets
 from a2n.services.workflow_definitions import SECRET_MASK
@@ -90,12 +91,16 @@ def test_a_webhook_secret_is_stored_only_sealed_on_its_trigger_row(
     workflows.replace_workflow(owner, str(view.id), WorkflowDraft("kept", fetched.definition))
     rotated = hmac_hook(CANARY + "-2")
     workflows.replace_workflow(owner, str(view.id), WorkflowDraft("rotated", rotated))
+    # A draft's new secret waits, sealed on its version row: the live webhook still verifies the old.
+    hook = triggers(db_session, view.id)["hook"]
+    assert trigger_secrets(hook, datetime.now(UTC)) == [CANARY.encode()]
+    publish_workflow(owner, str(view.id), 3)
     workflows.restore_version(owner, str(view.id), 1)
     exported = workflows.export_workflow(owner, str(view.id))
     workflows.import_workflow(owner, WorkflowDraft("imported", hmac_hook(CANARY + "-3")))
 
     assert tables_holding(db_session, CANARY) == []
-    hook = triggers(db_session, view.id)["hook"]
+    db_session.refresh(hook)
     assert CANARY.encode() not in (hook.webhook_secret_encrypted or b"")
     # The newest secret, and the one it replaced while the rotation overlap lasts.
     assert trigger_secrets(hook, datetime.now(UTC)) == [(CANARY + "-2").encode(), CANARY.encode()]
@@ -118,7 +123,7 @@ def test_a_mask_on_a_new_workflow_is_422_and_stores_nothing(db_session: Session,
 # --- an active workflow's schedules follow its saves ---------------------------------------------
 
 
-def test_saving_an_active_workflow_updates_adds_and_removes_its_schedules(
+def test_publishing_an_active_workflow_updates_adds_and_removes_its_schedules(
     db_session: Session, owner: Principal
 ) -> None:
     view = workflows.create_workflow(owner, WorkflowDraft("tick", two_schedules("rate(5 minutes)", None)))
@@ -128,11 +133,14 @@ def test_saving_an_active_workflow_updates_adds_and_removes_its_schedules(
     workflows.replace_workflow(
         owner, str(view.id), WorkflowDraft("tick", two_schedules("rate(7 minutes)", None))
     )
+    assert list(schedules().values()) == ["rate(5 minutes)"]  # a saved draft changes no schedule
+    publish_workflow(owner, str(view.id), None)
     assert list(schedules().values()) == ["rate(7 minutes)"]
 
     workflows.replace_workflow(
         owner, str(view.id), WorkflowDraft("tick", two_schedules("rate(7 minutes)", "rate(1 hour)"))
     )
+    publish_workflow(owner, str(view.id), None)
     rows = triggers(db_session, view.id)
     assert schedules() == {
         f"a2n-{rows['tick'].id}": "rate(7 minutes)",
@@ -144,22 +152,32 @@ def test_saving_an_active_workflow_updates_adds_and_removes_its_schedules(
     del only_tock["nodes"][0]
     only_tock["connections"] = [c for c in only_tock["connections"] if c["source"] != "tick"]
     workflows.replace_workflow(owner, str(view.id), WorkflowDraft("tick", only_tock))
+    publish_workflow(owner, str(view.id), None)
     assert schedules() == {f"a2n-{rows['tock'].id}": "rate(2 hours)"}
+    publish_workflow(owner, str(view.id), 1)  # an older version: its trigger rows come back
+    assert list(schedules().values()) == ["rate(5 minutes)"]
 
 
-def test_a_save_an_active_workflow_could_not_run_is_422_and_keeps_the_live_version(
+def test_publishing_what_an_active_workflow_could_not_run_is_422_and_keeps_the_live_version(
     db_session: Session, owner: Principal
 ) -> None:
-    view = workflows.create_workflow(owner, WorkflowDraft("tick", two_schedules("rate(5 minutes)", None)))
+    live = two_schedules("rate(5 minutes)", None)
+    live["nodes"].append({"id": "hook", "type": "trigger.webhook", "config": {"method": "POST"}})
+    live["connections"].append({"source": "hook", "target": "done"})
+    view = workflows.create_workflow(owner, WorkflowDraft("tick", live))
     activate_workflow(owner, view.id)
+    unsigned = copy.deepcopy(live)  # saved fine, but an HMAC webhook cannot run without its secret
+    unsigned["nodes"][0]["config"]["expression"] = "rate(9 minutes)"
+    unsigned["nodes"][-1]["config"]["auth"] = {"type": "hmac", "preset": "generic"}
+    workflows.replace_workflow(owner, str(view.id), WorkflowDraft("tick", unsigned))
 
-    with pytest.raises(ValidationFailed):
-        workflows.replace_workflow(
-            owner, str(view.id), WorkflowDraft("tick", two_schedules("rate(0 minutes)", None))
-        )
+    with pytest.raises(ValidationFailed) as refused:
+        publish_workflow(owner, str(view.id), None)
 
+    assert refused.value.problems[0].pointer.endswith("/config/auth/secret")
     assert list(schedules().values()) == ["rate(5 minutes)"]
-    assert workflows.get_workflow(owner, str(view.id)).version == 1
+    published = workflows.get_workflow(owner, str(view.id)).published
+    assert published is not None and published.version == 1
 
 
 def test_saving_an_inactive_workflow_schedules_nothing(owner: Principal) -> None:
@@ -167,6 +185,7 @@ def test_saving_an_inactive_workflow_schedules_nothing(owner: Principal) -> None
     workflows.replace_workflow(
         owner, str(view.id), WorkflowDraft("tick", two_schedules("rate(6 minutes)", None))
     )
+    publish_workflow(owner, str(view.id), None)
 
     assert schedules() == {}
 

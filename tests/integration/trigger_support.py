@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from a2n.adapters import scheduler
 from a2n.db.models import Workflow
-from a2n.services.activation import sync_saved_triggers
+from a2n.services.activation import split_webhook_secrets, sync_published_triggers
 from a2n.settings import reset_settings
 
 TARGET_ARN = "arn:aws:lambda:us-east-1:123456789012:function:a2n-schedule-trigger"
@@ -65,12 +65,21 @@ def schedule_definition(
 
 
 def saved_workflow(session: Session, workspace_id: uuid.UUID, definition: dict[str, Any]) -> Workflow:
-    """A workflow row saved the way the workflows service saves one (trigger sync included)."""
+    """A workflow row saved and published the way the workflows service does (trigger sync included)."""
     workflow = Workflow(
         id=uuid.uuid4(), workspace_id=workspace_id, name="wf", definition=copy.deepcopy(definition)
     )
     session.add(workflow)
     session.flush()
-    sync_saved_triggers(session, workflow)
-    session.flush()
+    publish_definition(session, workflow, definition)
     return workflow
+
+
+def publish_definition(session: Session, workflow: Workflow, definition: dict[str, Any]) -> None:
+    """``definition`` becomes the published (running) one, its webhook secrets sealed on the rows."""
+    stored, fresh = split_webhook_secrets(copy.deepcopy(definition))
+    workflow.definition = stored
+    workflow.published_definition = stored
+    workflow.published_version = workflow.version
+    sync_published_triggers(session, workflow, fresh)
+    session.flush()

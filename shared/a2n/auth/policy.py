@@ -51,6 +51,11 @@ class Action(StrEnum):
     WORKFLOW_ACTIVATE = "workflow.activate"
     TRIGGER_DELIVERIES_READ = "trigger.deliveries.read"
     WORKFLOW_EXECUTE = "workflow.execute"
+    WORKFLOW_PUBLISH = "workflow.publish"
+    # Moving a workflow between the workspace's folders, un-archiving it.
+    WORKFLOW_ORGANISE = "workflow.organise"
+    FOLDER_READ = "folder.read"
+    FOLDER_WRITE = "folder.write"
     EXECUTION_READ = "execution.read"
     EXECUTION_CANCEL = "execution.cancel"
     EXECUTION_RETRY = "execution.retry"
@@ -94,6 +99,10 @@ RULES: dict[Action, Rule] = {
     # The workflow's editors debug its webhooks (why a sender got 401); viewers need not see senders.
     Action.TRIGGER_DELIVERIES_READ: Rule(_M, Scope.WORKFLOWS_READ),
     Action.WORKFLOW_EXECUTE: Rule(_M, Scope.EXECUTIONS_WRITE),
+    Action.WORKFLOW_PUBLISH: Rule(_M, Scope.WORKFLOWS_WRITE),
+    Action.WORKFLOW_ORGANISE: Rule(_M, Scope.WORKFLOWS_WRITE),
+    Action.FOLDER_READ: Rule(_V, Scope.WORKFLOWS_READ),
+    Action.FOLDER_WRITE: Rule(_M, Scope.WORKFLOWS_WRITE),
     Action.EXECUTION_READ: Rule(_V, Scope.EXECUTIONS_READ),
     Action.EXECUTION_CANCEL: Rule(_M, Scope.EXECUTIONS_WRITE),
     Action.EXECUTION_RETRY: Rule(_M, Scope.EXECUTIONS_WRITE),
@@ -172,6 +181,13 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /workflows": Action.WORKFLOW_READ,
     "GET /workflows/{id}": Action.WORKFLOW_READ,
     "PUT /workflows/{id}": Action.WORKFLOW_WRITE,
+    "PATCH /workflows/{id}": Action.WORKFLOW_WRITE,
+    "POST /workflows/{id}/publish": Action.WORKFLOW_PUBLISH,
+    "POST /workflows/{id}/unarchive": Action.WORKFLOW_ORGANISE,
+    "POST /folders": Action.FOLDER_WRITE,
+    "GET /folders": Action.FOLDER_READ,
+    "PATCH /folders/{id}": Action.FOLDER_WRITE,
+    "DELETE /folders/{id}": Action.FOLDER_WRITE,
     "DELETE /workflows/{id}": Action.WORKFLOW_DELETE,
     "POST /workflows/{id}/activate": Action.WORKFLOW_ACTIVATE,
     "POST /workflows/{id}/deactivate": Action.WORKFLOW_ACTIVATE,

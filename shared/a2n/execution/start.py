@@ -54,6 +54,8 @@ class StartRequest:
     # Re-runs: the version of the execution being re-run, its id, and the rows it reuses.
     workflow_version: int | None = None
     retry_of: uuid.UUID | None = None
+    # A manual test run of the draft head instead of the published version.
+    run_draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,10 @@ class StartedExecution:
 def write_start(
     session: Session | Connection, request: StartRequest
 ) -> tuple[StartedExecution, Effects]:
-    """Inside the caller's transaction: the execution of the workflow's current version."""
+    """Inside the caller's transaction: the execution of the workflow's published version (or, for
+    a test run, its draft head)."""
     repo = ExecutionRepository(session)
-    head = repo.workflow_head(request.workspace_id, request.workflow_id)
+    head = repo.workflow_head(request.workspace_id, request.workflow_id, draft=request.run_draft)
     if head is None:
         raise NotFound("Workflow not found")
     existing = _existing(repo, request)

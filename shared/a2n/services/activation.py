@@ -80,15 +80,22 @@ def split_webhook_secrets(definition: Mapping[str, Any]) -> tuple[dict[str, Any]
     return stored, fresh
 
 
-def sync_saved_triggers(session: Session, workflow: Workflow, *, now: datetime | None = None) -> None:
-    """Call on every save, after setting ``workflow.definition`` and before writing its version row:
-    replaces webhook secrets in the definition by the marker, stores them encrypted, syncs the
-    trigger rows and — for an active workflow — its schedules (422 if a trigger cannot run)."""
-    definition, fresh = split_webhook_secrets(workflow.definition)
-    workflow.definition = definition
-    rows = _sync_rows(session, workflow, fresh, now or datetime.now(UTC))
+def running_definition(workflow: Workflow) -> Mapping[str, Any]:
+    """The published definition: what triggers start and what activation checks (the draft head in
+    ``workflow.definition`` never runs by itself)."""
+    return workflow.published_definition or {}
+
+
+def sync_published_triggers(
+    session: Session, workflow: Workflow, fresh: Mapping[str, str], *, now: datetime | None = None
+) -> None:
+    """Call when ``workflow.published_definition`` changed (publish): the trigger rows follow it,
+    ``fresh`` webhook secrets (node id → plaintext, introduced by the published draft) are sealed on
+    them, and — for an active workflow — its schedules are re-synced (422 if a trigger cannot run)."""
+    now = now or datetime.now(UTC)
+    rows = _sync_rows(session, workflow, fresh, now)
     if workflow.is_active:
-        _ensure_runnable(workflow, rows, now or datetime.now(UTC))
+        _ensure_runnable(workflow, rows, now)
         _apply_schedules(rows, active=True)
         for row in rows:
             row.is_active = True
@@ -136,9 +143,8 @@ def _set_active(
         workspace_id = uuid.UUID(principal.workspace_id)
         workflow = WorkflowRepository(uow.session).require_live(workspace_id, workflow_id, lock=True)
         now = datetime.now(UTC)
-        # Rows are re-derived from the definition (a no-op when saves already synced them).
-        workflow.definition, fresh = split_webhook_secrets(workflow.definition)
-        rows = _sync_rows(uow.session, workflow, fresh, now)
+        # Rows are re-derived from the published definition (a no-op when publishing synced them).
+        rows = _sync_rows(uow.session, workflow, {}, now)
         if active:
             _ensure_runnable(workflow, rows, now)
         _apply_schedules(rows, active=active)
@@ -158,7 +164,7 @@ def _set_active(
                 origin=origin,
             )
         uow.commit()
-        warnings = configured_warnings(workflow.definition) if active else []
+        warnings = configured_warnings(running_definition(workflow)) if active else []
         return ActivationResult(workflow.id, active, [trigger_view(row) for row in rows], warnings)
 
 
@@ -204,7 +210,7 @@ def _sync_rows(
     from a2n.db.repositories.triggers import TriggerRepository
 
     triggers = TriggerRepository(session)
-    nodes = _trigger_nodes(workflow.definition)
+    nodes = _trigger_nodes(running_definition(workflow))
     kept: list[WorkflowTrigger] = []
     for row in triggers.of_workflow(workflow.id):
         entry = nodes.get(row.node_id)
@@ -306,7 +312,7 @@ def stored_blob(packed: bytes | None) -> Any:
 
 def _ensure_runnable(workflow: Workflow, rows: list[WorkflowTrigger], now: datetime) -> None:
     """Every trigger must be able to run before the workflow goes live (SECURITY case 26)."""
-    nodes = _trigger_nodes(workflow.definition)
+    nodes = _trigger_nodes(running_definition(workflow))
     problems: list[Problem] = []
     for row in rows:
         pointer = f"/definition/nodes/{nodes[row.node_id][0]}/config"

@@ -32,9 +32,11 @@ def execute_workflow(
     *,
     idempotency_key: str | None,
     request_hash: str | None,
+    run_draft: bool = False,
     origin: Origin | None = None,
 ) -> StartedExecution:
-    """POST /workflows/{id}/execute: a manual run of the current version (active or not)."""
+    """POST /workflows/{id}/execute: a manual run (active or not) of the published version, or of
+    the draft head to test it."""
     from a2n.db.enums import ExecutionMode
     from a2n.db.uow import UnitOfWork
     from a2n.execution.links import start_execution
@@ -49,13 +51,15 @@ def execute_workflow(
         request = StartRequest(
             workflow_id=workflow_id, workspace_id=workspace_id, mode=ExecutionMode.MANUAL,
             trigger_data=data, idempotency_key=idempotency_key, request_hash=request_hash,
+            run_draft=run_draft,
         )  # fmt: skip
         started, messages = start_execution(uow.session, request)
         if started.created:
             record_audit(
                 uow.session, workspace_id=workspace_id, actor=Actor.of(principal),
                 action="workflow.execute", entity_type="execution", entity_id=started.execution_id,
-                changes={"workflowId": str(workflow_id)}, origin=origin,
+                changes={"workflowId": str(workflow_id), "version": "draft" if run_draft else "published"},
+                origin=origin,
             )  # fmt: skip
         uow.commit()
     publish_outbox(messages)

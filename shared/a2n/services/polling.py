@@ -117,8 +117,9 @@ def _admitted(uow: UnitOfWork, live: LiveTrigger, fresh: list[str], seen: Any) -
 
 def _credential(uow: UnitOfWork, live: LiveTrigger) -> Credential | None:
     from a2n.nodes.context import Credential
+    from a2n.services.activation import running_definition
 
-    nodes: list[dict[str, Any]] = live.workflow.definition.get("nodes", [])
+    nodes: list[dict[str, Any]] = list(running_definition(live.workflow).get("nodes", []))
     node = next((n for n in nodes if n.get("id") == live.trigger.node_id), {})
     credential_id = node.get("credentialId")
     if not credential_id:

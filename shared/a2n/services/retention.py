@@ -1,6 +1,6 @@
 """Retention: delete what has outlived its settings — finished executions, old log lines, webhook
-receipts and delivery-log rows — forget expired idempotency keys and session revocations, and
-deactivate expired credentials.
+receipts and delivery-log rows, workflows archived long ago — forget expired idempotency keys and
+session revocations, and deactivate expired credentials.
 
 Every batch is its own short transaction and each rule stops after ``max_batches``, so a backlog
 drains over several sweeper runs instead of timing one out or holding locks for long.
@@ -39,6 +39,7 @@ class RetentionReport:
     credentials_deactivated: int = 0
     login_throttles_deleted: int = 0
     revoked_sessions_deleted: int = 0
+    archived_workflows_purged: int = 0
 
 
 def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]:
@@ -75,6 +76,9 @@ def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]
         "login_throttles_deleted": lambda r, n: r.delete_login_throttles(now - timedelta(days=1), limit=n),
         # Once expired, no access token of a revoked session can still be valid: the row is moot.
         "revoked_sessions_deleted": lambda r, n: r.delete_revoked_sessions(now, limit=n),
+        "archived_workflows_purged": days_rule(
+            settings.retention_archived_workflows_days, lambda r, t, n: r.purge_archived_workflows(t, limit=n)
+        ),
     }
 
 

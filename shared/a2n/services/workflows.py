@@ -24,6 +24,7 @@ from a2n.services.workflow_definitions import (
     with_credential_names,
     without_secrets,
 )
+from a2n.services.workflow_views import WorkflowView, workflow_view
 from a2n.workflows.warnings import configured_warnings
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
     from a2n.auth.principal import Principal
     from a2n.db.models import Workflow, WorkflowVersion
+    from a2n.db.repositories.workflows import WorkflowFilter
 
 __all__ = [
     "EXPORT_FORMAT",
@@ -66,6 +68,9 @@ class WorkflowDraft:
     tags: list[str] = field(default_factory=list)
     # API.md's top-level ``variables``: stored as ``definition.variables``, its one home.
     variables: dict[str, Any] | None = None
+    # Organisation, set on create (PATCH changes them later; a save leaves them as they are).
+    folder_id: uuid.UUID | None = None
+    category: str | None = None
 
     def with_variables_in_definition(self) -> tuple[WorkflowDraft, list[Problem]]:
         if self.variables is None:
@@ -73,26 +78,7 @@ class WorkflowDraft:
         if "variables" in self.definition:
             return self, [Problem("/variables", "variables are also in definition.variables; send them once")]
         definition = {**self.definition, "variables": self.variables}
-        return WorkflowDraft(self.name, definition, self.description, self.tags), []
-
-
-@dataclass(frozen=True)
-class WorkflowView:
-    id: uuid.UUID
-    name: str
-    description: str | None
-    definition: dict[str, Any] | None  # None in lists
-    version: int
-    is_active: bool
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-    execution_count: int
-    success_count: int
-    failure_count: int
-    last_executed_at: datetime | None
-    # Not errors: what will not work as saved (e.g. a URL the SSRF guard refuses); with definitions.
-    warnings: list[Problem] = field(default_factory=list)
+        return replace(self, definition=definition, variables=None), []
 
 
 @dataclass(frozen=True)
@@ -102,25 +88,6 @@ class VersionView:
     created_by: uuid.UUID | None
     change_note: str | None
     definition: dict[str, Any] | None = None
-
-
-def _view(workflow: Workflow, *, with_definition: bool = True) -> WorkflowView:
-    return WorkflowView(
-        id=workflow.id,
-        name=workflow.name,
-        description=workflow.description,
-        definition=redact_definition(workflow.definition) if with_definition else None,
-        version=workflow.version,
-        is_active=workflow.is_active,
-        tags=list(workflow.tags),
-        created_at=workflow.created_at,
-        updated_at=workflow.updated_at,
-        execution_count=workflow.execution_count,
-        success_count=workflow.success_count,
-        failure_count=workflow.failure_count,
-        last_executed_at=workflow.last_executed_at,
-        warnings=configured_warnings(workflow.definition) if with_definition else [],
-    )
 
 
 def _version_view(row: WorkflowVersion, *, with_definition: bool) -> VersionView:
@@ -183,7 +150,7 @@ def _definition_problems(session: Session, workspace_id: uuid.UUID, definition: 
 
 def _unmasked(draft: WorkflowDraft, stored: Mapping[str, Any] | None) -> tuple[WorkflowDraft, list[Problem]]:
     definition, problems = restore_masked_secrets(draft.definition, stored, DEFINITION)
-    return WorkflowDraft(draft.name, definition, draft.description, draft.tags), problems
+    return replace(draft, definition=definition), problems
 
 
 def _ensure_saveable(
@@ -197,6 +164,13 @@ def _ensure_saveable(
     problems += _definition_problems(session, workspace_id, draft.definition)
     if problems:
         raise ValidationFailed(problems, "the workflow cannot be saved")
+
+
+def _ensure_folder(session: Session, principal: Principal, draft: WorkflowDraft) -> None:
+    from a2n.services.workflow_access import require_folder
+
+    if draft.folder_id is not None:
+        require_folder(session, _workspace(principal), draft.folder_id, "/folderId")
 
 
 def validate_workflow_definition(principal: Principal, definition: Any) -> list[Problem]:
@@ -219,27 +193,30 @@ def validate_workflow_definition(principal: Principal, definition: Any) -> list[
 def _save_new(
     session: Session, principal: Principal, draft: WorkflowDraft, *, action: str, origin: Origin | None
 ) -> WorkflowView:
+    """Version 1, published at once: nothing ran before it, so publishing it changes no run."""
     from a2n.db.models import Workflow, WorkflowVersion
     from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
-    from a2n.services.activation import sync_saved_triggers
+    from a2n.services.activation import split_webhook_secrets
+    from a2n.services.publishing import publish_version
 
+    # Webhook secrets go to sealed trigger storage; no row holding the definition ever has them.
+    stored, fresh = split_webhook_secrets(draft.definition)
     workflow = Workflow(
         workspace_id=_workspace(principal),
         created_by=uuid.UUID(principal.user_id),
         name=draft.name,
         description=draft.description,
-        definition=draft.definition,
+        definition=stored,
         version=1,
         tags=list(dict.fromkeys(draft.tags)),
+        folder_id=draft.folder_id,
+        category=draft.category,
     )
     WorkflowRepository(session).add(workflow)
-    # Webhook secrets move to sealed trigger storage before any row holding the definition is written.
-    sync_saved_triggers(session, workflow)
-    WorkflowVersionRepository(session).add(
-        WorkflowVersion(
-            workflow_id=workflow.id, version=1, definition=workflow.definition, created_by=workflow.created_by
-        )
+    first = WorkflowVersionRepository(session).add(
+        WorkflowVersion(workflow_id=workflow.id, version=1, definition=stored, created_by=workflow.created_by)
     )
+    publish_version(session, workflow, first, publisher=workflow.created_by, fresh=fresh)
     _audit(
         session,
         principal,
@@ -249,7 +226,7 @@ def _save_new(
         origin=origin,
     )
     session.flush()
-    return _view(workflow)
+    return workflow_view(workflow)
 
 
 def create_workflow(
@@ -264,6 +241,7 @@ def create_workflow(
         draft, problems = draft.with_variables_in_definition()
         draft, masked = _unmasked(draft, None)
         _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
+        _ensure_folder(uow.session, principal, draft)
         view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
         uow.commit()
     return view
@@ -277,6 +255,8 @@ def create_workflow_from_template(
     description: str | None = None,
     tags: list[str] | None = None,
     variables: dict[str, Any] | None = None,
+    folder_id: uuid.UUID | None = None,
+    category: str | None = None,
     origin: Origin | None = None,
 ) -> WorkflowView:
     """``POST /workflows {templateId}``: a new workflow holding a copy of a built-in template's
@@ -300,8 +280,11 @@ def create_workflow_from_template(
             description=template.description if description is None else description,
             definition=definition,
             tags=list(tags or []),
+            folder_id=folder_id,
+            category=template.category if category is None else category,
         )
         _ensure_saveable(uow.session, _workspace(principal), draft)
+        _ensure_folder(uow.session, principal, draft)
         view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
         uow.commit()
     return view
@@ -317,20 +300,15 @@ def get_workflow(principal: Principal, workflow_id: str) -> WorkflowView:
         workflow = WorkflowRepository(uow.session).require_live(
             _workspace(principal), _uuid_or_404(workflow_id)
         )
-        return _view(workflow)
+        return workflow_view(workflow)
 
 
 def list_workflows(
-    principal: Principal,
-    page: PageRequest,
-    *,
-    active: bool | None = None,
-    tag: str | None = None,
-    text: str | None = None,
+    principal: Principal, page: PageRequest, wanted: WorkflowFilter | None = None
 ) -> Page[WorkflowView]:
-    """Newest first, without definitions; ``text`` matches name or description literally."""
+    """Newest first, without definitions; ``wanted.words`` are full-text prefixes (all must match)."""
     from a2n.db.repositories.base import Keyset
-    from a2n.db.repositories.workflows import WorkflowRepository
+    from a2n.db.repositories.workflows import WorkflowFilter, WorkflowRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
 
@@ -340,9 +318,9 @@ def list_workflows(
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.WORKFLOW_READ)
         found = WorkflowRepository(uow.session).search(
-            _workspace(principal), active=active, tag=tag, text=text, limit=page.limit, after=after
+            _workspace(principal), wanted or WorkflowFilter(), limit=page.limit, after=after
         )
-        items = [_view(w, with_definition=False) for w in found.items]
+        items = [workflow_view(w, with_definition=False) for w in found.items]
         keyset = found.next_keyset()  # inside: leaving the unit of work expires the rows
     return Page(items=items, next_cursor=encode_cursor(keyset.created_at, keyset.id) if keyset else None)
 
@@ -360,30 +338,34 @@ def _save_version(
     change_note: str | None,
     action: str,
     origin: Origin | None,
+    sealed: Mapping[str, Any] | None = None,
 ) -> WorkflowView:
-    """The workflow (row-locked by the caller) becomes ``draft`` as the next version."""
+    """The workflow (row-locked by the caller) gets ``draft`` as its next draft version. What runs
+    (the published version, its triggers and schedules) is left alone; new webhook secrets are sealed
+    on the version row until it is published. ``sealed`` carries a restored version's own."""
     from a2n.db.models import WorkflowVersion
     from a2n.db.repositories.workflows import VERSION_CONFLICT, WorkflowVersionRepository
-    from a2n.services.activation import sync_saved_triggers
+    from a2n.services.activation import split_webhook_secrets
+    from a2n.services.publishing import sealed_draft_secrets
 
-    # Secrets to sealed storage, trigger rows (and an active workflow's schedules) re-synced, before
-    # the version row is written with the definition as stored: no table ever holds the plaintext.
-    workflow.definition = draft.definition
-    sync_saved_triggers(session, workflow)
-    draft = replace(draft, definition=workflow.definition)
+    versions = WorkflowVersionRepository(session)
+    stored, fresh = split_webhook_secrets(draft.definition)
+    if sealed is None:
+        sealed = versions.require_version(workflow.id, workflow.version).sealed_secrets
     version = workflow.version + 1
-    WorkflowVersionRepository(session).add(
+    versions.add(
         WorkflowVersion(
             workflow_id=workflow.id,
             version=version,
-            definition=draft.definition,
+            definition=stored,
             change_note=change_note,
             created_by=uuid.UUID(principal.user_id),
+            sealed_secrets=sealed_draft_secrets(workflow.id, stored, fresh, sealed),
         ),
         conflict=VERSION_CONFLICT,  # the row lock serialises saves; the unique key is the last guard
     )
     workflow.name, workflow.description = draft.name, draft.description
-    workflow.definition, workflow.tags = draft.definition, list(dict.fromkeys(draft.tags))
+    workflow.definition, workflow.tags = stored, list(dict.fromkeys(draft.tags))
     workflow.version = version
     workflow.updated_at = datetime.now(UTC)
     _audit(
@@ -395,7 +377,7 @@ def _save_version(
         origin=origin,
     )
     session.flush()
-    return _view(workflow)
+    return workflow_view(workflow)
 
 
 def replace_workflow(
@@ -542,6 +524,7 @@ def restore_version(
             change_note=f"Restored from version {version}",
             action="workflow.restore",
             origin=origin,
+            sealed=old.sealed_secrets or {},  # its own unpublished secrets, not the head's
         )
         uow.commit()
     return view

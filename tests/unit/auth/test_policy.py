@@ -45,6 +45,10 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.WORKFLOW_ACTIVATE: (M, S.WORKFLOWS_WRITE),
     Action.TRIGGER_DELIVERIES_READ: (M, S.WORKFLOWS_READ),  # editors; reading needs no write scope
     Action.WORKFLOW_EXECUTE: (M, S.EXECUTIONS_WRITE),
+    Action.WORKFLOW_PUBLISH: (M, S.WORKFLOWS_WRITE),
+    Action.WORKFLOW_ORGANISE: (M, S.WORKFLOWS_WRITE),
+    Action.FOLDER_READ: (V, S.WORKFLOWS_READ),
+    Action.FOLDER_WRITE: (M, S.WORKFLOWS_WRITE),
     Action.EXECUTION_READ: (V, S.EXECUTIONS_READ),
     Action.EXECUTION_CANCEL: (M, S.EXECUTIONS_WRITE),
     Action.EXECUTION_RETRY: (M, S.EXECUTIONS_WRITE),
@@ -192,6 +196,14 @@ ADDED_ROUTES = {
     "DELETE /workspaces/{id}/api-keys/{keyId}",
     "GET /workflows/{id}/triggers/{nodeId}/deliveries",
     "POST /executions/{id}/resume-token",
+    # Collaboration (README "Collaboration")
+    "PATCH /workflows/{id}",
+    "POST /workflows/{id}/publish",
+    "POST /workflows/{id}/unarchive",
+    "POST /folders",
+    "GET /folders",
+    "PATCH /folders/{id}",
+    "DELETE /folders/{id}",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -22,6 +22,16 @@ from a2n.errors import NotFound
 
 class ExecuteIn(RequestBody):
     input: Any = Field(default=None, description="Becomes the manual trigger node's output")
+    version: Literal["published", "draft"] = Field(
+        default="published",
+        description="What to run: the published version (what triggers run) or the draft, to test it",
+    )
+
+    def hashed(self) -> dict[str, Any]:
+        """What the Idempotency-Key's request hash covers (``version`` only when it is not the default,
+        so keys recorded before drafts existed still replay)."""
+        body = self.model_dump(mode="json", include={"input"})
+        return body if self.version == "published" else {**body, "version": self.version}
 
 
 class ExecuteOut(ResponseBody):
@@ -39,7 +49,8 @@ def execute_workflow(request: Request) -> Response:
         _workflow_id(request.path_param("id")),
         body.input,
         idempotency_key=key,
-        request_hash=request_hash(body.model_dump(mode="json")) if key is not None else None,
+        request_hash=request_hash(body.hashed()) if key is not None else None,
+        run_draft=body.version == "draft",
         origin=request.origin,
     )
     out = ExecuteOut(execution_id=str(started.execution_id), status=started.status)

@@ -19,6 +19,7 @@ from a2n.api.schemas import CamelModel, PageOf, RequestBody, ResponseBody, UtcDa
 from a2n.errors import NotFound, Problem, ValidationFailed
 
 if TYPE_CHECKING:
+    from a2n.db.repositories.workflows import WorkflowFilter
     from a2n.services.workflows import VersionView, WorkflowDraft, WorkflowView
 
 # --- wire models ----------------------------------------------------------------------------------
@@ -28,6 +29,7 @@ Description = Annotated[str, Field(max_length=2000)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], Field(max_length=50)]
 Definition = Annotated[dict[str, Any], Field(description="The workflow definition (ARCHITECTURE §4)")]
+Category = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class WorkflowIn(RequestBody):
@@ -50,6 +52,8 @@ class WorkflowCreate(RequestBody):
     template_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     tags: Tags = Field(default_factory=list)
     variables: dict[str, Any] | None = None
+    folder_id: uuid.UUID | None = None
+    category: Category | None = None
 
 
 class WorkflowReplace(WorkflowIn):
@@ -81,20 +85,39 @@ class WorkflowSummary(ResponseBody):
     id: uuid.UUID
     name: str
     description: str | None = None
-    version: int
+    version: int = Field(description="The draft head: the newest saved version (what editors see)")
+    published_version: int | None = Field(default=None, description="The version triggers run")
     is_active: bool
     tags: list[str]
+    category: str | None = None
+    folder_id: uuid.UUID | None = None
+    archived_at: UtcDatetime | None = None
     created_at: UtcDatetime
     updated_at: UtcDatetime
     stats: WorkflowStats
 
 
-class WorkflowOut(WorkflowSummary):
+class PublishedOut(ResponseBody):
+    version: int
+    published_at: UtcDatetime | None = None
+    published_by: uuid.UUID | None = None
     definition: dict[str, Any]
+
+
+class WorkflowOut(WorkflowSummary):
+    definition: dict[str, Any] = Field(description="The draft head's definition")
     warnings: list[WarningOut] = Field(
         default_factory=list,
         description="What will not work as saved, e.g. a URL naming a private address (not an error)",
     )
+    published: PublishedOut | None = Field(
+        default=None, description="What triggers and published runs execute"
+    )
+    has_unpublished_changes: bool = False
+
+
+class PublishIn(RequestBody):
+    version: Annotated[int, Field(ge=1)] | None = Field(default=None, description="Default: the draft head")
 
 
 class VersionSummary(ResponseBody):
@@ -113,12 +136,32 @@ class ValidationResult(ResponseBody):
     warnings: list[WarningOut] = Field(default_factory=list)
 
 
-class WorkflowFilter(CamelModel):
-    """``?active=&tag=&q=``; limit and cursor are read by page_request."""
+class WorkflowFilterIn(CamelModel):
+    """``?active=&tag=&q=&category=&folderId=&includeSubfolders=&archived=``; limit and cursor are
+    read by page_request."""
 
     active: bool | None = None
     tag: Tag | None = None
     q: Annotated[str, Field(max_length=200)] | None = None
+    category: Category | None = None
+    folder_id: uuid.UUID | Literal["root"] | None = None
+    include_subfolders: bool = False
+    archived: bool = False
+
+    def as_filter(self) -> WorkflowFilter:
+        from a2n.db.repositories.workflows import WorkflowFilter
+
+        words = None if self.q is None else tuple(_WORD.findall(self.q.lower()))[:_MAX_WORDS]
+        return WorkflowFilter(
+            active=self.active, tag=self.tag, words=words, category=self.category,
+            folder_id=self.folder_id if isinstance(self.folder_id, uuid.UUID) else None,
+            root_only=self.folder_id == "root", include_subfolders=self.include_subfolders,
+            archived=self.archived,
+        )  # fmt: skip
+
+
+_WORD = re.compile(r"\w+")
+_MAX_WORDS = 10
 
 
 # --- shaping --------------------------------------------------------------------------------------
@@ -130,8 +173,12 @@ def _summary(view: WorkflowView) -> dict[str, Any]:
         "name": view.name,
         "description": view.description,
         "version": view.version,
+        "publishedVersion": view.published.version if view.published else None,
         "isActive": view.is_active,
         "tags": view.tags,
+        "category": view.category,
+        "folderId": view.folder_id,
+        "archivedAt": view.archived_at,
         "createdAt": view.created_at,
         "updatedAt": view.updated_at,
         "stats": {
@@ -144,10 +191,16 @@ def _summary(view: WorkflowView) -> dict[str, Any]:
     if view.definition is not None:
         body["definition"] = view.definition
         body["warnings"] = [w.as_dict() for w in view.warnings]
+        published = view.published
+        body["published"] = None if published is None else {
+            "version": published.version, "publishedAt": published.published_at,
+            "publishedBy": published.published_by, "definition": published.definition,
+        }  # fmt: skip
+        body["hasUnpublishedChanges"] = published is None or published.version != view.version
     return body
 
 
-def _workflow_response(view: WorkflowView, status: int = 200) -> Response:
+def workflow_response(view: WorkflowView, status: int = 200) -> Response:
     # The version is the entity tag: a client sends it back in If-Match to avoid lost updates.
     return Response(status, _summary(view), headers={"ETag": f'"{view.version}"'})
 
@@ -234,30 +287,33 @@ def create_workflow(request: Request) -> Response:
             description=body.description,
             tags=body.tags,
             variables=body.variables,
+            folder_id=body.folder_id,
+            category=body.category,
             origin=request.origin,
         )
     else:
         assert body.name is not None and body.definition is not None  # _create_shape_problems
-        draft = WorkflowDraft(body.name, body.definition, body.description, body.tags, body.variables)
+        draft = WorkflowDraft(
+            body.name, body.definition, body.description, body.tags, body.variables,
+            body.folder_id, body.category,
+        )
         view = workflows.create_workflow(request.principal, draft, origin=request.origin)
-    return _workflow_response(view, 201)
+    return workflow_response(view, 201)
 
 
 def list_workflows(request: Request) -> Response:
     from a2n.services import workflows
 
     page = page_request(request.query)
-    query = request.parse_query(WorkflowFilter)
-    found = workflows.list_workflows(
-        request.principal, page, active=query.active, tag=query.tag, text=query.q
-    )
+    query = request.parse_query(WorkflowFilterIn)
+    found = workflows.list_workflows(request.principal, page, query.as_filter())
     return Response(200, {"items": [_summary(v) for v in found.items], "nextCursor": found.next_cursor})
 
 
 def get_workflow(request: Request) -> Response:
     from a2n.services import workflows
 
-    return _workflow_response(workflows.get_workflow(request.principal, request.path_param("id")))
+    return workflow_response(workflows.get_workflow(request.principal, request.path_param("id")))
 
 
 def replace_workflow(request: Request) -> Response:
@@ -272,7 +328,7 @@ def replace_workflow(request: Request) -> Response:
         expected_version=_expected_version(request),
         origin=request.origin,
     )
-    return _workflow_response(view)
+    return workflow_response(view)
 
 
 def delete_workflow(request: Request) -> Response:
@@ -303,7 +359,7 @@ def restore_version(request: Request) -> Response:
         request.principal, request.path_param("id"), _version_param(request), origin=request.origin
     )
     # 200, not 201: the workflow gains a version; no new resource is created.
-    return _workflow_response(view)
+    return workflow_response(view)
 
 
 def export_workflow(request: Request) -> Response:
@@ -320,9 +376,17 @@ def import_workflow(request: Request) -> Response:
     draft = WorkflowDraft(
         name=body.name, description=body.description, definition=body.definition, tags=body.tags
     )
-    return _workflow_response(
+    return workflow_response(
         workflows.import_workflow(request.principal, draft, origin=request.origin), 201
     )
+
+
+def publish_workflow(request: Request) -> Response:
+    from a2n.services.publishing import publish_workflow as publish
+
+    body = request.parse(PublishIn) if (request.raw_body or "").strip() else PublishIn()
+    view = publish(request.principal, request.path_param("id"), body.version, origin=request.origin)
+    return workflow_response(view)
 
 
 def validate_workflow(request: Request) -> Response:
@@ -337,14 +401,25 @@ def validate_workflow(request: Request) -> Response:
 
 _TAGS = ("Workflows",)
 _ID = "/workflows/{id}"
-_LIST_QUERY = (
-    QueryParam("active", {"type": "boolean"}, description="only active (true) or inactive (false)"),
-    QueryParam("tag", {"type": "string", "minLength": 1, "maxLength": 64}),
-    QueryParam("q", {"type": "string", "maxLength": 200}, description="text in name or description"),
+_PAGE_QUERY = (
     QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
     QueryParam("cursor", {"type": "string"}),
 )
-_PAGE_QUERY = _LIST_QUERY[3:]
+_LIST_QUERY = (
+    QueryParam("active", {"type": "boolean"}, description="only active (true) or inactive (false)"),
+    QueryParam("tag", {"type": "string", "minLength": 1, "maxLength": 64}),
+    QueryParam(
+        "q", {"type": "string", "maxLength": 200},
+        description="full-text search over name, tags and description: every word, as a prefix",
+    ),
+    QueryParam("category", {"type": "string", "minLength": 1, "maxLength": 64}),
+    QueryParam(
+        "folderId", {"type": "string"}, description="a folder id (its workflows), or `root` (in no folder)"
+    ),
+    QueryParam("includeSubfolders", {"type": "boolean"}, description="with folderId: its subfolders too"),
+    QueryParam("archived", {"type": "boolean"}, description="true: deleted workflows not yet purged"),
+    *_PAGE_QUERY,
+)  # fmt: skip
 
 ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
@@ -407,5 +482,14 @@ ROUTES: tuple[RouteDoc, ...] = (
     ),
     RouteDoc(
         "POST", "/workflows/validate", "Validate a definition", DefinitionIn, ValidationResult, tags=_TAGS
+    ),
+    RouteDoc(
+        "POST",
+        f"{_ID}/publish",
+        "Publish a version: what triggers and published runs execute (re-syncs triggers)",
+        PublishIn,
+        WorkflowOut,
+        tags=_TAGS,
+        errors=(422,),
     ),
 )

@@ -23,7 +23,7 @@ from a2n.db.models.operations import (
     WebhookDeliveryRecord,
     WebhookReceipt,
 )
-from a2n.db.models.workflows import Workflow, WorkflowTrigger, WorkflowVersion
+from a2n.db.models.workflows import Workflow, WorkflowFolder, WorkflowTrigger, WorkflowVersion
 
 __all__ = [
     "ApiKey",
@@ -43,6 +43,7 @@ __all__ = [
     "WebhookDeliveryRecord",
     "WebhookReceipt",
     "Workflow",
+    "WorkflowFolder",
     "WorkflowTrigger",
     "WorkflowVersion",
     "Workspace",

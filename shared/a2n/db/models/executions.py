@@ -29,7 +29,9 @@ class Execution(IdMixin, TimestampsMixin, Base):
         Index("ix_executions_ended_at", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),
     )
 
-    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    # No foreign key: an execution outlives its workflow when retention purges an archived workflow;
+    # executions follow their own retention (README "Organising workflows").
+    workflow_id: Mapped[uuid.UUID]
     workflow_version: Mapped[int]
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     status: Mapped[ExecutionStatus] = mapped_column(text_enum(ExecutionStatus, "execution_status"))

@@ -72,6 +72,16 @@ class Repository(Generic[M]):
             raise
         return entity
 
+    def save(self, *, conflict: str) -> None:
+        """Flush pending changes now, so a unique violation is ``Conflict(conflict)`` at this line."""
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError as error:
+            if _sqlstate(error) == UNIQUE_VIOLATION:
+                raise Conflict(conflict) from error
+            raise
+
     def delete(self, entity: M) -> None:
         self.session.delete(entity)
         self.session.flush()

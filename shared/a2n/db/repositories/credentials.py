@@ -10,26 +10,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
 
 from a2n.db.base import utcnow
 from a2n.db.models import Credential
-from a2n.db.repositories.base import UNIQUE_VIOLATION, WorkspaceScopedRepository, _sqlstate
-from a2n.errors import Conflict
+from a2n.db.repositories.base import WorkspaceScopedRepository
 
 
 class CredentialRepository(WorkspaceScopedRepository[Credential]):
     model = Credential
-
-    def save(self, *, conflict: str) -> None:
-        """Flush pending changes now, so a duplicate name is ``Conflict(conflict)`` at this line."""
-        try:
-            with self.session.begin_nested():
-                self.session.flush()
-        except IntegrityError as error:
-            if _sqlstate(error) == UNIQUE_VIOLATION:
-                raise Conflict(conflict) from error
-            raise
 
     def usable(self, workspace_id: uuid.UUID, credential_id: uuid.UUID, now: datetime) -> Credential | None:
         """The credential if it is in the workspace, active and not expired; else None."""

@@ -285,6 +285,16 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+_PUBLISHED_HEAD = text(
+    "SELECT id, workspace_id, published_version, published_definition FROM workflows"
+    " WHERE id = :w AND workspace_id = :ws AND archived_at IS NULL AND published_version IS NOT NULL"
+)
+_DRAFT_HEAD = text(
+    "SELECT id, workspace_id, version, definition FROM workflows"
+    " WHERE id = :w AND workspace_id = :ws AND archived_at IS NULL"
+)
+
+
 class ExecutionRepository:
     """SQL only (no ORM entities), so it runs on a Session or on a bare Core connection (the step's
     ConnectionUnitOfWork)."""
@@ -293,14 +303,12 @@ class ExecutionRepository:
         self.session = session
 
     # --- start ----------------------------------------------------------------------------
-    def workflow_head(self, workspace_id: uuid.UUID, workflow_id: uuid.UUID) -> WorkflowHead | None:
-        row = self.session.execute(
-            text(
-                "SELECT id, workspace_id, version, definition FROM workflows"
-                " WHERE id = :w AND workspace_id = :ws AND archived_at IS NULL"
-            ),
-            {"w": workflow_id, "ws": workspace_id},
-        ).one_or_none()
+    def workflow_head(
+        self, workspace_id: uuid.UUID, workflow_id: uuid.UUID, *, draft: bool = False
+    ) -> WorkflowHead | None:
+        """The version a new execution runs: the published one, or the draft head for a test run."""
+        query = _DRAFT_HEAD if draft else _PUBLISHED_HEAD
+        row = self.session.execute(query, {"w": workflow_id, "ws": workspace_id}).one_or_none()
         return None if row is None else WorkflowHead(*row)
 
     def by_idempotency_key(self, workflow_id: uuid.UUID, key: str) -> ExistingExecution | None:

@@ -14,7 +14,7 @@ from typing import Any, cast
 from sqlalchemy import CTE, CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
-from a2n.db.enums import ExecutionStatus
+from a2n.db.enums import ACTIVE_EXECUTION_STATUSES, ExecutionStatus
 from a2n.db.models import (
     Credential,
     Execution,
@@ -23,6 +23,7 @@ from a2n.db.models import (
     RevokedSession,
     WebhookDeliveryRecord,
     WebhookReceipt,
+    Workflow,
 )
 
 
@@ -58,6 +59,18 @@ class RetentionRepository:
         """Deny-list rows whose session can no longer hold an unexpired access token."""
         batch = _batch(RevokedSession, limit, RevokedSession.expires_at < now, key="session_id")
         return self._rowcount(delete(RevokedSession).where(RevokedSession.session_id == batch.c.session_id))
+
+    def purge_archived_workflows(self, archived_before: datetime, *, limit: int) -> int:
+        """Workflows archived before the cutoff, with no execution still running or waiting (a
+        purged definition could not finish it). Versions, triggers and what hangs on the workflow
+        cascade; executions stay (no foreign key) until their own retention."""
+        unended = (
+            select(Execution.id)
+            .where(Execution.workflow_id == Workflow.id, Execution.status.in_(ACTIVE_EXECUTION_STATUSES))
+            .exists()
+        )
+        batch = _batch(Workflow, limit, Workflow.archived_at < archived_before, ~unended)
+        return self._rowcount(delete(Workflow).where(Workflow.id == batch.c.id))
 
     def clear_idempotency_keys(self, created_before: datetime, *, limit: int) -> int:
         """Forget keys older than their window, so the same key may start a new execution."""

@@ -3,11 +3,13 @@ and the credential look-ups a save needs (ids and names, never credential data).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from a2n.db.models import Credential, Workflow, WorkflowVersion
@@ -17,10 +19,29 @@ from a2n.errors import NotFound
 VERSION_CONFLICT = "Another change saved this workflow at the same time; reload and retry"
 
 
-def _like_pattern(text: str) -> str:
-    # The user's text is matched literally: % and _ are data, not wildcards.
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+@dataclass(frozen=True)
+class WorkflowFilter:
+    """``GET /workflows``' filters. ``words`` are matched as prefixes, all of them, by full-text search
+    over name, tags and description; ``folder_id`` None with ``root_only`` means "not in any folder"."""
+
+    active: bool | None = None
+    tag: str | None = None
+    words: tuple[str, ...] | None = None
+    category: str | None = None
+    folder_id: uuid.UUID | None = None
+    root_only: bool = False
+    include_subfolders: bool = False
+    archived: bool = False
+
+
+def prefix_query(words: tuple[str, ...]) -> str | None:
+    """A to_tsquery text matching every word as a prefix, or None when nothing is searchable.
+    Only \\w+ runs survive, so user text never carries a tsquery operator or quote."""
+    lexemes = [run for word in words for run in _WORD.findall(word.lower())]
+    return " & ".join(f"'{lexeme}':*" for lexeme in lexemes) or None
+
+
+_WORD = re.compile(r"\w+")
 
 
 class WorkflowRepository(WorkspaceScopedRepository[Workflow]):
@@ -28,8 +49,17 @@ class WorkflowRepository(WorkspaceScopedRepository[Workflow]):
 
     model = Workflow
 
-    def _live(self, workspace_id: uuid.UUID) -> Select[Any]:
-        return select(Workflow).where(Workflow.workspace_id == workspace_id, Workflow.archived_at.is_(None))
+    def _live(self, workspace_id: uuid.UUID, *, archived: bool = False) -> Select[Any]:
+        state = Workflow.archived_at.is_not(None) if archived else Workflow.archived_at.is_(None)
+        return select(Workflow).where(Workflow.workspace_id == workspace_id, state)
+
+    def require_archived(self, workspace_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow:
+        """An archived (deleted, not yet purged) workflow of the workspace, locked, or NotFound."""
+        query = self._live(workspace_id, archived=True).where(Workflow.id == workflow_id).with_for_update()
+        found: Workflow | None = self.session.scalars(query).one_or_none()
+        if found is None:
+            raise NotFound("No archived workflow with this id")
+        return found
 
     def require_live(
         self, workspace_id: uuid.UUID, workflow_id: uuid.UUID, *, lock: bool = False
@@ -44,28 +74,34 @@ class WorkflowRepository(WorkspaceScopedRepository[Workflow]):
         return found
 
     def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        active: bool | None,
-        tag: str | None,
-        text: str | None,
-        limit: int,
-        after: Keyset | None,
+        self, workspace_id: uuid.UUID, wanted: WorkflowFilter, *, limit: int, after: Keyset | None
     ) -> Slice[Workflow]:
-        query = self._live(workspace_id)
-        if active is not None:
-            query = query.where(Workflow.is_active.is_(active))
-        if tag is not None:
-            query = query.where(Workflow.tags.contains([tag]))  # served by the GIN index on tags
-        if text:
-            pattern = _like_pattern(text)
-            query = query.where(
-                or_(
-                    Workflow.name.ilike(pattern, escape="\\"),
-                    Workflow.description.ilike(pattern, escape="\\"),
+        from a2n.db.repositories.folders import SUBTREE
+
+        query = self._live(workspace_id, archived=wanted.archived)
+        if wanted.active is not None:
+            query = query.where(Workflow.is_active.is_(wanted.active))
+        if wanted.tag is not None:
+            query = query.where(Workflow.tags.contains([wanted.tag]))  # served by the GIN index on tags
+        if wanted.category is not None:
+            query = query.where(func.lower(Workflow.category) == wanted.category.lower())
+        if wanted.root_only:
+            query = query.where(Workflow.folder_id.is_(None))
+        elif wanted.folder_id is not None and wanted.include_subfolders:
+            subtree = text(SUBTREE).bindparams(folder=wanted.folder_id, workspace=workspace_id)
+            query = query.where(Workflow.folder_id.in_(subtree.columns(id=Workflow.folder_id.type)))
+        elif wanted.folder_id is not None:
+            query = query.where(Workflow.folder_id == wanted.folder_id)
+        if wanted.words is not None:
+            searched = prefix_query(wanted.words)
+            if searched is None:
+                query = query.where(text("false"))  # a search with no searchable word finds nothing
+            else:
+                document = func.a2n_workflow_search_document(
+                    Workflow.name, Workflow.description, Workflow.tags
                 )
-            )
+                tsquery = func.to_tsquery(text("'simple'::regconfig"), searched)
+                query = query.where(document.op("@@")(tsquery))  # served by ix_workflows_search
         return self.page(query, limit=limit, after=after)
 
 
