@@ -141,6 +141,13 @@ class Settings(BaseSettings):
     # the system's default trust store.
     http_ca_bundle: Path | None = None
 
+    # --- engine timers (scale to zero) -------------------------------------------------------
+    # Waits and retries longer than SQS can delay, execution deadlines and the sweeper's ticks are
+    # one-time EventBridge Scheduler schedules in schedule_group: they invoke this function (the
+    # sweeper) with this role. Unset, the engine cannot park a node or start work (it says so).
+    timer_target_arn: str | None = None
+    timer_role_arn: str | None = None
+
     # --- sweeper and retention (executions-API engineer) ------------------------------------
     # Finished executions (with their nodes and logs) are deleted this many days after they end;
     # log lines of any execution after retention_logs_days. 0 disables that rule.

@@ -24,9 +24,28 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # mock_aws intercepts botocore only: the lean SendMessageBatch path would go past it to the queue
     # URL's host (real AWS) and fall back to boto3 on every send. The moto-server tests cover it.
     monkeypatch.setenv("A2N_SQS_FAST_PATH", "false")
+    # Engine timers as a deployed stack has them, in moto's built-in group (on AWS the stack makes its own).
+    monkeypatch.setenv("A2N_SCHEDULE_GROUP", "default")
+    monkeypatch.setenv("A2N_TIMER_TARGET_ARN", TIMER_TARGET_ARN)
+    monkeypatch.setenv("A2N_TIMER_ROLE_ARN", TIMER_ROLE_ARN)
     reset_settings()
     clear_secret_cache()
+    _forget_scheduler()
     with mock_aws():
         yield
+    _forget_scheduler()
     clear_secret_cache()
     reset_settings()
+
+
+TIMER_TARGET_ARN = "arn:aws:lambda:us-east-1:123456789012:function:a2n-sweeper"
+TIMER_ROLE_ARN = "arn:aws:iam::123456789012:role/a2n-timer-invoke"
+
+
+def _forget_scheduler() -> None:
+    """Each test's moto starts without schedules: forget the ticks this process made sure of."""
+    from a2n.adapters import scheduler
+    from a2n.execution.timers import forget_ensured_sweeps
+
+    scheduler.reset_client()
+    forget_ensured_sweeps()

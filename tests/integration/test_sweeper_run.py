@@ -42,7 +42,16 @@ def _execution(
     return execution.id
 
 
-def test_a_failing_duty_is_reported_and_the_others_still_run(db_session, workflow, monkeypatch) -> None:
+def sweep_ticks() -> list[str]:
+    import boto3
+
+    listed = boto3.client("scheduler", region_name="us-east-1").list_schedules(GroupName="default")
+    return sorted(s["Name"] for s in listed["Schedules"] if s["Name"].startswith("sweep-"))
+
+
+def test_a_failing_duty_is_reported_the_others_still_run_and_the_next_tick_retries_it(
+    db_session, workflow, monkeypatch, aws
+) -> None:
     now = datetime.now(UTC)
     old = _execution(db_session, workflow, ExecutionStatus.SUCCEEDED, now - timedelta(days=91))
 
@@ -51,13 +60,25 @@ def test_a_failing_duty_is_reported_and_the_others_still_run(db_session, workflo
 
     monkeypatch.setattr(sweeps, "wake_due_waits", broken)
 
-    report = sweeper.sweep(now)
+    report = sweeper.sweep(now, retention=True)
 
     assert report.failed_duties == ("waits",)
     assert report.retention is not None and report.retention.succeeded_executions_deleted == 1
     db_session.expunge_all()
     assert db_session.get(Execution, old) is None
     assert report.counts()["failed_duties"] == 1
+    # Nothing is in flight, but a failed duty keeps the chain going: the next minute retries it.
+    assert report.chained and sweep_ticks() == [f"sweep-{int(now.timestamp()) // 60 + 1}"]
+
+
+def test_a_sweep_with_nothing_in_flight_asks_for_no_next_tick(clean_db, db_session, workflow, aws) -> None:
+    _execution(db_session, workflow, ExecutionStatus.WAITING, None)  # parked: its own timers wake it
+    db_session.commit()
+
+    report = sweeper.sweep(datetime.now(UTC))
+
+    assert (report.failed_duties, report.chained, report.retention) == ((), False, None)
+    assert sweep_ticks() == []
 
 
 def test_stale_outbox_rows_are_resent_and_fresh_ones_left_alone(
@@ -85,6 +106,7 @@ def test_stale_outbox_rows_are_resent_and_fresh_ones_left_alone(
 
     assert report.failed_duties == ()
     assert report.outbox_republished == 1
+    assert report.chained  # the rows are still there until their steps are claimed
     received = boto3.client("sqs", region_name="us-east-1").receive_message(
         QueueUrl=url, MaxNumberOfMessages=10
     )["Messages"]

@@ -43,8 +43,10 @@ def hmac_hook(secret: str) -> dict[str, Any]:
 
 
 def schedules() -> dict[str, str]:
+    """The triggers' schedules (a2n-<trigger id>); the engine's timers share the group."""
     client = boto3.client("scheduler", region_name="us-east-1")
-    names = [s["Name"] for s in client.list_schedules(GroupName=GROUP)["Schedules"]]
+    listed = client.list_schedules(GroupName=GROUP)["Schedules"]
+    names = [s["Name"] for s in listed if s["Name"].startswith("a2n-")]
     return {n: client.get_schedule(Name=n, GroupName=GROUP)["ScheduleExpression"] for n in names}
 
 

@@ -11,6 +11,7 @@ the value really comes from."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 import tomllib
 from collections.abc import Iterator
@@ -463,7 +464,7 @@ def test_one_managed_policy_lets_every_publisher_send_to_every_step_queue(stacks
     engine = by_name(stacks, "Engine")
     policy = engine.resources["StepPublishPolicy"]
     assert policy["Type"] == "AWS::IAM::ManagedPolicy"
-    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    statement, *_timers = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "sqs:SendMessage"
     step_queues = {lid for lid in engine.of_type(QUEUE) if lid.endswith("StepQueue")}
     granted = {arn["Fn::GetAtt"][0] for arn in statement["Resource"]}
@@ -592,3 +593,37 @@ def test_functions_reach_the_database_through_the_proxy_when_there_is_one(stacks
         where, value = origin(stack, host)
         assert where == root
         assert value == {"Fn::If": ["CreateDbProxy", {"Fn::GetAtt": ["DatabaseProxy", "Endpoint"]}, ""]}
+
+
+def test_engine_timers_are_armed_by_every_publisher_and_may_invoke_only_the_sweeper(
+    stacks: list[Stack],
+) -> None:
+    """Scale to zero: the engine's one-time schedules (a2n.execution.timers) are created by whoever
+    publishes step messages, only under the engine's names, with a role that may invoke the sweeper
+    and send dead letters, nothing else; every function gets that target and role."""
+    root, engine, ops = stacks[0], by_name(stacks, "Engine"), by_name(stacks, "Ops")
+    _, *timer_statements = engine.resources["StepPublishPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    create, pass_role = timer_statements
+    assert create["Action"] == ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"]
+    names = sorted(arn["Fn::Sub"].rsplit("/", 1)[1] for arn in create["Resource"])
+    assert names == ["sweep-*", "timer-*"]
+    assert all("/${ScheduleGroupName}/" in arn["Fn::Sub"] for arn in create["Resource"])
+    assert pass_role["Action"] == "iam:PassRole"
+    assert origin_resource(engine, pass_role["Resource"]) == (root, "TimerInvokeRole")
+
+    role = root.resources["TimerInvokeRole"]["Properties"]
+    grants = [s for policy in role["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+    assert [g["Action"] for g in grants] == ["lambda:InvokeFunction", "sqs:SendMessage"]
+    assert grants[0]["Resource"]["Fn::Sub"].endswith(":function:${AWS::StackName}-sweeper")
+    assert ref_target(grants[1]["Resource"]) == "ScheduleDeadLetterQueue"
+
+    sweeper = ops.resources["SweeperFunction"]["Properties"]
+    assert sweeper["FunctionName"] == {"Fn::Sub": "${AppName}-sweeper"}
+    # Nothing polls the database: the only fixed timer is the daily rule (sweep + retention).
+    (event,) = sweeper["Events"].values()
+    assert (event["Type"], event["Properties"]["Schedule"]) == ("Schedule", "rate(1 day)")
+    assert json.loads(event["Properties"]["Input"]) == {"kind": "daily"}
+    for stack in (s for s in stacks[1:] if s.of_type(FUNCTION)):
+        variables = globals_of(stack)["Environment"]["Variables"]
+        assert variables["A2N_TIMER_TARGET_ARN"]["Fn::Sub"].endswith(":function:${AppName}-sweeper"), stack
+        assert origin_resource(stack, variables["A2N_TIMER_ROLE_ARN"]) == (root, "TimerInvokeRole"), stack

@@ -1,4 +1,5 @@
-"""EventBridge Scheduler adapter: create, update and delete one schedule per trigger, idempotently.
+"""EventBridge Scheduler adapter: create, update and delete schedules (one per trigger, and the
+engine's one-time timers), idempotently.
 
 The only module that talks to the Scheduler API. Locally the same calls reach moto, whose schedules
 the local runtime's ticker fires; moto validates nothing, so expressions are checked before we get here.
@@ -36,6 +37,8 @@ class ScheduleSpec:
     input: str
     dlq_arn: str | None = None
     description: str = ""
+    # One-time (at()) schedules of the engine's timers delete themselves once they have fired.
+    delete_after_completion: bool = False
 
 
 def put_schedule(spec: ScheduleSpec) -> str:
@@ -48,6 +51,18 @@ def put_schedule(spec: ScheduleSpec) -> str:
         except _client().exceptions.ResourceNotFoundException:
             answer = _create_or_update(request)
     return str(answer["ScheduleArn"])
+
+
+def create_schedule(spec: ScheduleSpec) -> bool:
+    """Create the schedule unless one of that name exists (names are idempotency keys); True when
+    this call created it."""
+    ensure_group(spec.group)
+    with _scheduler_errors():
+        try:
+            _client().create_schedule(**_schedule_request(spec))
+        except _client().exceptions.ConflictException:
+            return False
+    return True
 
 
 def delete_schedule(name: str, group: str) -> None:
@@ -112,7 +127,7 @@ def _schedule_request(spec: ScheduleSpec) -> dict[str, Any]:
     }
     if spec.dlq_arn:
         target["DeadLetterConfig"] = {"Arn": spec.dlq_arn}
-    return {
+    request: dict[str, Any] = {
         "Name": spec.name,
         "GroupName": spec.group,
         "ScheduleExpression": spec.expression,
@@ -123,6 +138,9 @@ def _schedule_request(spec: ScheduleSpec) -> dict[str, Any]:
         "Description": spec.description[:512],
         "Target": target,
     }
+    if spec.delete_after_completion:
+        request["ActionAfterCompletion"] = "DELETE"
+    return request
 
 
 def _client() -> EventBridgeSchedulerClient:

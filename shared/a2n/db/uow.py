@@ -5,12 +5,35 @@ Services own the transaction boundary; repositories receive ``uow.session`` and 
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session, sessionmaker
+
+_AFTER_COMMIT = "a2n_after_commit"
+
+
+def after_commit(bind: Session | Connection, callback: Callable[[], None]) -> None:
+    """Run `callback` once the transaction `bind` (a unit of work's session or connection) is in
+    commits; forgotten if it rolls back. For a side effect that must wait until the change is
+    durable and whose failure must not undo it (deleting an engine timer nobody needs any more):
+    the callback handles its own errors."""
+    bind.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _run_after_commit(*infos: MutableMapping[Any, Any]) -> None:
+    for info in infos:
+        for callback in info.pop(_AFTER_COMMIT, ()):
+            callback()
+
+
+def _forget_after_commit(*infos: MutableMapping[Any, Any]) -> None:
+    # A connection's info outlives the checkout (it belongs to the pooled DBAPI connection).
+    for info in infos:
+        info.pop(_AFTER_COMMIT, None)
 
 
 class UnitOfWork:
@@ -44,14 +67,17 @@ class UnitOfWork:
         try:
             session.rollback()  # no-op after commit; discards anything uncommitted
         finally:
+            _forget_after_commit(session.info)
             session.close()
             self._session = None
 
     def commit(self) -> None:
         self.session.commit()
+        _run_after_commit(self.session.info)
 
     def rollback(self) -> None:
         self.session.rollback()
+        _forget_after_commit(self.session.info)
 
     def flush(self) -> None:
         self.session.flush()
@@ -101,9 +127,11 @@ class ConnectionUnitOfWork:
         connection = self.connection
         try:
             if self._session is not None:
+                _forget_after_commit(self._session.info)
                 self._session.close()
             connection.rollback()  # no-op after commit; discards anything uncommitted
         finally:
+            _forget_after_commit(connection.info)
             connection.close()
             self._connection = self._session = None
 
@@ -111,3 +139,4 @@ class ConnectionUnitOfWork:
         if self._session is not None:
             self._session.flush()
         self.connection.commit()
+        _run_after_commit(self.connection.info, *([self._session.info] if self._session is not None else []))

@@ -3,7 +3,7 @@ lock, and what follows from them (children, parents, error workflows, sweeps).
 
 Modules depend on each other in one direction only (a test reads their imports and fails on a cycle):
 
-    compiled, outbox, rows  →  settle  →  start  →  links  →  control, steps, sweeps
+    clock, compiled, outbox, rows  →  timers  →  settle  →  start  →  links  →  control, steps, sweeps
 
 `settle` and `start` never start or finish another execution themselves: they return `Effects`
 (outbox messages to publish after commit, and follow-up requests), and `links.carry_out` performs

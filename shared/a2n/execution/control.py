@@ -11,12 +11,12 @@ import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from a2n.db.base import utcnow
 from a2n.db.enums import ExecutionMode
 from a2n.db.repositories.executions import ExecutionRepository
 from a2n.engine.planner import Outcome, plan_cancel, plan_rerun_from, plan_start
 from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.errors import BadRequest, Conflict, NotFound, Problem, ValidationFailed
+from a2n.execution import clock
 from a2n.execution.compiled import CompiledWorkflow, compiled_workflow, planner_states
 from a2n.execution.links import carry_out
 from a2n.execution.rows import Completion, log_row, resume_token_hash
@@ -49,7 +49,7 @@ def _cancel_locked(
     stored = repo.node_states(locked.id)
     compiled = compiled_workflow(repo, locked.workflow_id, locked.workflow_version)
     plan = plan_cancel(compiled.graph, planner_states(stored))
-    effects = apply_plan(repo, locked, compiled=compiled, stored=stored, plan=plan, now=utcnow())
+    effects = apply_plan(repo, locked, compiled=compiled, stored=stored, plan=plan, now=clock.now())
     messages = carry_out(repo, effects)
     for child_id in repo.active_children(locked.id):
         child = repo.lock(child_id, skip_locked=True)  # never wait on a child: it locks child → parent
@@ -163,7 +163,7 @@ def resume_node(session: Session, *, execution_id: uuid.UUID, token: str, data: 
             and state.resume_token_hash is not None
             and hmac.compare_digest(state.resume_token_hash, wanted)
         ):
-            now = utcnow()
+            now = clock.now()
             outcome = Outcome.succeeded(state.node_id, resumed_output(now, data), attempt=state.attempt)
             completion = Completion()
             effects = settle(repo, locked, stored, outcome, completion=completion, now=now)

@@ -12,13 +12,13 @@ import uuid
 from collections import deque
 from typing import TYPE_CHECKING
 
-from a2n.db.base import utcnow
 from a2n.db.enums import ExecutionMode
 from a2n.db.repositories.executions import ExecutionRepository
 from a2n.db.uow import UnitOfWork
 from a2n.engine.planner import ExecutionEnd, Outcome
 from a2n.engine.statuses import ExecutionStatus, NodeStatus
 from a2n.errors import A2NError
+from a2n.execution import clock, timers
 from a2n.execution.outbox import publish_outbox
 from a2n.execution.rows import Completion, Effects, FollowUp, NotifyParent, StartChild, StartErrorWorkflow
 from a2n.execution.settle import is_current, settle
@@ -55,13 +55,15 @@ def start_and_publish(request: StartRequest) -> StartedExecution:
 
 def carry_out(repo: ExecutionRepository, effects: Effects) -> list[OutboxMessage]:
     """Perform `effects`' follow-ups (and theirs, in order) in the current transaction; every outbox
-    message to publish after commit."""
+    message to publish after commit. Before that commit, a sweep is sure to come (timers)."""
     messages = list(effects.messages)
     pending: deque[FollowUp] = deque(effects.follow_ups)
     while pending:
         more = _perform(repo, pending.popleft())
         messages += more.messages
         pending.extend(more.follow_ups)
+    if messages:  # work in flight: the sweeper must come by, even if this Lambda dies after commit
+        timers.ensure_sweep(clock.now() + timers.SWEEP_MARGIN)
     return messages
 
 
@@ -138,7 +140,7 @@ def notify_parent(repo: ExecutionRepository, follow_up: NotifyParent) -> Effects
             "childExecutionId": str(follow_up.child_id),
         }
         outcome = Outcome.failed(waiting.node_id, error, attempt=waiting.attempt)
-    return settle(repo, parent, stored, outcome, completion=Completion(), now=utcnow())
+    return settle(repo, parent, stored, outcome, completion=Completion(), now=clock.now())
 
 
 def start_error_workflow(repo: ExecutionRepository, follow_up: StartErrorWorkflow) -> Effects:

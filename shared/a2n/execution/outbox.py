@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from a2n.adapters.sqs import QueuedMessage, send_messages
-from a2n.db.base import new_id, utcnow
+from a2n.db.base import new_id
 from a2n.db.models import OutboxMessage
 from a2n.db.repositories.executions import ExecutionRepository
 from a2n.db.uow import UnitOfWork
+from a2n.execution import clock
 from a2n.observability import get_logger
 from a2n.settings import get_settings
 
@@ -35,7 +36,7 @@ def outbox_message(
         attempt=attempt,
         queue=node_type,
         delay_s=delay_s,
-        created_at=utcnow(),
+        created_at=clock.now(),  # the sweeper judges staleness on the engine's clock
     )
 
 
@@ -70,7 +71,7 @@ def publish_outbox(messages: Sequence[OutboxMessage]) -> None:
 def republish_stale_outbox(older_than: timedelta) -> int:
     """Resend outbox rows nobody consumed for `older_than` past their delay; returns how many."""
     with UnitOfWork() as uow:
-        stale = ExecutionRepository(uow.session).stale_outbox(older_than, REPUBLISH_BATCH)
+        stale = ExecutionRepository(uow.session).stale_outbox(clock.now(), older_than, REPUBLISH_BATCH)
         uow.commit()
     publish_outbox(stale)
     return len(stale)

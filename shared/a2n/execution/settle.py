@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from a2n.db.base import utcnow
 from a2n.engine.planner import ExecutionEnd, Outcome, OutcomeKind, Plan, plan_after
 from a2n.engine.statuses import EXECUTION_TERMINAL, ExecutionStatus, NodeStatus
+from a2n.execution import timers
 from a2n.execution.compiled import CompiledWorkflow, compiled_workflow, planner_states
 from a2n.execution.inline import Inlined, RunFacts, run_inline
 from a2n.execution.outbox import outbox_message
@@ -67,7 +69,8 @@ def settle(
     )
     waiting = outcome.kind is OutcomeKind.WAITING and plan.status_of(outcome.node_id) is NodeStatus.WAITING
     wake = _wake_message(locked, compiled, outcome, completion=completion, now=now) if waiting else []
-    logs = node_logs(locked.id, outcome, plan, completion=completion, now=now)
+    # Log lines are shown beside the claim's start time: the wall clock, not the engine's.
+    logs = node_logs(locked.id, outcome, plan, completion=completion, now=utcnow())
     inlined = Inlined(plan)
     if ExecutionStatus(locked.status) not in EXECUTION_TERMINAL:
         facts = RunFacts(locked.id, locked.trigger_data, locked.started_at, locked.mode)
@@ -84,7 +87,7 @@ def _wake_message(
     now: datetime,
 ) -> list[OutboxMessage]:  # fmt: skip
     """A wait SQS can hold (≤ 900 s) wakes through a delayed step message; longer ones through
-    the sweeper's wake_due_waits."""
+    their engine timer (timers.follow)."""
     if completion.wait_until is None:
         return []
     delay_s = max(0, math.ceil((completion.wait_until - now).total_seconds()))
@@ -129,7 +132,7 @@ def apply_plan(
     messages: list[OutboxMessage] = list(extra_messages)
     for item in plan.enqueue:
         delay_s = math.ceil(item.delay_ms / 1000)
-        if delay_s > SQS_MAX_DELAY_S:  # longer than SQS can hold: the sweeper enqueues it when due
+        if delay_s > SQS_MAX_DELAY_S:  # longer than SQS can hold: its engine timer enqueues it when due
             rows[item.node_id].next_attempt_at = now + timedelta(milliseconds=item.delay_ms)
             continue
         node_type = compiled.graph.nodes[item.node_id].type
@@ -145,6 +148,8 @@ def apply_plan(
             execution_transition(locked.status, status)
             repo.update_execution(locked.id, status=status.value, ending=False,
                                   webhook_response=webhook_response)  # fmt: skip
+    # Parked nodes get their engine timers before commit; unparked ones lose theirs after it.
+    timers.follow(repo, locked.id, stored, rows, now)
     # Node rows, outbox and logs last, in one statement: nothing above reads this execution's nodes.
     repo.write_plan(locked.id, [row.as_param() for row in rows.values()], messages, log_rows)
     return Effects(messages, follow_ups)

@@ -20,6 +20,7 @@ from a2n.engine.graph import MAIN_HANDLE
 from a2n.engine.planner import NodeState, Plan, plan_start
 from a2n.engine.statuses import NODE_TERMINAL, ExecutionStatus, NodeStatus
 from a2n.errors import BadRequest, Conflict, NotFound
+from a2n.execution import clock
 from a2n.execution.compiled import CompiledWorkflow, remember_compiled
 from a2n.execution.inline import RunFacts, run_inline
 from a2n.execution.outbox import outbox_message
@@ -112,7 +113,8 @@ def write_execution(
         "trigger_data": request.trigger_data, "output": end.output if end else None,
         "error": end.error if end else None, "ended_at": utcnow() if end else None,
         "webhook_response": inlined.webhook_response,
-        "duration_ms": 0 if end else None, "timeout_s": timeout_ms / 1000,
+        "duration_ms": 0 if end else None,
+        "deadline_at": clock.now() + timedelta(milliseconds=timeout_ms),
         "parent_execution_id": request.parent_execution_id, "parent_node_id": request.parent_node_id,
         "retry_of": request.retry_of, "idempotency_key": request.idempotency_key,
         "request_hash": request.request_hash,

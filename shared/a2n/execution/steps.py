@@ -20,13 +20,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, StatementError
 
-from a2n.db.base import utcnow
 from a2n.db.repositories.executions import ExecutionRepository
 from a2n.db.uow import ConnectionUnitOfWork, UnitOfWork
 from a2n.engine.expressions import expression_context
 from a2n.engine.planner import Outcome
 from a2n.engine.statuses import NodeStatus
 from a2n.errors import NotFound
+from a2n.execution.clock import now as engine_now
 from a2n.execution.compiled import compiled_workflow
 from a2n.execution.links import ChildRefused, carry_out, start_child
 from a2n.execution.outbox import publish_outbox
@@ -71,7 +71,7 @@ class Faults(Protocol):
 class StepDeps:
     faults: Faults | None = None
     rng: RandomSource | None = None
-    clock: Callable[[], datetime] = utcnow
+    clock: Callable[[], datetime] = engine_now
     publish: Callable[[Sequence[OutboxMessage]], None] = publish_outbox
 
     def hit(self, point: str) -> None:
@@ -118,7 +118,7 @@ def claim_step(message: StepMessage) -> tuple[ClaimedStep, CompiledWorkflow, Cre
     with ConnectionUnitOfWork() as uow:
         repo = ExecutionRepository(uow.connection)
         lease_s = settings.node_timeout_default_s + settings.step_lease_s
-        step = repo.claim(message.executionId, message.nodeId, message.attempt, lease_s)
+        step = repo.claim(message.executionId, message.nodeId, message.attempt, lease_s, engine_now())
         if step is None:
             uow.commit()  # the claim also consumed this message's outbox row
             return None

@@ -1,5 +1,6 @@
 """What time decides, for the sweeper: due waits and long retries, expired leases, execution
-deadlines. Each works inside the caller's transaction and returns outbox messages to publish.
+deadlines, and the fire of one node's engine timer. Each works inside the caller's transaction and
+returns outbox messages to publish.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from a2n.db.models import OutboxMessage
-    from a2n.db.repositories.executions import DueNode
+    from a2n.db.repositories.executions import DueNode, LockedExecution
+    from a2n.execution.timers import NodeTimer
 
 SWEEP_BATCH = 500
 # A worker that died (OOM, Lambda timeout, crash) gets this many extra attempts beyond the node's
@@ -80,9 +82,39 @@ def timeout_executions(session: Session, now: datetime) -> list[OutboxMessage]:
         locked = repo.lock(execution_id, skip_locked=True)
         if locked is None or ExecutionStatus(locked.status) in EXECUTION_TERMINAL:
             continue
-        stored = repo.node_states(locked.id)
-        compiled = compiled_workflow(repo, locked.workflow_id, locked.workflow_version)
-        plan = plan_timeout(compiled.graph, planner_states(stored))
-        effects = apply_plan(repo, locked, compiled=compiled, stored=stored, plan=plan, now=now)
-        messages += carry_out(repo, effects)
+        messages += _time_out(repo, locked, now)
     return messages
+
+
+def _time_out(repo: ExecutionRepository, locked: LockedExecution, now: datetime) -> list[OutboxMessage]:
+    stored = repo.node_states(locked.id)
+    compiled = compiled_workflow(repo, locked.workflow_id, locked.workflow_version)
+    plan = plan_timeout(compiled.graph, planner_states(stored))
+    effects = apply_plan(repo, locked, compiled=compiled, stored=stored, plan=plan, now=now)
+    return carry_out(repo, effects)
+
+
+class TimerEarly(Exception):
+    """A node timer fired before its node was due (clock skew): raised so that EventBridge Scheduler
+    retries the invocation (its retry policy), which is then on time."""
+
+
+def fire_node_timer(session: Session, timer: NodeTimer, now: datetime) -> list[OutboxMessage]:
+    """One node's engine timer fired: its execution past its deadline ends TIMED_OUT; else the node,
+    if still parked at that attempt and due, gets its step message. A timer whose node moved on
+    (resumed, cancelled, a later attempt) does nothing."""
+    repo = ExecutionRepository(session)
+    locked = repo.lock(timer.execution_id)
+    if locked is None or ExecutionStatus(locked.status) in EXECUTION_TERMINAL:
+        return []
+    deadline = repo.deadline_of(locked.id)
+    if deadline is not None and deadline <= now:
+        return _time_out(repo, locked, now)
+    due = repo.take_due_node(timer.execution_id, timer.node_id, timer.attempt, now)
+    if due is not None:
+        messages = [outbox_message(due.execution_id, due.node_id, due.node_type, due.attempt)]
+        repo.insert_outbox(messages)
+        return messages
+    if repo.still_parked(timer.execution_id, timer.node_id, timer.attempt):
+        raise TimerEarly(f"{timer.name} fired at {now.isoformat()}, before its node or deadline was due")
+    return []

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from a2n.execution import clock as engine_clock
 from a2n.local.aws import MotoServer, RunningMoto
 from a2n.local.clock import Clock, SystemClock
 from a2n.local.functions import FunctionHost
@@ -80,11 +81,16 @@ class ProcessEnvironment:
 
 
 def _forget_cached_config() -> None:
-    """Settings and the DB engine are cached per process (per warm container on AWS); rebuild both."""
+    """Settings, the DB engine and what the Scheduler adapter and the engine timers know about their
+    Scheduler are cached per process (per warm container on AWS); a new moto has none of it."""
+    from a2n.adapters import scheduler
     from a2n.db.session import reset_engine
+    from a2n.execution.timers import forget_ensured_sweeps
 
     reset_settings()
     reset_engine()
+    scheduler.reset_client()
+    forget_ensured_sweeps()
 
 
 class LocalRuntime:
@@ -136,6 +142,9 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         self.moto.start()
+        # The functions' engine runs on the runtime's clock, the one that fires the schedules: under
+        # a ManualClock, a two-hour wait is due when the clock has moved two hours.
+        engine_clock.use(self.clock.now)
         try:
             self._start_stack()
         except BaseException:
@@ -205,6 +214,7 @@ class LocalRuntime:
         self._http = self._lambda_api = None
         self.moto.stop()
         self._env.restore()
+        engine_clock.use(None)
 
     def __enter__(self) -> LocalRuntime:
         return self.start()

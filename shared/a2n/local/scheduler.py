@@ -6,6 +6,7 @@ each (schedule, fire time) fires once, invoking the target function with its Inp
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -144,7 +145,9 @@ class Scheduler:
         for fire_time in due:
             self._fire(schedule, fire_time)
         if cursor.done and schedule.delete_after_completion and self.client is not None:
-            self.client.delete_schedule(Name=schedule.name, GroupName=schedule.group)
+            # Its target may have deleted it while handling the fire (an engine timer no longer needed).
+            with contextlib.suppress(self.client.exceptions.ResourceNotFoundException):
+                self.client.delete_schedule(Name=schedule.name, GroupName=schedule.group)
 
     def _fire(self, schedule: TrackedSchedule, fire_time: datetime) -> None:
         event = schedule_event(schedule, fire_time.astimezone(UTC))

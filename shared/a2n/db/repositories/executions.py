@@ -101,22 +101,23 @@ _CLAIM = _returning(
     """
 WITH consumed AS (
     -- The message is spent unless it came before its wait was due (clock skew): that row stays,
-    -- and the sweeper sends the wake again once it is due.
+    -- and the sweeper sends the wake again once it is due. "Now" is the engine's clock, passed in
+    -- (waits and leases are set by it, a2n.execution.clock), not the database's.
     DELETE FROM outbox WHERE execution_id = :e AND node_id = :n AND attempt = :a
       AND NOT EXISTS (
         SELECT 1 FROM execution_node_states w
         WHERE w.execution_id = :e AND w.node_id = :n AND w.attempt = :a
-          AND w.status = 'WAITING' AND w.wait_until > now())
+          AND w.status = 'WAITING' AND w.wait_until > :now)
 ), claimed AS (
     UPDATE execution_node_states s
     SET status = 'RUNNING',
         started_at = CASE WHEN s.status = 'WAITING' THEN s.started_at ELSE now() END,
-        lease_until = now() + make_interval(secs => :lease),
+        lease_until = CAST(:now AS timestamptz) + make_interval(secs => :lease),
         updated_at = now()
     FROM executions e
     WHERE s.execution_id = :e AND s.node_id = :n AND s.attempt = :a
       AND e.id = s.execution_id AND e.status IN ('RUNNING', 'WAITING')
-      AND (s.status = 'QUEUED' OR (s.status = 'WAITING' AND s.wait_until <= now()))
+      AND (s.status = 'QUEUED' OR (s.status = 'WAITING' AND s.wait_until <= :now))
     RETURNING s.node_type, s.input, s.wait_until IS NOT NULL AS woke,
               s.resume_token_hash IS NOT NULL AS resume_mode, s.started_at,
               e.workflow_id, e.workflow_version, e.workspace_id, e.trigger_data, e.mode,
@@ -337,7 +338,8 @@ class ExecutionRepository:
         )
 
     def insert_execution(self, values: Mapping[str, Any]) -> bool:
-        """False when a unique key (idempotency key, schedule fire) already holds an execution."""
+        """False when a unique key (idempotency key, schedule fire) already holds an execution.
+        `deadline_at` is on the engine's clock (the sweeper and the engine timers compare it with that)."""
         row = self.session.execute(
             text("""
 INSERT INTO executions (id, workflow_id, workflow_version, workspace_id, status, mode, trigger_id,
@@ -346,8 +348,7 @@ INSERT INTO executions (id, workflow_id, workflow_version, workspace_id, status,
     updated_at)
 VALUES (:id, :workflow_id, :workflow_version, :workspace_id, :status, :mode, :trigger_id,
     :scheduled_time, CAST(:trigger_data AS jsonb), CAST(:output AS jsonb), CAST(:error AS jsonb),
-    CAST(:webhook_response AS jsonb), now(), :ended_at, :duration_ms,
-    now() + make_interval(secs => :timeout_s),
+    CAST(:webhook_response AS jsonb), now(), :ended_at, :duration_ms, :deadline_at,
     :parent_execution_id, :parent_node_id, :retry_of, :idempotency_key, :request_hash, now(), now())
 ON CONFLICT DO NOTHING RETURNING id
 """),
@@ -438,12 +439,12 @@ WITH RECURSIVE tree(id, depth) AS (
 
     # --- step -----------------------------------------------------------------------------
     def claim(
-        self, execution_id: uuid.UUID, node_id: str, attempt: int, lease_s: float
+        self, execution_id: uuid.UUID, node_id: str, attempt: int, lease_s: float, now: datetime
     ) -> ClaimedStep | None:
-        """QUEUED (or due WAITING) → RUNNING for exactly this attempt; consumes its outbox row
-        (kept when the message came before its wait was due)."""
+        """QUEUED (or WAITING and due at `now`) → RUNNING for exactly this attempt, leased until
+        `now` + `lease_s`; consumes its outbox row (kept when the message came before its wait was due)."""
         row = self.session.execute(
-            _CLAIM, {"e": execution_id, "n": node_id, "a": attempt, "lease": lease_s}
+            _CLAIM, {"e": execution_id, "n": node_id, "a": attempt, "lease": lease_s, "now": now}
         ).one_or_none()
         if row is None:
             return None
@@ -602,19 +603,70 @@ RETURNING s.execution_id, s.node_id, s.node_type, s.attempt
         )
         return [row[0] for row in rows]
 
-    def stale_outbox(self, older_than: timedelta, limit: int) -> list[OutboxMessage]:
-        """Unconsumed rows past their delay + `older_than`; re-stamped so each is resent once per period."""
+    def work_in_flight(self) -> bool:
+        """Anything the sweeper still watches: an outbox row (unpublished, or a step message not yet
+        claimed, waits SQS delays included) or a RUNNING node (a lease that may expire). Parked work
+        (long waits and retries, children's parents) has its own timers and does not count."""
+        found: bool = self.session.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM outbox)"
+                " OR EXISTS (SELECT 1 FROM execution_node_states WHERE status = 'RUNNING')"
+            )
+        ).scalar_one()
+        return found
+
+    def deadline_of(self, execution_id: uuid.UUID) -> datetime | None:
+        deadline: datetime | None = self.session.execute(
+            text("SELECT deadline_at FROM executions WHERE id = :e"), {"e": execution_id}
+        ).scalar_one_or_none()
+        return deadline
+
+    def take_due_node(
+        self, execution_id: uuid.UUID, node_id: str, attempt: int, now: datetime
+    ) -> DueNode | None:
+        """This attempt of a node, when it is parked and due at `now`: a WAITING node with no wake
+        pending, or a QUEUED retry whose due time is cleared here. None otherwise."""
+        row = self.session.execute(
+            text("""
+UPDATE execution_node_states s SET next_attempt_at = NULL, updated_at = now()
+WHERE s.execution_id = :e AND s.node_id = :n AND s.attempt = :a
+  AND ((s.status = 'QUEUED' AND s.next_attempt_at <= :now)
+       OR (s.status = 'WAITING' AND s.wait_until <= :now AND NOT EXISTS (
+           SELECT 1 FROM outbox o WHERE o.execution_id = :e AND o.node_id = :n AND o.attempt = :a)))
+RETURNING s.execution_id, s.node_id, s.node_type, s.attempt
+"""),
+            {"e": execution_id, "n": node_id, "a": attempt, "now": now},
+        ).one_or_none()
+        return None if row is None else DueNode(*row)
+
+    def still_parked(self, execution_id: uuid.UUID, node_id: str, attempt: int) -> bool:
+        """This attempt is WAITING (with no wake pending) or a QUEUED retry with a due time."""
+        parked: bool = self.session.execute(
+            text("""
+SELECT EXISTS (SELECT 1 FROM execution_node_states s
+WHERE s.execution_id = :e AND s.node_id = :n AND s.attempt = :a
+  AND ((s.status = 'QUEUED' AND s.next_attempt_at IS NOT NULL)
+       OR (s.status = 'WAITING' AND NOT EXISTS (
+           SELECT 1 FROM outbox o WHERE o.execution_id = :e AND o.node_id = :n AND o.attempt = :a))))
+"""),
+            {"e": execution_id, "n": node_id, "a": attempt},
+        ).scalar_one()
+        return parked
+
+    def stale_outbox(self, now: datetime, older_than: timedelta, limit: int) -> list[OutboxMessage]:
+        """Unconsumed rows past their delay + `older_than` at `now` (rows are stamped on the engine's
+        clock); re-stamped so each is resent once per period."""
         rows: Sequence[Any] = self.session.execute(
             text("""
 WITH stale AS (  -- a locking CTE runs once (see take_due_retries)
     SELECT id FROM outbox
-    WHERE created_at + make_interval(secs => delay_s) + make_interval(secs => :older) < now()
+    WHERE created_at + make_interval(secs => delay_s) + make_interval(secs => :older) < :now
     ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED)
-UPDATE outbox o SET created_at = now()
+UPDATE outbox o SET created_at = :now
 FROM stale WHERE o.id = stale.id
 RETURNING o.id, o.execution_id, o.node_id, o.attempt, o.queue, o.created_at
 """),
-            {"older": older_than.total_seconds(), "limit": limit},
+            {"older": older_than.total_seconds(), "limit": limit, "now": now},
         ).all()
         return [
             OutboxMessage(
