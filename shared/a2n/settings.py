@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:3000"
     max_body_bytes: int = 1_048_576
 
+    # --- email --------------------------------------------------------------------------
+    # Sender of every email: an SES-verified identity on AWS (``a2n dev`` verifies it in moto).
+    mail_from: str = "A2N <no-reply@a2n.localhost>"
+    # Optional SES configuration set (bounce and complaint events, sending statistics).
+    mail_configuration_set: str | None = None
+    # Mail jobs go to this queue and the mail-sender function sends them (the template sets it);
+    # unset, a job is delivered at once in the calling process (tests and tools).
+    mail_queue_url: str | None = None
+    # Where links in emails point: the product's web pages for verifying an address or resetting a
+    # password (they POST the token to the API). Unset: the API's own public base URL.
+    app_base_url: str | None = None
+
     # --- engine ---------------------------------------------------------------------------
     # JSON object {node type: queue URL}; written by template.yaml / the local runtime.
     queue_urls: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)

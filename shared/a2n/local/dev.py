@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             moto_port=args.moto_port,
             database_url=database_url,
             env_overrides=env,
+            on_mail=_print_mail,
         ).start()
         _resync_schedules()
         DevState(os.getpid(), runtime.url, database_url, runtime.moto.endpoint).write(state_file)
@@ -161,6 +162,7 @@ def _banner(runtime: Any, database_url: str, allowed: list[str], state_file: Pat
             f"  A2N is running at {runtime.url}   (try: curl {runtime.url}/health)",
             f"  PostgreSQL   {without_password(database_url)}",
             f"  moto (AWS)   {runtime.moto.endpoint}",
+            f"  Mailbox      {runtime.url}/dev/mailbox   (every email sent; each is printed here too)",
             *reach,
             f"  {len(template.routes)} routes · {len(template.queues)} queues · "
             f"{len(template.sqs_sources)} SQS pollers · {schedules} template schedules",
@@ -169,6 +171,12 @@ def _banner(runtime: Any, database_url: str, allowed: list[str], state_file: Pat
             "",
         ]
     )
+
+
+def _print_mail(message: Any) -> None:
+    from a2n.local.mailbox import describe
+
+    print(describe(message), flush=True)
 
 
 def _progress(message: str) -> None:

@@ -11,6 +11,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,14 +33,30 @@ class _ApiServer(ThreadingHTTPServer):
     request_queue_size = 256
 
 
-class ApiGateway:
-    """Route → authorizer → function, over ``apigw``'s pure request/response mapping."""
+LocalRoute = Callable[[apigw.HttpRequest], apigw.HttpResponse]
 
-    def __init__(self, template: Template, functions: FunctionHost) -> None:
+
+class ApiGateway:
+    """Route → authorizer → function, over ``apigw``'s pure request/response mapping.
+
+    ``local_routes`` (exact path → answer) are the runtime's own development pages, such as
+    ``/dev/mailbox``: no template declares them, so they exist only here, never on AWS.
+    """
+
+    def __init__(
+        self,
+        template: Template,
+        functions: FunctionHost,
+        local_routes: Mapping[str, LocalRoute] | None = None,
+    ) -> None:
         self.template = template
         self.functions = functions
+        self.local_routes = dict(local_routes or {})
 
     def handle(self, request: apigw.HttpRequest) -> apigw.HttpResponse:
+        local = self.local_routes.get(request.raw_path)
+        if local is not None:
+            return local(request)
         match = apigw.match_route(self.template.routes, request.method, request.raw_path)
         if match is None:
             return apigw.gateway_error(404, "Not Found")

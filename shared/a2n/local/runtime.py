@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +21,7 @@ from a2n.local.clock import Clock, SystemClock
 from a2n.local.functions import FunctionHost
 from a2n.local.http import ApiGateway, HttpApiServer
 from a2n.local.lambda_api import LambdaApiServer
+from a2n.local.mailbox import MAILBOX_PATH, MailAnnouncer, Mailbox, MailboxMessage, mailbox_response
 from a2n.local.scheduler import Scheduler
 from a2n.local.sqs import SqsPoller
 from a2n.local.template import Template, load_template
@@ -115,6 +116,7 @@ class LocalRuntime:
         region: str = "us-east-1",
         stack_name: str = "a2n-local",
         serve: bool = True,
+        on_mail: Callable[[MailboxMessage], None] | None = None,
     ) -> None:
         self.template_path = Path(template_path)
         self.clock = clock or SystemClock()
@@ -139,6 +141,10 @@ class LocalRuntime:
         self._lambda_api: LambdaApiServer | None = None
         self._scheduler: Scheduler | None = None
         self._functions: FunctionHost | None = None
+        self.mailbox = Mailbox(region)
+        # ``a2n dev`` prints each sent email's subject and links through this.
+        self._on_mail = on_mail
+        self._announcer: MailAnnouncer | None = None
 
     def start(self) -> LocalRuntime:
         self.moto.start()
@@ -163,10 +169,16 @@ class LocalRuntime:
         self._lambda_api.start()
         if not self._serve:
             self._env.apply(self._environment(template))
+            self._verify_mail_sender()
             return
-        self._http = HttpApiServer(ApiGateway(template, self._functions), port=self._port)
+        pages = {MAILBOX_PATH: lambda request: mailbox_response(self.mailbox, request)}
+        self._http = HttpApiServer(ApiGateway(template, self._functions, pages), port=self._port)
         self._env.apply(self._environment(template))
+        self._verify_mail_sender()
         self._http.start()
+        if self._on_mail is not None:
+            self._announcer = MailAnnouncer(self.mailbox, self._on_mail)
+            self._announcer.start()
         for source in template.sqs_sources:
             if source.enabled:
                 queue = template.queues[source.queue]
@@ -178,6 +190,13 @@ class LocalRuntime:
                 self._pollers.append(poller)
         self._scheduler = Scheduler(self._functions, self.clock, self.moto.scheduler())
         self._scheduler.start()
+
+    def _verify_mail_sender(self) -> None:
+        """SES sends only from verified identities; an operator verifies theirs once, here it is done
+        at every start (moto forgets everything when it stops)."""
+        from a2n.settings import get_settings
+
+        self.mailbox.verify_sender(get_settings().mail_from)
 
     def _load(self, *, queue_urls: Mapping[str, str] | None) -> Template:
         return load_template(
@@ -201,6 +220,9 @@ class LocalRuntime:
         return {**env, **self._env_overrides}
 
     def stop(self) -> None:
+        if self._announcer is not None:
+            self._announcer.stop()
+            self._announcer = None
         if self._scheduler is not None:
             self._scheduler.stop()
         if self._pollers:
