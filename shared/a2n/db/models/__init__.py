@@ -4,6 +4,14 @@ Importing this package registers all tables on ``Base.metadata`` (Alembic relies
 """
 
 from a2n.db.base import Base
+from a2n.db.models.accounts import (
+    AccountToken,
+    RateCounter,
+    RecoveryCode,
+    SecurityEvent,
+    UserIdentity,
+    UserSession,
+)
 from a2n.db.models.executions import Execution, ExecutionLog, ExecutionNodeState, OutboxMessage
 from a2n.db.models.identity import (
     ApiKey,
@@ -26,6 +34,7 @@ from a2n.db.models.operations import (
 from a2n.db.models.workflows import Workflow, WorkflowFolder, WorkflowTrigger, WorkflowVersion
 
 __all__ = [
+    "AccountToken",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -37,9 +46,14 @@ __all__ = [
     "NodeDefinition",
     "OutboxMessage",
     "PollSeenItem",
+    "RateCounter",
+    "RecoveryCode",
     "RefreshToken",
     "RevokedSession",
+    "SecurityEvent",
     "User",
+    "UserIdentity",
+    "UserSession",
     "WebhookDeliveryRecord",
     "WebhookReceipt",
     "Workflow",

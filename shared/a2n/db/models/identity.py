@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, ForeignKey, Index, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from a2n.db.base import Base, CreatedAtMixin, IdMixin, JsonObject, TimestampsMixin, text_enum
@@ -30,6 +30,25 @@ class User(IdMixin, TimestampsMixin, Base):
     failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # When the address was proved by its emailed link (or by a reset link, or a provider's verified
+    # email); None: unverified (may sign in; a workspace may refuse it runs and API keys).
+    email_verified_at: Mapped[datetime | None]
+    # Profile: BCP 47 locale, IANA timezone (the default of new schedules), an avatar image URL.
+    locale: Mapped[str | None]
+    timezone: Mapped[str | None]
+    avatar_url: Mapped[str | None]
+    # Operator-designated (``a2n admin grant EMAIL``): may list, deactivate and reactivate users and
+    # force password resets.
+    is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # TOTP secret sealed with the credential envelope (purpose "totp", bound to the user); set and
+    # not enabled while an enrolment waits for its first code. The last time step accepted, so a
+    # code works once.
+    totp_secret_encrypted: Mapped[bytes | None]
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Set by a platform admin's forced reset: the password no longer signs in until reset by email.
+    password_reset_required: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    password_changed_at: Mapped[datetime | None]
 
 
 class RefreshToken(IdMixin, CreatedAtMixin, Base):
@@ -70,6 +89,10 @@ class Workspace(IdMixin, TimestampsMixin, Base):
     plan: Mapped[str] = mapped_column(default="free", server_default="free")
     # {max_workflows, max_executions_per_month, ...}; absent key = no limit.
     limits: Mapped[JsonObject] = mapped_column(default=dict, server_default=text("'{}'::jsonb"))
+    # Policies set by its ADMINs: members must have verified their address before running workflows
+    # or creating API keys; members must sign in with a second factor to act here at all.
+    require_verified_email: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class WorkspaceStartBucket(Base):
@@ -109,6 +132,14 @@ class ApiKey(IdMixin, CreatedAtMixin, Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Limits the authorizer enforces in the statement that finds the key: requests per minute (None:
+    # unlimited) in a fixed window (window_start, window_count), and the CIDRs it may be used from
+    # (empty: anywhere). use_count counts every request it authorised.
+    rate_limit_per_minute: Mapped[int | None]
+    allowed_cidrs: Mapped[list[str]] = mapped_column(default=list, server_default=text("'{}'::text[]"))
+    use_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    window_start: Mapped[datetime | None]
+    window_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class LoginThrottle(Base):
