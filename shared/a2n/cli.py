@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("a2n.db.cli", "database migrations: upgrade, downgrade, revision, current"),
     "bench": ("a2n.bench.cli", "measure engine overhead, throughput, latency, imports, routes, AWS cost"),
     "credentials": ("a2n.crypto.cli", "credential keys: rotate-key [--dry-run], new-key (local master key)"),
+    "admin": ("a2n.admin.cli", "platform admins: grant EMAIL, revoke EMAIL"),
 }
 
 

@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
@@ -32,6 +33,21 @@ _TYPE_FORMS: dict[Any, str] = {
     Path: "a file system path",
     str: "text",
 }
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider an operator configured (``A2N_OIDC_PROVIDERS``)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    issuer: str
+    client_id: str
+    # Secrets Manager secret (ARN or name) holding the client secret.
+    client_secret_arn: str
+    # Registered with the provider: your page that receives ``code`` and ``state`` and POSTs them to
+    # ``/auth/oidc/{provider}/callback``.
+    redirect_uri: str
+    scopes: str = "openid email profile"
 
 
 class Settings(BaseSettings):
@@ -114,6 +130,15 @@ class Settings(BaseSettings):
     # Where links in emails point: the product's web pages for verifying an address or resetting a
     # password (they POST the token to the API). Unset: the API's own public base URL.
     app_base_url: str | None = None
+    # Every endpoint that sends email counts requests per address (hashed) and per client IP in a
+    # one-hour window; past either it answers 429 + Retry-After. 0 turns a limit off.
+    mail_per_address_per_hour: int = Field(default=5, ge=0)
+    mail_per_ip_per_hour: int = Field(default=30, ge=0)
+    # OpenID Connect sign-in: JSON {name: {issuer, clientId, clientSecretArn, redirectUri, scopes?}}.
+    oidc_providers: dict[str, OidcProvider] = Field(default_factory=dict)
+    # Wrong two-factor codes an account may send in 15 minutes before its second step locks (429)
+    # for the rest of that window.
+    two_factor_max_failures: int = Field(default=5, ge=1)
 
     # --- engine ---------------------------------------------------------------------------
     # JSON object {node type: queue URL}; written by template.yaml / the local runtime.

@@ -24,6 +24,15 @@ PUBLIC = {
     ("POST", "/auth/login"),
     ("POST", "/auth/refresh"),
     ("POST", "/auth/logout"),
+    # Issue 12: account flows before (or instead of) signing in.
+    ("POST", "/auth/login/2fa"),
+    ("POST", "/auth/verify-email"),
+    ("POST", "/auth/password/forgot"),
+    ("POST", "/auth/password/reset"),
+    ("POST", "/auth/email/confirm"),
+    ("GET", "/auth/oidc/{provider}/authorize"),
+    ("POST", "/auth/oidc/{provider}/callback"),
+    ("POST", "/auth/oidc/link"),
     ("ANY", "/webhooks/{token}"),
     ("ANY", "/webhooks/{token}/{rest+}"),
 }

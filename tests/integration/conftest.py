@@ -49,3 +49,22 @@ def _forget_scheduler() -> None:
 
     scheduler.reset_client()
     forget_ensured_sweeps()
+
+
+MAIL_SENDER = "A2N <no-reply@mail.a2n.test>"
+
+
+@pytest.fixture
+def ses(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto's SES with the sender's domain verified; mail jobs are delivered in-process (no queue)."""
+    import boto3
+
+    from a2n.adapters import mailer
+
+    monkeypatch.setenv("A2N_MAIL_FROM", MAIL_SENDER)
+    monkeypatch.delenv("A2N_MAIL_QUEUE_URL", raising=False)
+    reset_settings()
+    mailer.reset_client()
+    boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="mail.a2n.test")
+    yield
+    mailer.reset_client()

@@ -13,10 +13,14 @@ from lambda_handlers import FakeLambdaContext, load_function, sample_event
 from sqlalchemy.orm import Session
 
 from a2n.auth.principal import Principal, principal_from_context
+from a2n.auth.tokens import verify_access_token
 from a2n.db.models import ApiKey
 from a2n.services import api_keys, auth
 from a2n.services.workspaces import create_workspace, list_workspaces
 from a2n.settings import reset_settings
+
+# Registering emails its verification link (mail jobs are delivered in-process, to moto's SES).
+pytestmark = pytest.mark.usefixtures("ses")
 
 PASSWORD = "correct horse battery"
 DENY = {"isAuthorized": False}
@@ -54,7 +58,9 @@ def _event(token: str | None, workspace: str | None = None) -> dict[str, Any]:
 def _session_principal(signed_in: auth.SignIn) -> Principal:
     user_id = str(signed_in.user.id)
     probe = Principal(user_id=user_id, workspace_id=user_id, auth_type="jwt")
-    return Principal(user_id=user_id, workspace_id=str(list_workspaces(probe)[0].id), auth_type="jwt")
+    workspace_id = str(list_workspaces(probe)[0].id)
+    session_id = verify_access_token(signed_in.access_token).session_id  # the token's sid
+    return Principal(user_id=user_id, workspace_id=workspace_id, auth_type="jwt", session_id=session_id)
 
 
 def test_sample_event_with_a_bogus_key_is_rejected(handler: Any, db_session: Session) -> None:

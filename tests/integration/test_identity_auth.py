@@ -18,6 +18,9 @@ from a2n.errors import Unauthorized
 from a2n.services import auth
 from a2n.settings import reset_settings
 
+# Registering emails its verification link (mail jobs are delivered in-process, to moto's SES).
+pytestmark = pytest.mark.usefixtures("ses")
+
 PASSWORD = "correct horse battery"
 
 

@@ -15,6 +15,9 @@ from a2n.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from a2n.services import api_keys, auth, workspaces
 from a2n.settings import reset_settings
 
+# Registering emails its verification link (mail jobs are delivered in-process, to moto's SES).
+pytestmark = pytest.mark.usefixtures("ses")
+
 PASSWORD = "correct horse battery"
 
 

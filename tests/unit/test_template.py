@@ -39,6 +39,15 @@ PUBLIC_ROUTES = {
     "POST /auth/login",
     "POST /auth/refresh",
     "POST /auth/logout",
+    # Issue 12: the account flows that happen before (or instead of) signing in.
+    "POST /auth/login/2fa",
+    "POST /auth/verify-email",
+    "POST /auth/password/forgot",
+    "POST /auth/password/reset",
+    "POST /auth/email/confirm",
+    "GET /auth/oidc/{provider}/authorize",
+    "POST /auth/oidc/{provider}/callback",
+    "POST /auth/oidc/link",
     "ANY /webhooks/{token}",
     "ANY /webhooks/{token}/{rest+}",
 }

@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.public",
     "a2n.api.routes.auth",
+    "a2n.api.routes.accounts",
+    "a2n.api.routes.profile",
+    "a2n.api.routes.oidc",
     "a2n.api.routes.identity",
     "a2n.api.routes.workspaces",
     "a2n.api.routes.workflows",

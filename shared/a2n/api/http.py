@@ -14,7 +14,7 @@ from typing import Any
 
 from a2n.api.request import Request
 from a2n.api.response import PROBLEM_JSON, Response, iso_utc, render
-from a2n.errors import A2NError, BadRequest, DatabaseUnavailable, Unauthorized
+from a2n.errors import A2NError, BadRequest, DatabaseUnavailable, Forbidden, Unauthorized
 
 __all__ = ["PROBLEM_JSON", "Request", "Response", "iso_utc", "route"]
 
@@ -37,6 +37,8 @@ def route(fn: RouteFunction) -> LambdaHandler:
             _tag_logs(logger, request, context)
             _refuse_while_unavailable(request)
             _refuse_rejected_credentials(request)
+            _refuse_by_policy(request)
+            _refuse_over_rate(request)
             _refuse_unstorable_parameters(request)
             return render(_as_response(fn(request)))
         except A2NError as error:
@@ -68,6 +70,23 @@ def _refuse_rejected_credentials(request: Request) -> None:
     with ``authError``: answer 401 here, before the route function runs."""
     if request.authorizer and "authError" in request.authorizer:
         raise Unauthorized(str(request.authorizer["authError"]) or "Invalid credentials")
+
+
+def _refuse_by_policy(request: Request) -> None:
+    """A workspace policy refused a valid caller (``policyError``, e.g. two-factor required)."""
+    if request.authorizer and "policyError" in request.authorizer:
+        raise Forbidden(str(request.authorizer["policyError"]) or "Refused by a workspace policy")
+
+
+def _refuse_over_rate(request: Request) -> None:
+    """An API key over its per-minute limit (``rateLimited``: seconds until its window ends)."""
+    if request.authorizer and "rateLimited" in request.authorizer:
+        from a2n.errors import RateLimited
+
+        refusal = RateLimited("This API key is over its requests-per-minute limit; retry after Retry-After")
+        seconds = str(request.authorizer["rateLimited"])
+        refusal.retry_after_s = int(seconds) if seconds.isdigit() else 60
+        raise refusal
 
 
 def _refuse_unstorable_parameters(request: Request) -> None:

@@ -29,6 +29,7 @@ _ERROR_TITLES = {
     413: "Body too large",
     422: "Validation failed; one error per problem with a JSON pointer",
     429: "Too many attempts (sign-in) or execution starts (per workspace); retry after Retry-After seconds",
+    502: "An upstream service (the identity provider) refused or could not be reached",
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -87,6 +88,8 @@ class RouteDoc:
     query: tuple[QueryParam, ...] = ()
     # Extra error statuses beyond those implied by the route's shape (e.g. 409 on a create).
     errors: tuple[int, ...] = ()
+    # Other successful answers: (status, body model), e.g. a login's 202 two-factor challenge.
+    also: tuple[tuple[int, type[BaseModel]], ...] = ()
 
     def operation_id(self, method: str) -> str:
         words: list[str] = re.findall(r"[A-Za-z0-9]+", f"{method} {self.path}")
@@ -130,6 +133,8 @@ def _component_schemas(
             wanted[(route.request_model, "validation")] = None
         if route.response_model is not None:
             wanted[(route.response_model, "serialization")] = None
+        for _, model in route.also:
+            wanted[(model, "serialization")] = None
     if not wanted:
         return {}, {}
     keyed, document = models_json_schema(list(wanted), ref_template=REF_TEMPLATE)
@@ -170,6 +175,9 @@ def _responses(route: RouteDoc, refs: dict[tuple[type[BaseModel], JsonSchemaMode
         ref = refs[(route.response_model, "serialization")]
         success["content"] = {JSON: {"schema": {"$ref": ref}}}
     responses: dict[str, Any] = {str(route.status): success}
+    for status, model in route.also:
+        ref = refs[(model, "serialization")]
+        responses[str(status)] = {"description": "Success", "content": {JSON: {"schema": {"$ref": ref}}}}
     for code in sorted(_error_codes(route)):
         responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
     return responses
@@ -180,7 +188,8 @@ def _error_codes(route: RouteDoc) -> set[int]:
     if route.request_model is not None or route.query:
         codes |= {413, 422} if route.request_model is not None else {422}
     if not route.public:
-        codes |= {401, 403}
+        # 429: an API key over its requests-per-minute limit (the authorizer decides, any route).
+        codes |= {401, 403, 429}
     if "{" in route.path:
         codes.add(404)
     return {code for code in codes if code in _ERROR_TITLES}

@@ -65,6 +65,8 @@ class Action(StrEnum):
     CREDENTIAL_WRITE = "credential.write"
     CREDENTIAL_DELETE = "credential.delete"
     AUDIT_READ = "audit.read"
+    ACCOUNT_MANAGE = "account.manage"
+    PLATFORM_ADMIN = "platform.admin"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ _V, _M, _A, _O = Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER
 
 RULES: dict[Action, Rule] = {
     Action.USER_READ: Rule(None, None),
+    # The caller's own account (password, address, two-factor, sessions, security feed): people only.
+    Action.ACCOUNT_MANAGE: Rule(None, None, api_keys=False),
+    # Platform administration: people only; the service checks the caller is a platform admin.
+    Action.PLATFORM_ADMIN: Rule(None, None, api_keys=False),
     Action.CATALOG_READ: Rule(None, None),
     # Workspaces and keys outlive the key that would create them: a leaked key must not mint more.
     Action.WORKSPACE_CREATE: Rule(None, None, api_keys=False),
@@ -216,4 +222,23 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /audit-logs": Action.AUDIT_READ,
     "GET /templates": Action.CATALOG_READ,
     "GET /node-types": Action.CATALOG_READ,
+    # Issue 12: the caller's own account, and a workspace's member policies.
+    "POST /me/email/verification": Action.ACCOUNT_MANAGE,
+    "POST /me/password": Action.ACCOUNT_MANAGE,
+    "POST /me/email": Action.ACCOUNT_MANAGE,
+    "POST /me/2fa/totp": Action.ACCOUNT_MANAGE,
+    "POST /me/2fa/totp/confirm": Action.ACCOUNT_MANAGE,
+    "POST /me/2fa/totp/disable": Action.ACCOUNT_MANAGE,
+    "GET /me/sessions": Action.ACCOUNT_MANAGE,
+    "DELETE /me/sessions/{id}": Action.ACCOUNT_MANAGE,
+    "DELETE /me/sessions": Action.ACCOUNT_MANAGE,
+    "GET /me/security-events": Action.ACCOUNT_MANAGE,
+    "PATCH /workspaces/{id}/policies": Action.WORKSPACE_ADMIN,
+    "PATCH /me": Action.ACCOUNT_MANAGE,
+    "GET /me/export": Action.ACCOUNT_MANAGE,
+    "DELETE /me": Action.ACCOUNT_MANAGE,
+    "GET /admin/users": Action.PLATFORM_ADMIN,
+    "POST /admin/users/{id}/deactivate": Action.PLATFORM_ADMIN,
+    "POST /admin/users/{id}/reactivate": Action.PLATFORM_ADMIN,
+    "POST /admin/users/{id}/password-reset": Action.PLATFORM_ADMIN,
 }

@@ -34,6 +34,9 @@ class Principal:
     auth_type: AuthType
     scopes: frozenset[str] = field(default_factory=frozenset)
     api_key_id: str | None = None
+    # The sign-in session of a JWT caller (the token's ``sid``): "this session" in the session list,
+    # kept when the password changes.
+    session_id: str | None = None
 
     @property
     def is_api_key(self) -> bool:
@@ -50,6 +53,8 @@ def authorizer_context(principal: Principal) -> dict[str, str]:
     }
     if principal.api_key_id is not None:
         context["apiKeyId"] = principal.api_key_id
+    if principal.session_id is not None:
+        context["sessionId"] = principal.session_id
     return context
 
 
@@ -69,12 +74,16 @@ def principal_from_context(context: Mapping[str, object]) -> Principal:
     api_key_id = _id_field(context, "apiKeyId") if auth_type == "api_key" else None
     if auth_type == "jwt" and "apiKeyId" in context:
         raise Unauthorized("Invalid authorizer context: apiKeyId")
+    session_id = _id_field(context, "sessionId") if "sessionId" in context else None
+    if auth_type == "api_key" and session_id is not None:
+        raise Unauthorized("Invalid authorizer context: sessionId")
     return Principal(
         user_id=user_id,
         workspace_id=workspace_id,
         auth_type=cast(AuthType, auth_type),
         scopes=scopes,
         api_key_id=api_key_id,
+        session_id=session_id,
     )
 
 

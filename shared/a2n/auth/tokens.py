@@ -63,6 +63,9 @@ class AccessClaims:
     issued_at: datetime
     expires_at: datetime
     workspace_ids: tuple[str, ...] = ()
+    # The session signed in with a second factor (``amr`` holds "otp", RFC 8176): what a workspace's
+    # "require 2FA" policy checks.
+    two_factor: bool = False
 
 
 def issue_access_token(
@@ -72,6 +75,7 @@ def issue_access_token(
     workspace_ids: Sequence[str] = (),
     now: datetime | None = None,
     keyring: Keyring | None = None,
+    two_factor: bool = False,
 ) -> tuple[str, int]:
     """A signed access token for ``user_id`` in session ``session_id``, and its lifetime in seconds."""
     import jwt
@@ -93,6 +97,7 @@ def issue_access_token(
     }
     if workspace_ids:
         claims["wsp"] = list(workspace_ids)
+    claims["amr"] = ["pwd", "otp"] if two_factor else ["pwd"]
     token = jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
     return token, settings.access_token_ttl_s
 
@@ -210,6 +215,7 @@ def _claims(payload: dict[str, Any]) -> AccessClaims:
         raise Unauthorized("Invalid access token")
     if not (isinstance(wsp, list) and all(isinstance(w, str) for w in wsp)):
         raise Unauthorized("Invalid access token")
+    amr = payload.get("amr", [])
     return AccessClaims(
         user_id=sub,
         token_id=jti,
@@ -217,4 +223,5 @@ def _claims(payload: dict[str, Any]) -> AccessClaims:
         issued_at=datetime.fromtimestamp(payload["iat"], UTC),
         expires_at=datetime.fromtimestamp(payload["exp"], UTC),
         workspace_ids=tuple(wsp),
+        two_factor=isinstance(amr, list) and "otp" in amr,
     )

@@ -131,6 +131,33 @@ def open_blob(blob: EncryptedBlob, binding: Binding) -> bytes:
         raise CredentialDecryptError(f"{binding.owner}: envelope does not open") from exc
 
 
+def pack_blob(blob: EncryptedBlob) -> bytes:
+    """An EncryptedBlob as one bytea value, for rows with one column per secret (webhook secrets,
+    TOTP secrets)."""
+    import base64
+
+    fields = {
+        "c": base64.b64encode(blob.ciphertext).decode(),
+        "k": base64.b64encode(blob.data_key_ciphertext).decode(),
+        "i": blob.key_id,
+        "v": blob.key_version,
+    }
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def unpack_blob(packed: bytes) -> EncryptedBlob:
+    """The EncryptedBlob of ``pack_blob``'s output."""
+    import base64
+
+    fields = json.loads(packed)
+    return EncryptedBlob(
+        ciphertext=base64.b64decode(fields["c"]),
+        data_key_ciphertext=base64.b64decode(fields["k"]),
+        key_id=str(fields["i"]),
+        key_version=int(fields["v"]),
+    )
+
+
 def _to_json(data: Mapping[str, Any]) -> bytes:
     return json.dumps(dict(data), separators=(",", ":"), ensure_ascii=False).encode()
 

@@ -28,6 +28,21 @@ def role_in_workspace(session: Session, principal: Principal, workspace_id: str 
     return Role(role.value) if role is not None else None
 
 
+def require_verified_address(session: Session, principal: Principal) -> None:
+    """Forbidden while the caller's address is unverified in a workspace that requires it (for
+    running workflows and creating API keys)."""
+    from a2n.db.repositories.identity import UserRepository
+    from a2n.errors import Forbidden
+
+    if UserRepository(session).lacks_required_verification(
+        uuid.UUID(principal.user_id), uuid.UUID(principal.workspace_id)
+    ):
+        raise Forbidden(
+            "This workspace requires a verified email address: open the link emailed to you, or ask "
+            "for a new one with POST /me/email/verification"
+        )
+
+
 def require(
     session: Session, principal: Principal, action: Action, workspace_id: str | None = None
 ) -> Role | None:

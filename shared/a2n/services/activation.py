@@ -279,32 +279,16 @@ def _store_secret(row: WorkflowTrigger, secret: str, now: datetime) -> None:
 
 def pack_blob(blob: Any) -> bytes:
     """An EncryptedBlob as one bytea value (the trigger row has one column per secret)."""
-    import base64
+    from a2n.crypto.envelope import pack_blob as pack
 
-    fields = {
-        "c": base64.b64encode(blob.ciphertext).decode(),
-        "k": base64.b64encode(blob.data_key_ciphertext).decode(),
-        "i": blob.key_id,
-        "v": blob.key_version,
-    }
-    return json.dumps(fields, separators=(",", ":")).encode()
+    return pack(blob)
 
 
 def stored_blob(packed: bytes | None) -> Any:
     """The EncryptedBlob of ``pack_blob``'s output, or None."""
-    import base64
+    from a2n.crypto.envelope import unpack_blob
 
-    from a2n.crypto.envelope import EncryptedBlob
-
-    if not packed:
-        return None
-    fields = json.loads(packed)
-    return EncryptedBlob(
-        ciphertext=base64.b64decode(fields["c"]),
-        data_key_ciphertext=base64.b64decode(fields["k"]),
-        key_id=str(fields["i"]),
-        key_version=int(fields["v"]),
-    )
+    return unpack_blob(packed) if packed else None
 
 
 # --- checks and schedules ---------------------------------------------------------------------------

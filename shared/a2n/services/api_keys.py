@@ -42,6 +42,8 @@ def create_api_key(
     scopes: list[str],
     expires_at: datetime | None,
     *,
+    rate_limit_per_minute: int | None = None,
+    allowed_cidrs: list[str] | None = None,
     origin: Origin | None = None,
     now: datetime | None = None,
 ) -> CreatedKey:
@@ -52,7 +54,7 @@ def create_api_key(
     from a2n.db.models import ApiKey
     from a2n.db.repositories.identity import ApiKeyRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
+    from a2n.services.access import require, require_verified_address
     from a2n.services.audit import Actor, record_audit
 
     try:
@@ -61,9 +63,11 @@ def create_api_key(
         raise ValidationFailed([Problem("/scopes", str(error))]) from None
     if expires_at is not None and expires_at <= (now or datetime.now(UTC)):
         raise ValidationFailed([Problem("/expiresAt", "must be in the future")])
+    cidrs = _networks(allowed_cidrs or [])
     with UnitOfWork() as uow:
         role = require(uow.session, principal, Action.API_KEY_MANAGE)
         assert role is not None  # API_KEY_MANAGE needs a membership
+        require_verified_address(uow.session, principal)
         beyond = sorted(s.value for s in wanted - scopes_for_role(role))
         if beyond:
             raise ValidationFailed(
@@ -79,6 +83,8 @@ def create_api_key(
                 key_hash=material.hash,
                 scopes=sorted(s.value for s in wanted),
                 expires_at=expires_at,
+                rate_limit_per_minute=rate_limit_per_minute,
+                allowed_cidrs=cidrs,
             )
         )
         record_audit(
@@ -88,7 +94,13 @@ def create_api_key(
             action="api_key.create",
             entity_type="api_key",
             entity_id=row.id,
-            changes={"name": name, "scopes": row.scopes, "prefix": row.prefix},
+            changes={
+                "name": name,
+                "scopes": row.scopes,
+                "prefix": row.prefix,
+                "rateLimitPerMinute": rate_limit_per_minute,
+                "allowedCidrs": cidrs,
+            },
             origin=origin,
         )
         uow.commit()
@@ -183,3 +195,18 @@ def _revoke(
         )
         uow.commit()
 
+
+def _networks(values: list[str]) -> list[str]:
+    """The allow-list in canonical form (``10.0.0.7`` → ``10.0.0.7/32``); 422 naming a bad entry."""
+    import ipaddress
+
+    networks: list[str] = []
+    problems: list[Problem] = []
+    for index, value in enumerate(values):
+        try:
+            networks.append(str(ipaddress.ip_network(value.strip(), strict=False)))
+        except ValueError:
+            problems.append(Problem(f"/allowedCidrs/{index}", "must be an IPv4 or IPv6 address or CIDR"))
+    if problems:
+        raise ValidationFailed(problems)
+    return sorted(set(networks))

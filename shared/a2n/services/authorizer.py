@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from a2n.errors import Forbidden, Unauthorized
@@ -26,10 +26,30 @@ if TYPE_CHECKING:
 
 DENY: dict[str, Any] = {"isAuthorized": False}
 AUTH_ERROR = "authError"
+# A valid caller a workspace policy refuses: the route answers 403 problem+json saying what to do
+# (the gateway's own 403 could not say it).
+POLICY_ERROR = "policyError"
+# An API key over its per-minute limit: the route answers 429 with this many seconds in Retry-After.
+RATE_LIMITED = "rateLimited"
 UNAVAILABLE = "unavailable"
 WORKSPACE_HEADER = "x-workspace-id"
-# last_used_at is a hint for humans; writing it on every request would make every call a write.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+class PolicyRefusal(Forbidden):
+    """A policy (a workspace's, or an API key's own allow-list) refuses this caller."""
+
+
+class KeyRateLimited(Exception):
+    """An API key over its requests-per-minute limit: the route answers 429 + Retry-After."""
+
+    def __init__(self, limit: int, retry_after_s: int) -> None:
+        super().__init__(f"This API key is limited to {limit} requests per minute")
+        self.detail = str(self)
+        self.retry_after_s = retry_after_s
+
+
+TWO_FACTOR_REQUIRED = (
+    "This workspace requires two-factor authentication: turn it on (POST /me/2fa/totp) and sign in "
+    "with it"
+)
 
 
 def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
@@ -44,6 +64,9 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
             "credentials rejected", extra={"reason": refused.detail, "routeArn": event.get("routeArn")}
         )
         return unauthenticated(refused.detail)
+    except (KeyRateLimited, PolicyRefusal) as refused:
+        get_logger().info("request refused by a policy", extra={"routeArn": event.get("routeArn")})
+        return _answered_by_route(refused)
     except Forbidden as refused:
         get_logger().info(
             "request denied", extra={"reason": refused.detail, "routeArn": event.get("routeArn")}
@@ -60,6 +83,15 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
     from a2n.auth.principal import authorizer_context
 
     return {"isAuthorized": True, "context": authorizer_context(principal)}
+
+
+def _answered_by_route(refused: KeyRateLimited | PolicyRefusal) -> dict[str, Any]:
+    """A valid caller refused by a policy or a key's rate: the route answers (403 or 429 +
+    Retry-After, problem+json saying why). A rate refusal's own count rolled back with its
+    transaction, so the window stays at the limit and the rest of the minute is refused alike."""
+    if isinstance(refused, KeyRateLimited):
+        return {"isAuthorized": True, "context": {RATE_LIMITED: str(refused.retry_after_s)}}
+    return {"isAuthorized": True, "context": {POLICY_ERROR: refused.detail}}
 
 
 def unauthenticated(reason: str) -> dict[str, Any]:
@@ -84,10 +116,13 @@ def resolve_principal(event: Mapping[str, Any], *, now: datetime | None = None) 
         if token.startswith(KEY_PREFIX):
             if not looks_like_api_key(token):
                 raise Unauthorized("Malformed API key")
-            principal = _api_key_principal(uow.session, token, requested, now or datetime.now(UTC))
+            source_ip = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
+            principal = _api_key_principal(
+                uow.session, token, requested, now or datetime.now(UTC), source_ip
+            )
         else:
             principal = _jwt_principal(uow.session, token, requested)
-        uow.commit()  # last_used_at, when due
+        uow.commit()  # the key's use count and rate window
     return principal
 
 
@@ -126,27 +161,41 @@ def _jwt_principal(session: Session, token: str, requested: uuid.UUID | None) ->
         # Valid caller, wrong workspace: refused here (403 at the gateway) rather than by each route.
         # (The personal workspace's owner cannot be removed from it, so this needs a named one.)
         raise Forbidden("Not a member of the requested workspace")
+    if facts.workspace_requires_two_factor and not claims.two_factor:
+        raise PolicyRefusal(TWO_FACTOR_REQUIRED)
     workspace = requested or facts.personal_workspace_id
-    return Principal(user_id=str(user_id), workspace_id=str(workspace), auth_type="jwt")
+    return Principal(
+        user_id=str(user_id), workspace_id=str(workspace), auth_type="jwt", session_id=str(session_id)
+    )
 
 
-def _api_key_principal(session: Session, token: str, requested: uuid.UUID | None, now: datetime) -> Principal:
+def _api_key_principal(
+    session: Session, token: str, requested: uuid.UUID | None, now: datetime, source_ip: str | None
+) -> Principal:
+    """The key's statement counts the request as it finds the key (no round trip beyond the lookup
+    and the owner's facts); its per-minute limit and IP allow-list are checked on what it returned."""
     from a2n.auth.api_keys import hash_api_key
     from a2n.auth.principal import Principal
     from a2n.db.repositories.identity import ApiKeyRepository, UserRepository
 
-    keys = ApiKeyRepository(session)
-    key = keys.get_by_hash(hash_api_key(token))
+    use = ApiKeyRepository(session).use(hash_api_key(token))
+    key = use.key if use is not None else None
     if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
         raise Unauthorized("Unknown, revoked or expired API key")
     if requested is not None and requested != key.workspace_id:
         raise Forbidden("API key is bound to another workspace")
+    if key.allowed_cidrs and not _ip_allowed(source_ip, key.allowed_cidrs):
+        raise PolicyRefusal("This API key may not be used from this IP address (its allow-list)")
+    assert use is not None
+    if key.rate_limit_per_minute is not None and use.window_count > key.rate_limit_per_minute:
+        raise KeyRateLimited(key.rate_limit_per_minute, use.retry_after_s)
     owner = UserRepository(session).caller_facts(key.user_id, key.workspace_id)
     if owner is None or not owner.is_active:
         raise Unauthorized("API key owner is inactive")
     if not owner.is_member:  # removal revokes the member's keys; this holds even for older rows
         raise Unauthorized("API key owner is no longer a member of its workspace")
-    keys.touch(key.id, now, every=LAST_USED_RESOLUTION)
+    if owner.workspace_requires_two_factor and not owner.has_two_factor:
+        raise PolicyRefusal(TWO_FACTOR_REQUIRED)
     return Principal(
         user_id=str(key.user_id),
         workspace_id=str(key.workspace_id),
@@ -154,6 +203,18 @@ def _api_key_principal(session: Session, token: str, requested: uuid.UUID | None
         scopes=frozenset(key.scopes),
         api_key_id=str(key.id),
     )
+
+
+def _ip_allowed(source_ip: str | None, cidrs: list[str]) -> bool:
+    import ipaddress
+
+    if not source_ip:
+        return False
+    try:
+        address = ipaddress.ip_address(source_ip)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
 
 
 def _uuid_or_deny(value: str) -> uuid.UUID:

@@ -42,10 +42,11 @@ def execute_workflow(
     from a2n.execution.links import start_execution
     from a2n.execution.outbox import publish_outbox
     from a2n.execution.start import StartRequest
-    from a2n.services.access import require
+    from a2n.services.access import require, require_verified_address
 
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.WORKFLOW_EXECUTE)
+        require_verified_address(uow.session, principal)
         workspace_id = uuid.UUID(str(principal.workspace_id))
         admit_start(uow.session, workspace_id)
         request = StartRequest(
@@ -94,9 +95,11 @@ def retry(
     from a2n.db.uow import UnitOfWork
     from a2n.execution.control import rerun_execution
     from a2n.execution.outbox import publish_outbox
+    from a2n.services.access import require_verified_address
 
     with UnitOfWork() as uow:
         execution = _load(uow.session, principal, Action.EXECUTION_RETRY, execution_id)
+        require_verified_address(uow.session, principal)
         admit_start(uow.session, execution.workspace_id)
         started, messages = rerun_execution(uow.session, execution_id=execution.id, from_node_id=from_node_id)
         changes = {"retryOf": str(execution.id), "fromNodeId": from_node_id}

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from a2n.errors import ServiceUnavailable
+from a2n.mail.messages import Composer, Outgoing
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from a2n.mail.templates import RenderedEmail
-
-Composer = Callable[["Session", Mapping[str, str]], list["Outgoing"]]
 
 
 class MailNotQueued(ServiceUnavailable):
@@ -58,14 +55,6 @@ class MailJob:
         if not isinstance(data.get("kind"), str) or not isinstance(params, dict):
             raise UnknownMailJob("mail job without a kind")
         return cls(kind=data["kind"], params={str(k): str(v) for k, v in params.items()})
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One message to send: recipient and rendered email."""
-
-    to: str
-    email: RenderedEmail
 
 
 def send_later(jobs: Sequence[MailJob]) -> None:
@@ -134,4 +123,6 @@ def compose_notice(session: Session, params: Mapping[str, str]) -> list[Outgoing
 
 
 def _composers() -> dict[str, Composer]:
-    return {"notice": compose_notice}
+    from a2n.services.account_mail import composers as account_composers
+
+    return {"notice": compose_notice, **account_composers()}

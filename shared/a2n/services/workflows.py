@@ -153,6 +153,32 @@ def _unmasked(draft: WorkflowDraft, stored: Mapping[str, Any] | None) -> tuple[W
     return replace(draft, definition=definition), problems
 
 
+def _default_schedule_timezone(
+    session: Session, principal: Principal, definition: Any, *, existing: Any = None
+) -> None:
+    """A new schedule trigger saved without a ``timezone`` gets the saving person's profile timezone
+    (``PATCH /me``), written into the definition so it shows and stays; without one it stays UTC.
+    Nodes already in ``existing`` (the stored definition) keep what they had: a profile change never
+    moves a running schedule."""
+    from a2n.db.repositories.identity import UserRepository
+
+    nodes = definition.get("nodes") if isinstance(definition, dict) else None
+    old_nodes = existing.get("nodes") if isinstance(existing, dict) else None
+    known = {node.get("id") for node in old_nodes or [] if isinstance(node, dict)}
+    unset = [
+        node["config"]
+        for node in nodes or []
+        if isinstance(node, dict) and node.get("type") == "trigger.schedule" and node.get("id") not in known
+        and isinstance(node.get("config"), dict) and "timezone" not in node["config"]
+    ]  # fmt: skip
+    if not unset:
+        return
+    user = UserRepository(session).get(uuid.UUID(principal.user_id))
+    if user is not None and user.timezone:
+        for config in unset:
+            config["timezone"] = user.timezone
+
+
 def _ensure_saveable(
     session: Session, workspace_id: uuid.UUID, draft: WorkflowDraft, *, extra: list[Problem] | None = None
 ) -> None:
@@ -240,6 +266,7 @@ def create_workflow(
         require(uow.session, principal, Action.WORKFLOW_WRITE)
         draft, problems = draft.with_variables_in_definition()
         draft, masked = _unmasked(draft, None)
+        _default_schedule_timezone(uow.session, principal, draft.definition)
         _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
         _ensure_folder(uow.session, principal, draft)
         view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
@@ -283,6 +310,7 @@ def create_workflow_from_template(
             folder_id=folder_id,
             category=template.category if category is None else category,
         )
+        _default_schedule_timezone(uow.session, principal, draft.definition)
         _ensure_saveable(uow.session, _workspace(principal), draft)
         _ensure_folder(uow.session, principal, draft)
         view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
@@ -406,6 +434,7 @@ def replace_workflow(
             )
         draft, problems = draft.with_variables_in_definition()
         draft, masked = _unmasked(draft, workflow.definition)
+        _default_schedule_timezone(uow.session, principal, draft.definition, existing=workflow.definition)
         _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
         view = _save_version(
             uow.session,
@@ -602,6 +631,7 @@ def import_workflow(
             ),
             None,
         )
+        _default_schedule_timezone(uow.session, principal, saveable.definition)
         _ensure_saveable(uow.session, _workspace(principal), saveable, extra=problems + masked)
         view = _save_new(uow.session, principal, saveable, action="workflow.import", origin=origin)
         uow.commit()

@@ -44,9 +44,18 @@ class MemberView:
 
 
 @dataclass(frozen=True)
+class Policies:
+    """What a workspace asks of its members (issue 12)."""
+
+    require_verified_email: bool = False
+    require_two_factor: bool = False
+
+
+@dataclass(frozen=True)
 class WorkspaceDetail:
     workspace: WorkspaceView
     members: list[MemberView]
+    policies: Policies = Policies()
 
 
 def slugify(name: str) -> str:
@@ -144,7 +153,56 @@ def get_workspace(principal: Principal, workspace_id: str) -> WorkspaceDetail:
         members = [MemberView(m.user_id, email, m.role.value) for m, email in repo.members(target)]
         assert role is not None  # WORKSPACE_READ needs a membership
         view = WorkspaceView(workspace.id, workspace.name, workspace.slug, role.value)
-        return WorkspaceDetail(view, members)
+        policies = Policies(workspace.require_verified_email, workspace.require_two_factor)
+        return WorkspaceDetail(view, members, policies)
+
+
+def set_policies(
+    principal: Principal,
+    workspace_id: str,
+    *,
+    require_verified_email: bool | None,
+    require_two_factor: bool | None,
+    origin: Origin | None = None,
+) -> Policies:
+    """ADMIN+: change what the workspace asks of its members. Requiring two-factor needs the admin to
+    have it on (else they would lock themselves out) and is refused on a personal workspace, where
+    every request without X-Workspace-Id acts — including turning two-factor on."""
+    from a2n.db.repositories.identity import UserRepository, WorkspaceRepository
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.access import require
+    from a2n.services.audit import Actor, record_audit
+
+    target = _workspace_uuid(workspace_id)
+    with UnitOfWork() as uow:
+        require(uow.session, principal, Action.WORKSPACE_ADMIN, workspace_id=str(target))
+        workspace = WorkspaceRepository(uow.session).require(target)
+        changes: dict[str, bool] = {}
+        if require_two_factor is not None and require_two_factor != workspace.require_two_factor:
+            if require_two_factor:
+                users = UserRepository(uow.session)
+                if users.owner_of_personal(target) is not None:
+                    raise Conflict("A personal workspace cannot require two-factor authentication")
+                admin = users.get(uuid.UUID(principal.user_id))
+                if admin is None or admin.totp_enabled_at is None:
+                    raise Conflict("Turn two-factor authentication on for yourself first (POST /me/2fa/totp)")
+            workspace.require_two_factor = changes["requireTwoFactor"] = require_two_factor
+        if require_verified_email is not None and require_verified_email != workspace.require_verified_email:
+            workspace.require_verified_email = changes["requireVerifiedEmail"] = require_verified_email
+        if changes:
+            record_audit(
+                uow.session,
+                workspace_id=target,
+                actor=Actor.of(principal),
+                action="workspace.policies",
+                entity_type="workspace",
+                entity_id=target,
+                changes=changes,
+                origin=origin,
+            )
+        policies = Policies(workspace.require_verified_email, workspace.require_two_factor)
+        uow.commit()
+    return policies
 
 
 def delete_workspace(principal: Principal, workspace_id: str, *, origin: Origin | None = None) -> None:

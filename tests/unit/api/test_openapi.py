@@ -79,11 +79,12 @@ def test_request_and_response_schemas_use_camel_case_names() -> None:
 def test_errors_are_problem_json_and_match_the_route_shape() -> None:
     document = build_openapi(ROUTES)
     create = document["paths"]["/workflows"]["post"]["responses"]
-    assert set(create) == {"201", "400", "401", "403", "409", "413", "422"}
+    # 429 on every authenticated route: an API key over its rate limit (issue 12).
+    assert set(create) == {"201", "400", "401", "403", "409", "413", "422", "429"}
     problem = resolve(document, create["422"]["$ref"])
     assert set(problem["content"]) == {"application/problem+json"}
     delete = document["paths"]["/workflows/{id}"]["delete"]
-    assert set(delete["responses"]) == {"204", "400", "401", "403", "404"}
+    assert set(delete["responses"]) == {"204", "400", "401", "403", "404", "429"}
     assert "content" not in delete["responses"]["204"]
 
 

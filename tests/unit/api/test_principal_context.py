@@ -19,6 +19,9 @@ KEY = Principal(
     api_key_id="k-1",
 )
 SESSION = Principal(user_id="u-2", workspace_id="w-2", auth_type="jwt")
+SIGNED_IN = Principal(
+    user_id="u-3", workspace_id="w-3", auth_type="jwt", session_id="5e55104e-0000-4000-8000-000000000003"
+)
 
 
 def test_context_values_are_all_strings_as_api_gateway_requires() -> None:
@@ -33,7 +36,7 @@ def test_context_values_are_all_strings_as_api_gateway_requires() -> None:
     assert all(isinstance(value, str) for value in context.values())
 
 
-@pytest.mark.parametrize("principal", [KEY, SESSION], ids=["api-key", "jwt"])
+@pytest.mark.parametrize("principal", [KEY, SESSION, SIGNED_IN], ids=["api-key", "jwt", "jwt-session"])
 def test_context_round_trips(principal: Principal) -> None:
     assert principal_from_context(authorizer_context(principal)) == principal
 
@@ -47,6 +50,7 @@ def test_context_round_trips(principal: Principal) -> None:
         {"workspaceId": "w 1"},
         {"workspaceId": "x" * 65},
         {"authType": "admin"},
+        {"sessionId": "not a session id"},
         {"scopes": ["workflows:read"]},
         {"scopes": "workflows:read DROP TABLE"},
         {"apiKeyId": None},

@@ -57,6 +57,8 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.CREDENTIAL_READ: (V, S.CREDENTIALS_READ),
     Action.CREDENTIAL_WRITE: (M, S.CREDENTIALS_WRITE),
     Action.CREDENTIAL_DELETE: (M, S.CREDENTIALS_WRITE),
+    Action.ACCOUNT_MANAGE: (None, "session"),
+    Action.PLATFORM_ADMIN: (None, "session"),
 }
 
 RANK = {V: 1, M: 2, A: 3, OW: 4}
@@ -204,6 +206,24 @@ ADDED_ROUTES = {
     "GET /folders",
     "PATCH /folders/{id}",
     "DELETE /folders/{id}",
+    "POST /me/email/verification",
+    "POST /me/password",
+    "POST /me/email",
+    "POST /me/2fa/totp",
+    "POST /me/2fa/totp/confirm",
+    "POST /me/2fa/totp/disable",
+    "GET /me/sessions",
+    "DELETE /me/sessions/{id}",
+    "DELETE /me/sessions",
+    "GET /me/security-events",
+    "PATCH /workspaces/{id}/policies",
+    "PATCH /me",
+    "GET /me/export",
+    "DELETE /me",
+    "GET /admin/users",
+    "POST /admin/users/{id}/deactivate",
+    "POST /admin/users/{id}/reactivate",
+    "POST /admin/users/{id}/password-reset",
 }
 
 

@@ -7,45 +7,70 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import RouteDoc
 from a2n.api.schemas import RequestBody, ResponseBody, UtcDatetime
 
 if TYPE_CHECKING:
-    from a2n.services.auth import SignIn
+    from a2n.services.auth import Challenge, SignIn
 
-MIN_PASSWORD = 10
 # argon2 hashes whatever it is given; a cap keeps a 1 MiB "password" from costing real CPU.
 MAX_PASSWORD = 1024
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 
 
+def _email_address(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError("must be an email address")
+    return value
+
+
+def _new_password(value: str) -> str:
+    from a2n.auth.password_policy import password_problem
+
+    problem = password_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+EmailField = Annotated[str, Field(max_length=254), AfterValidator(_email_address)]
+# A password being set: at least 12 characters, not a commonly used one (a2n.auth.password_policy).
+NewPassword = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD), AfterValidator(_new_password)]
+
+
 class Credentials(RequestBody):
-    email: str = Field(max_length=254)
+    email: EmailField
     password: str = Field(min_length=1, max_length=MAX_PASSWORD)
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        value = value.strip()
-        if not _EMAIL.match(value):
-            raise ValueError("must be an email address")
-        return value
 
-
-class Registration(Credentials):
-    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
+class Registration(RequestBody):
+    email: EmailField
+    password: NewPassword
     name: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _not_the_address(self) -> Registration:
+        if self.password.strip().lower() == self.email.lower():
+            raise ValueError("password: must not be your email address")
+        return self
+
+
+class SecondStep(RequestBody):
+    challenge: str = Field(min_length=1, max_length=256)
+    # A 6-digit TOTP code or a recovery code (xxxxx-xxxxx).
+    code: str = Field(min_length=6, max_length=32)
 
 
 REGISTRATION_ACCEPTED = (
-    "If this address can be registered, you can now sign in with it and this password "
-    "(POST /auth/login). For privacy this answer is the same whether or not the address was "
-    "already registered."
+    "Check your inbox: if this address could be registered, you can now sign in with it and this "
+    "password (POST /auth/login) and an email with a link to verify it is on its way. For privacy "
+    "this answer is the same whether or not the address was already registered."
 )
 
 
@@ -77,6 +102,15 @@ class SessionOut(TokensOut):
     user: UserOut
 
 
+class ChallengeOut(ResponseBody):
+    """A correct password on an account with two-factor on: finish at POST /auth/login/2fa."""
+
+    two_factor_required: Literal[True] = True
+    challenge: str
+    expires_in: int
+    methods: list[str] = Field(default_factory=lambda: ["totp", "recovery_code"])
+
+
 def register(request: Request) -> Response:
     from a2n.services.auth import register as register_user
 
@@ -91,8 +125,23 @@ def login(request: Request) -> Response:
 
     body = request.parse(Credentials)
     # A lock (LoginLocked) is a 429 whose Retry-After the problem response carries.
-    signed_in = login_user(body.email, body.password, origin=request.origin)
-    return Response(200, _session(signed_in))
+    return signed_in_response(login_user(body.email, body.password, origin=request.origin))
+
+
+def signed_in_response(outcome: SignIn | Challenge) -> Response:
+    """200 with tokens, or 202 with the two-factor challenge to finish at POST /auth/login/2fa."""
+    from a2n.services.auth import Challenge
+
+    if isinstance(outcome, Challenge):
+        return Response(202, _challenge(outcome))
+    return Response(200, _session(outcome))
+
+
+def login_second_step(request: Request) -> Response:
+    from a2n.services.auth import login_second_step as finish
+
+    body = request.parse(SecondStep)
+    return Response(200, _session(finish(body.challenge, body.code, origin=request.origin)))
 
 
 def refresh(request: Request) -> Response:
@@ -112,6 +161,10 @@ def logout(request: Request) -> Response:
 
     revoke(request.parse(RefreshRequest).refresh_token)
     return Response.no_content()
+
+
+def _challenge(challenge: Challenge) -> ChallengeOut:
+    return ChallengeOut(challenge=challenge.token, expires_in=challenge.expires_in)
 
 
 def _session(signed_in: SignIn) -> SessionOut:
@@ -137,12 +190,25 @@ ROUTES: tuple[RouteDoc, ...] = (
         status=202,
         public=True,
         tags=_TAGS,
+        errors=(429,),
     ),
     RouteDoc(
         "POST",
         "/auth/login",
-        "Sign in (429 with Retry-After while locked)",
+        "Sign in (429 with Retry-After while locked); with two-factor on, 202 and a challenge to "
+        "finish at POST /auth/login/2fa",
         Credentials,
+        SessionOut,
+        public=True,
+        tags=_TAGS,
+        errors=(401, 403, 429),
+        also=((202, ChallengeOut),),
+    ),
+    RouteDoc(
+        "POST",
+        "/auth/login/2fa",
+        "Finish a two-factor sign-in with the challenge and a TOTP or recovery code",
+        SecondStep,
         SessionOut,
         public=True,
         tags=_TAGS,

@@ -33,12 +33,21 @@ class MeOut(ResponseBody):
     workspaces: list[WorkspaceRoleOut]
     # Where requests without X-Workspace-Id act; null for an API key bound to another workspace.
     personal_workspace_id: uuid.UUID | None = None
+    email_verified: bool = False
+    two_factor_enabled: bool = False
+    locale: str | None = None
+    timezone: str | None = None
+    avatar_url: str | None = None
 
 
 class ApiKeyCreate(RequestBody):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(min_length=1, max_length=20)
     expires_at: UtcDatetime | None = None
+    # Requests per minute the authorizer lets through (429 + Retry-After beyond); null: no limit.
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
+    # CIDRs (IPv4 or IPv6) the key may be used from; empty: anywhere.
+    allowed_cidrs: list[str] = Field(default_factory=list, max_length=20)
 
 
 class ApiKeyOut(ResponseBody):
@@ -49,6 +58,10 @@ class ApiKeyOut(ResponseBody):
     created_at: UtcDatetime
     expires_at: UtcDatetime | None = None
     last_used_at: UtcDatetime | None = None
+    rate_limit_per_minute: int | None = None
+    allowed_cidrs: list[str] = Field(default_factory=list)
+    # Requests it was let through for (refusals — over the rate, outside the allow-list — are not).
+    use_count: int = 0
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -66,6 +79,11 @@ def get_me(request: Request) -> Response:
         created_at=view.user.created_at,
         workspaces=[WorkspaceRoleOut(id=w.id, name=w.name, role=w.role) for w in view.workspaces],
         personal_workspace_id=view.personal_workspace_id,
+        email_verified=view.user.email_verified_at is not None,
+        two_factor_enabled=view.user.totp_enabled_at is not None,
+        locale=view.user.locale,
+        timezone=view.user.timezone,
+        avatar_url=view.user.avatar_url,
     )
     return Response(200, body)
 
@@ -74,7 +92,15 @@ def create_api_key(request: Request) -> Response:
     from a2n.services.api_keys import create_api_key as create
 
     body = request.parse(ApiKeyCreate)
-    created = create(request.principal, body.name, body.scopes, body.expires_at, origin=request.origin)
+    created = create(
+        request.principal,
+        body.name,
+        body.scopes,
+        body.expires_at,
+        rate_limit_per_minute=body.rate_limit_per_minute,
+        allowed_cidrs=body.allowed_cidrs,
+        origin=request.origin,
+    )
     out = ApiKeyCreated.model_validate(
         {**ApiKeyOut.model_validate(created.row).model_dump(), "key": created.plain}
     )

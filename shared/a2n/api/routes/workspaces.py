@@ -46,6 +46,8 @@ class MemberOut(ResponseBody):
 
 class WorkspaceDetailOut(WorkspaceOut):
     members: list[MemberOut]
+    require_verified_email: bool = False
+    require_two_factor: bool = False
 
 
 class WorkspaceApiKeyOut(ApiKeyOut):
@@ -84,6 +86,8 @@ def get_workspace(request: Request) -> Response:
     body = WorkspaceDetailOut(
         **WorkspaceOut.model_validate(detail.workspace).model_dump(),
         members=[MemberOut.model_validate(m) for m in detail.members],
+        require_verified_email=detail.policies.require_verified_email,
+        require_two_factor=detail.policies.require_two_factor,
     )
     return Response(200, body)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import exists, func, literal, select, update
+from sqlalchemy import Integer, case, exists, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,9 @@ class CallerFacts:
     is_member: bool
     # Is the session the access token names on the deny-list (signed out, family revoked)?
     session_revoked: bool = False
+    # Does that workspace require members to sign in with a second factor, and has the user one?
+    workspace_requires_two_factor: bool = False
+    has_two_factor: bool = False
 
 
 class UserRepository(Repository[User]):
@@ -42,15 +45,30 @@ class UserRepository(Repository[User]):
     def caller_facts(
         self, user_id: uuid.UUID, workspace_id: uuid.UUID | None, *, session_id: uuid.UUID | None = None
     ) -> CallerFacts | None:
-        """The user's state, its membership of ``workspace_id`` (default: its personal workspace) and
-        whether ``session_id`` was revoked, in one round trip served by three primary/unique keys."""
+        """The user's state, its membership of ``workspace_id`` (default: its personal workspace), that
+        workspace's two-factor policy and whether ``session_id`` was revoked, in one round trip served
+        by primary and unique keys."""
         target = User.personal_workspace_id if workspace_id is None else workspace_id
         member = exists().where(WorkspaceMember.user_id == User.id, WorkspaceMember.workspace_id == target)
         revoked = exists().where(RevokedSession.session_id == session_id) if session_id else literal(False)
+        requires = select(Workspace.require_two_factor).where(Workspace.id == target).scalar_subquery()
         row = self.session.execute(
-            select(User.is_active, User.personal_workspace_id, member, revoked).where(User.id == user_id)
+            select(
+                User.is_active, User.personal_workspace_id, member, revoked, requires,
+                User.totp_enabled_at.is_not(None),
+            ).where(User.id == user_id)
+        ).one_or_none()  # fmt: skip
+        if row is None:
+            return None
+        return CallerFacts(bool(row[0]), row[1], bool(row[2]), bool(row[3]), bool(row[4]), bool(row[5]))
+
+    def lacks_required_verification(self, user_id: uuid.UUID, workspace_id: uuid.UUID) -> bool:
+        """Does the workspace require verified addresses while this user's is not? One statement."""
+        required = select(Workspace.require_verified_email).where(Workspace.id == workspace_id)
+        row = self.session.execute(
+            select(User.email_verified_at.is_(None), required.scalar_subquery()).where(User.id == user_id)
         ).one_or_none()
-        return None if row is None else CallerFacts(bool(row[0]), row[1], bool(row[2]), bool(row[3]))
+        return row is not None and bool(row[0]) and bool(row[1])
 
     def emails(self, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
         if not user_ids:
@@ -63,6 +81,21 @@ class UserRepository(Repository[User]):
         return self.session.scalars(
             select(User.id).where(User.personal_workspace_id == workspace_id)
         ).one_or_none()
+
+    def page_all(self, *, query: str | None, limit: int, after: Keyset | None) -> Slice[User]:
+        """Every account, newest first; ``query`` matches the address or name (case-insensitive)."""
+        statement = select(User)
+        if query:
+            escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            statement = statement.where(
+                func.lower(User.email).like(pattern) | func.lower(User.name).like(pattern)
+            )
+        return self.page(statement, limit=limit, after=after)
+
+    def get_locked(self, user_id: uuid.UUID) -> User | None:
+        """The user row FOR UPDATE: password and second-factor checks count failures one by one."""
+        return self.session.scalars(select(User).where(User.id == user_id).with_for_update()).one_or_none()
 
     def get_by_email(self, email: str, *, lock: bool = False) -> User | None:
         """Case-insensitive, served by the unique index on lower(email). ``lock``: FOR UPDATE, so
@@ -149,6 +182,13 @@ class RefreshTokenRepository(Repository[RefreshToken]):
             select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
         ).one_or_none()
 
+    def live_families(self, user_id: uuid.UUID, now: datetime) -> set[uuid.UUID]:
+        """Families (sessions) of the user with a refresh token still usable."""
+        query = select(RefreshToken.family_id).where(
+            RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now
+        )
+        return set(self.session.scalars(query.distinct()))
+
     def revoke_family(self, family_id: uuid.UUID, at: datetime) -> int:
         result = self.session.execute(
             update(RefreshToken)
@@ -175,8 +215,44 @@ class RevokedSessionRepository:
         )
 
 
+@dataclass(frozen=True)
+class KeyUse:
+    """An API key as the authorizer's one statement found and counted it."""
+
+    key: ApiKey
+    window_count: int  # requests in the current minute, this one included
+    retry_after_s: int  # until the current minute's window ends
+
+
 class ApiKeyRepository(WorkspaceScopedRepository[ApiKey]):
     model = ApiKey
+
+    def use(self, key_hash: str) -> KeyUse | None:
+        """Find the key by hash and count this request against it, in one statement (it replaced
+        today's lookup and its occasional last-used write): a window older than a minute starts
+        over; use_count and last_used_at always move. The row stays locked until the authorizer's
+        transaction commits, so concurrent requests of one key count one by one."""
+        now, minute = func.now(), text("interval '1 minute'")
+        stale = ApiKey.window_start.is_(None) | (ApiKey.window_start <= now - minute)
+        # RETURNING sees the new row: seconds until the (possibly new) window ends.
+        window_left = func.ceil(func.extract("epoch", ApiKey.window_start + minute - now))
+        statement = (
+            update(ApiKey)
+            .where(ApiKey.key_hash == key_hash)
+            .values(
+                use_count=ApiKey.use_count + 1,
+                last_used_at=now,
+                window_count=case((stale, 1), else_=ApiKey.window_count + 1),
+                window_start=case((stale, now), else_=ApiKey.window_start),
+            )
+            .returning(ApiKey, func.greatest(1, window_left).cast(Integer))
+            .execution_options(synchronize_session=False)
+        )
+        row = self.session.execute(statement).one_or_none()
+        if row is None:
+            return None
+        key, retry_after_s = row
+        return KeyUse(key, key.window_count, int(retry_after_s))
 
     def get_by_hash(self, key_hash: str) -> ApiKey | None:
         return self.session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).one_or_none()
@@ -202,16 +278,6 @@ class ApiKeyRepository(WorkspaceScopedRepository[ApiKey]):
             ApiKey.workspace_id == workspace_id, ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None)
         )
         return self.page(query, limit=limit, after=after)
-
-    def touch(self, key_id: uuid.UUID, at: datetime, *, every: timedelta) -> None:
-        """Record use at most once per ``every``: a conditional UPDATE, so hot keys do not write
-        on every request."""
-        self.session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key_id)
-            .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < at - every))
-            .values(last_used_at=at)
-        )
 
 
 class LoginThrottleRepository:
