@@ -4,20 +4,15 @@ a queue is delivered at once; the mail-sender function reports a job it cannot d
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from email import message_from_string, policy
 from typing import Any
 
-import boto3
 import pytest
 
-from a2n.adapters import mailer
 from a2n.adapters.mailer import MailNotSent, send_email
 from a2n.mail.templates import render
 from a2n.services.mail import MailJob, deliver_mail_batch, send_later
 from a2n.settings import reset_settings
-
-SENDER = "A2N <no-reply@mail.a2n.test>"
 
 
 def sent_messages() -> list[Any]:
@@ -27,19 +22,7 @@ def sent_messages() -> list[Any]:
     return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
 
 
-@pytest.fixture
-def ses(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("A2N_MAIL_FROM", SENDER)
-    monkeypatch.delenv("A2N_MAIL_QUEUE_URL", raising=False)
-    reset_settings()
-    mailer.reset_client()
-    client = boto3.client("sesv2", region_name="us-east-1")
-    client.create_email_identity(EmailIdentity="mail.a2n.test")
-    yield client
-    mailer.reset_client()
-
-
-def test_the_mailer_sends_text_and_html_from_the_configured_sender(ses: Any) -> None:
+def test_the_mailer_sends_text_and_html_from_the_configured_sender(ses: None) -> None:
     email = render("notice", {"title": "Hello", "message": "Line one\nhttps://app.example/x"})
 
     message_id = send_email("ada@example.com", email)
@@ -47,13 +30,13 @@ def test_the_mailer_sends_text_and_html_from_the_configured_sender(ses: Any) -> 
     (sent,) = sent_messages()
     parsed = message_from_string(sent.raw_data, policy=policy.default)
     assert message_id and sent.id == message_id
-    assert parsed["From"] == SENDER and parsed["To"] == "ada@example.com"
+    assert parsed["From"] == "A2N <no-reply@mail.a2n.test>" and parsed["To"] == "ada@example.com"
     assert parsed["Subject"] == "Hello"
     assert "https://app.example/x" in parsed.get_body(("plain",)).get_content()
     assert "<h1" in parsed.get_body(("html",)).get_content()
 
 
-def test_a_refused_send_is_mail_not_sent(ses: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_refused_send_is_mail_not_sent(ses: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("A2N_MAIL_FROM", "someone@unverified.example")
     reset_settings()
 
@@ -62,14 +45,14 @@ def test_a_refused_send_is_mail_not_sent(ses: Any, monkeypatch: pytest.MonkeyPat
     assert sent_messages() == []
 
 
-def test_without_a_queue_a_job_is_delivered_at_once(ses: Any, database_url: str) -> None:
+def test_without_a_queue_a_job_is_delivered_at_once(ses: None, database_url: str) -> None:
     send_later([MailJob("notice", {"to": "lin@example.com", "title": "Queued", "message": "now"})])
 
     (sent,) = sent_messages()
     assert "lin@example.com" in sent.destinations or "lin@example.com" in sent.raw_data
 
 
-def test_the_sender_function_reports_only_the_jobs_it_could_not_deliver(ses: Any, database_url: str) -> None:
+def test_the_sender_function_reports_only_the_jobs_it_could_not_deliver(ses: None, database_url: str) -> None:
     good = MailJob("notice", {"to": "kim@example.com", "title": "Fine", "message": "ok"})
     records = [
         {"messageId": "m-good", "body": good.to_body(), "eventSource": "aws:sqs"},
@@ -85,6 +68,6 @@ def test_the_sender_function_reports_only_the_jobs_it_could_not_deliver(ses: Any
     assert "Subject: Fine" in sent.raw_data
 
 
-def test_jobs_carry_plain_values_only(ses: Any) -> None:
+def test_jobs_carry_plain_values_only(ses: None) -> None:
     job = MailJob.from_body(MailJob("notice", {"to": "a@b.co", "title": "t", "message": "m"}).to_body())
     assert job == MailJob("notice", {"to": "a@b.co", "title": "t", "message": "m"})

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from a2n.auth.principal import Principal
+    from a2n.db.models import User
 
 
 def role_in_workspace(session: Session, principal: Principal, workspace_id: str | None = None) -> Role | None:
@@ -26,6 +27,21 @@ def role_in_workspace(session: Session, principal: Principal, workspace_id: str 
         return None  # an API key is bound to one workspace
     role = WorkspaceRepository(session).role_of(uuid.UUID(target), uuid.UUID(principal.user_id))
     return Role(role.value) if role is not None else None
+
+
+def own_account(session: Session, principal: Principal, *, lock: bool = False) -> User:
+    """The caller's own account, for the account routes (people only, never an API key): 401 when
+    it is gone or deactivated. ``lock``: FOR UPDATE, so password and code checks count one by one."""
+    from a2n.db.repositories.identity import UserRepository
+    from a2n.errors import Unauthorized
+
+    authorize(principal, None, Action.ACCOUNT_MANAGE)
+    users = UserRepository(session)
+    user_id = uuid.UUID(principal.user_id)
+    user = users.get_locked(user_id) if lock else users.get(user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("Authentication required")
+    return user
 
 
 def require_verified_address(session: Session, principal: Principal) -> None:

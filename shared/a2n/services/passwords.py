@@ -65,20 +65,17 @@ def change_password(
     out (this one stays); a wrong current password counts toward the sign-in lockout."""
     from a2n.auth.passwords import hash_password, verify_password
     from a2n.auth.policy import Action, authorize
-    from a2n.db.repositories.identity import UserRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.errors import Unauthorized
+    from a2n.services.access import own_account
     from a2n.services.auth import LoginLocked, record_failed_attempt
     from a2n.services.security_events import PASSWORD_CHANGED, record_event
     from a2n.services.sessions import end_all_sessions
 
-    authorize(principal, None, Action.ACCOUNT_MANAGE)
+    authorize(principal, None, Action.ACCOUNT_MANAGE)  # before the slow hash
     password_hash = hash_password(new_password)
     now = datetime.now(UTC)
     with UnitOfWork() as uow:
-        user = UserRepository(uow.session).get_locked(uuid.UUID(principal.user_id))
-        if user is None:
-            raise Unauthorized("Authentication required")
+        user = own_account(uow.session, principal, lock=True)
         if user.locked_until is not None and user.locked_until > now:
             raise LoginLocked(max(1, int((user.locked_until - now).total_seconds() + 0.999)))
         if not verify_password(user.password_hash, current):

@@ -10,14 +10,13 @@ the audit trail: entries keep what happened and when, never who, from where, or 
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from a2n.errors import Conflict, Forbidden, Unauthorized
+from a2n.errors import Conflict, Forbidden
+from a2n.services.access import own_account
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from a2n.auth.principal import Principal
     from a2n.db.models import User
@@ -40,7 +39,7 @@ def update_profile(
     from a2n.services.audit import Actor, record_audit
 
     with UnitOfWork() as uow:
-        user = _own_account(uow.session, principal)
+        user = own_account(uow.session, principal)
         changes: dict[str, Any] = {}
         for field, value in (("name", name), ("avatar_url", avatar_url), ("locale", locale),
                              ("timezone", timezone)):  # fmt: skip
@@ -65,7 +64,7 @@ def export_account(principal: Principal) -> dict[str, Any]:
     from a2n.db.uow import UnitOfWork
 
     with UnitOfWork() as uow:
-        user = _own_account(uow.session, principal)
+        user = own_account(uow.session, principal)
         data = ProfileRepository(uow.session).export(user)
     return {"exportedAt": _iso(datetime.now(UTC)), "format": "a2n-account-export/1", **data}
 
@@ -85,7 +84,7 @@ def delete_account(
 
     now = datetime.now(UTC)
     with UnitOfWork() as uow:
-        user = _own_account(uow.session, principal, lock=True)
+        user = own_account(uow.session, principal, lock=True)
         if not verify_password(user.password_hash, password):
             raise Forbidden("The password is wrong")
         if user.totp_enabled_at is not None:
@@ -104,19 +103,6 @@ def delete_account(
         end_all_sessions(uow.session, user.id, now)
         profile.delete_account(user)
         uow.commit()
-
-
-def _own_account(session: Session, principal: Principal, *, lock: bool = False) -> User:
-    from a2n.auth.policy import Action, authorize
-    from a2n.db.repositories.identity import UserRepository
-
-    authorize(principal, None, Action.ACCOUNT_MANAGE)
-    users = UserRepository(session)
-    user_id = uuid.UUID(principal.user_id)
-    user = users.get_locked(user_id) if lock else users.get(user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized("Authentication required")
-    return user
 
 
 def _iso(at: datetime) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from a2n.errors import Conflict, Forbidden, Unauthorized
+from a2n.errors import Conflict, Forbidden
+from a2n.services.access import own_account
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -42,7 +43,7 @@ def begin_enrolment(principal: Principal, *, origin: Origin | None = None) -> En
     from a2n.db.uow import UnitOfWork
 
     with UnitOfWork() as uow:
-        user = _caller(uow.session, principal, lock=True)
+        user = own_account(uow.session, principal, lock=True)
         if user.totp_enabled_at is not None:
             raise Conflict("Two-factor authentication is already on; disable it first to enrol again")
         secret = pyotp.random_base32()
@@ -61,7 +62,7 @@ def confirm_enrolment(principal: Principal, code: str, *, origin: Origin | None 
 
     now = datetime.now(UTC)
     with UnitOfWork() as uow:
-        user = _caller(uow.session, principal, lock=True)
+        user = own_account(uow.session, principal, lock=True)
         if user.totp_enabled_at is not None:
             raise Conflict("Two-factor authentication is already on")
         if user.totp_secret_encrypted is None:
@@ -87,7 +88,7 @@ def disable(principal: Principal, password: str, code: str, *, origin: Origin | 
 
     now = datetime.now(UTC)
     with UnitOfWork() as uow:
-        user = _caller(uow.session, principal, lock=True)
+        user = own_account(uow.session, principal, lock=True)
         if user.totp_enabled_at is None:
             raise Conflict("Two-factor authentication is not on")
         check_second_factor_allowed(uow.session, user.id)
@@ -173,19 +174,6 @@ def _open(sealed: bytes, user_id: uuid.UUID) -> str:
     from a2n.crypto.envelope import decrypt_secret, unpack_blob
 
     return decrypt_secret(unpack_blob(sealed), purpose=_PURPOSE, owner_id=str(user_id)).decode()
-
-
-def _caller(session: Session, principal: Principal, *, lock: bool = False) -> User:
-    from a2n.auth.policy import Action, authorize
-    from a2n.db.repositories.identity import UserRepository
-
-    authorize(principal, None, Action.ACCOUNT_MANAGE)
-    users = UserRepository(session)
-    user_id = uuid.UUID(principal.user_id)
-    user = users.get_locked(user_id) if lock else users.get(user_id)
-    if user is None or not user.is_active:
-        raise Unauthorized("Authentication required")
-    return user
 
 
 def _notify(user_id: uuid.UUID, change: str, origin: Origin | None, now: datetime) -> None:

@@ -4,15 +4,14 @@ current one is told. Links are single-use account tokens (``a2n.services.account
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from a2n.errors import Conflict, Forbidden, Unauthorized
+from a2n.errors import Conflict, Forbidden
+from a2n.services.access import own_account
 
 if TYPE_CHECKING:
     from a2n.auth.principal import Principal
-    from a2n.db.models import User
     from a2n.services.audit import Origin
 
 
@@ -43,7 +42,7 @@ def resend_verification(principal: Principal, *, origin: Origin | None = None) -
     from a2n.services.rate_limits import limit_mail
 
     with UnitOfWork() as uow:
-        user = _signed_in_user(uow.session, principal)
+        user = own_account(uow.session, principal)
         if user.email_verified_at is not None:
             raise Conflict("This email address is already verified")
         limit_mail(uow.session, address=user.email, ip=origin.ip if origin else None)
@@ -65,7 +64,7 @@ def request_email_change(
     from a2n.services.rate_limits import limit_mail
 
     with UnitOfWork() as uow:
-        user = _signed_in_user(uow.session, principal)
+        user = own_account(uow.session, principal)
         if not verify_password(user.password_hash, password):
             raise Forbidden("The password is wrong")
         if new_email.strip().lower() == user.email.lower():
@@ -103,14 +102,3 @@ def confirm_email_change(token: str, *, origin: Origin | None = None) -> str:
         uow.session.flush()  # the unique lower(email) index decides a race here
         uow.commit()
         return row.email
-
-
-def _signed_in_user(session: object, principal: Principal) -> User:
-    from a2n.auth.policy import Action, authorize
-    from a2n.db.repositories.identity import UserRepository
-
-    authorize(principal, None, Action.ACCOUNT_MANAGE)
-    user = UserRepository(session).get(uuid.UUID(principal.user_id))  # type: ignore[arg-type]
-    if user is None or not user.is_active:
-        raise Unauthorized("Authentication required")
-    return user
