@@ -207,3 +207,11 @@ def test_a_workspace_requiring_two_factor_refuses_members_without_it(
     assert other_user.client.get("/workflows").status == 200  # their own workspace is theirs
     assert admin.get("/workflows", headers=header).status == 200
     assert user.client.get("/workflows", headers=header).status == 403  # the password-only session
+
+
+def test_policies_take_booleans_only(user: RegisteredUser) -> None:
+    """Found by make fuzz: ``{"requireTwoFactor": 0}`` was read as false and answered 200."""
+    workspace = user.client.post("/workspaces", {"name": f"Bools {uuid.uuid4().hex[:6]}"}).json["id"]
+    for value in (0, 1, "true"):
+        answer = user.client.patch(f"/workspaces/{workspace}/policies", {"requireVerifiedEmail": value})
+        assert answer.status == 422 and answer.json["errors"][0]["pointer"] == "/requireVerifiedEmail"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
@@ -94,8 +94,9 @@ class RecoveryCodesOut(ResponseBody):
 
 
 class PoliciesIn(RequestBody):
-    require_verified_email: bool | None = None
-    require_two_factor: bool | None = None
+    # Strict: 0 or "true" is a 422, not a policy silently switched (the fuzzer sent 0).
+    require_verified_email: StrictBool | None = None
+    require_two_factor: StrictBool | None = None
 
 
 class PoliciesOut(ResponseBody):
