@@ -261,3 +261,24 @@ def test_session_revocations_are_deleted_once_no_access_token_of_theirs_can_be_v
     db_session.expunge_all()
     assert db_session.get(RevokedSession, over) is None
     assert db_session.get(RevokedSession, live) is not None
+
+
+def test_long_expired_account_tokens_and_old_rate_windows_are_deleted(db_session) -> None:
+    from a2n.db.models import AccountToken, RateCounter
+
+    old = AccountToken(purpose="password_reset", token_hash="o" * 64, expires_at=NOW - timedelta(days=2))
+    fresh = AccountToken(purpose="password_reset", token_hash="f" * 64, expires_at=NOW - timedelta(hours=1))
+    db_session.add_all([
+        old, fresh,
+        RateCounter(key="mail:ip:old", window_start=NOW - timedelta(days=2), count=3),
+        RateCounter(key="mail:ip:new", window_start=NOW - timedelta(minutes=5), count=3),
+    ])  # fmt: skip
+    db_session.flush()
+
+    report = apply_retention(NOW, Settings())
+
+    assert (report.account_tokens_deleted, report.rate_counters_deleted) == (1, 1)
+    db_session.expunge_all()
+    assert db_session.get(AccountToken, old.id) is None and db_session.get(AccountToken, fresh.id) is not None
+    assert db_session.get(RateCounter, "mail:ip:old") is None
+    assert db_session.get(RateCounter, "mail:ip:new") is not None

@@ -40,6 +40,8 @@ class RetentionReport:
     login_throttles_deleted: int = 0
     revoked_sessions_deleted: int = 0
     archived_workflows_purged: int = 0
+    account_tokens_deleted: int = 0
+    rate_counters_deleted: int = 0
 
 
 def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]:
@@ -79,6 +81,10 @@ def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]
         "archived_workflows_purged": days_rule(
             settings.retention_archived_workflows_days, lambda r, t, n: r.purge_archived_workflows(t, limit=n)
         ),
+        # Single-use account tokens a day past their expiry (used or not, they can never work again),
+        # and rate windows a day old (the longest is an hour).
+        "account_tokens_deleted": lambda r, n: r.delete_account_tokens(now - timedelta(days=1), limit=n),
+        "rate_counters_deleted": lambda r, n: r.delete_rate_counters(now - timedelta(days=1), limit=n),
     }
 
 

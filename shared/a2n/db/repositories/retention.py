@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from a2n.db.enums import ACTIVE_EXECUTION_STATUSES, ExecutionStatus
 from a2n.db.models import (
+    AccountToken,
     Credential,
     Execution,
     ExecutionLog,
     LoginThrottle,
+    RateCounter,
     RevokedSession,
     WebhookDeliveryRecord,
     WebhookReceipt,
@@ -71,6 +73,16 @@ class RetentionRepository:
         )
         batch = _batch(Workflow, limit, Workflow.archived_at < archived_before, ~unended)
         return self._rowcount(delete(Workflow).where(Workflow.id == batch.c.id))
+
+    def delete_account_tokens(self, expired_before: datetime, *, limit: int) -> int:
+        """Single-use account tokens long expired: used or not, they can never work again."""
+        batch = _batch(AccountToken, limit, AccountToken.expires_at < expired_before)
+        return self._rowcount(delete(AccountToken).where(AccountToken.id == batch.c.id))
+
+    def delete_rate_counters(self, opened_before: datetime, *, limit: int) -> int:
+        """Rate windows opened before the cutoff (the longest window is an hour)."""
+        batch = _batch(RateCounter, limit, RateCounter.window_start < opened_before, key="key")
+        return self._rowcount(delete(RateCounter).where(RateCounter.key == batch.c.key))
 
     def clear_idempotency_keys(self, created_before: datetime, *, limit: int) -> int:
         """Forget keys older than their window, so the same key may start a new execution."""
