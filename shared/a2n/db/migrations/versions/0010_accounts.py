@@ -5,8 +5,8 @@ security events, rate counters; workspace policies; API-key limits and usage.
 Every live refresh-token family becomes a session row (its id is the family's), so sessions signed
 in before this migration are listed and can be revoked like new ones.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
