@@ -95,3 +95,22 @@ def test_quick_bench_measures_the_code_nodes_overhead_each_way_and_prices_it(
     assert 0 < measured["sandbox_compute"] <= scaled["sandbox_compute"]
     assert code["cost"]["stepMs"] > 0  # the code step's own engine work, from the metered steps
     assert "Code node overhead per run" in table
+
+
+def test_quick_bench_sync_workflows_count_the_queued_steps_of_each_mode(
+    quick_run: tuple[dict[str, Any], str],
+) -> None:
+    """Pure nodes inline: the all-pure workflow queues no step and the mixed one only its 2 I/O nodes;
+    inline off, every one of the 9 non-trigger nodes is a queued step (an SQS message)."""
+    report, table = quick_run
+    runs = {k: v for k, v in report["syncWorkflows"].items() if k != "sectionSeconds"}
+    assert "error" not in runs, runs
+    expected = {"pure10 inline on": 0, "pure10 inline off": 9, "mixed inline on": 2, "mixed inline off": 9}
+    assert set(runs) == set(expected)
+    for label, steps in expected.items():
+        for row in runs[label].values():
+            assert row["outcomes"] == {"200": row["requests"]}, (label, row)
+            assert row["stepsPerExecution"] == steps, (label, row)
+        usd = report["cost"][label]["usdPerMillion"]
+        assert (usd["sqs"] == 0) is (steps == 0) and usd["database"] > 0
+    assert "Sync webhook workflows" in table and "mixed inline on" in table

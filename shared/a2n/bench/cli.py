@@ -81,6 +81,7 @@ def _with_stack(template: Path, *, quick: bool, database_url: str | None) -> dic
         out["workflows"], out["engineOverhead"] = _workflows(user, meter, quick)
         out["webhooks"] = _section("webhooks", lambda: _webhooks(stack, user, quick))
         out["codeNode"] = _section("code node", lambda: _code_node(stack, out, quick))
+        out["syncWorkflows"] = _section("sync workflows", lambda: _sync_workflows(stack, user, meter, quick))
         out["routes"] = _section("routes", lambda: _routes(stack, user, quick))
         out["cost"] = _section("cost", lambda: _costs(out))
     return out
@@ -144,17 +145,40 @@ def _webhooks(stack: Any, user: Any, quick: bool) -> dict[str, Any]:
                 user, caller, path, mode, count=count, concurrency=concurrency
             )
         out[mode] = rows
-    for inline in (True, False):
-        name = f"pure10 inline {'on' if inline else 'off'}"
-        path = webhooks.activate(user, f"bench {name}", webhooks.pure10_workflow(inline=inline))
-        rows = {}
-        for concurrency in QUICK_CONCURRENCY if quick else CONCURRENCY:
-            count = _executions(quick, concurrency)
-            progress(f"webhook {name}: {count} signed POSTs at concurrency {concurrency}")
-            rows[f"concurrency{concurrency}"] = webhooks.measure(
-                user, caller, path, "sync", count=count, concurrency=concurrency
-            )
-        out["pure10Inline" + ("On" if inline else "Off")] = rows
+    return out
+
+
+SYNC_WORKFLOWS = ("pure10", "mixed")
+
+
+def _sync_workflows(stack: Any, user: Any, meter: StepMeter, quick: bool) -> dict[str, Any]:
+    """Issue 10's two sync webhooks, pure nodes inline and not: latency, exec/s, and the node steps
+    (= SQS messages) and step time each execution costs, from the metered steps of each phase."""
+    from a2n.bench import mixed, webhooks
+    from a2n.bench.stack import Client
+
+    caller = Client(stack.runtime.url)
+    out: dict[str, Any] = {}
+    with mixed.local_server() as base_url:
+        builders = {
+            "pure10": lambda inline: webhooks.pure10_workflow(inline=inline),
+            "mixed": lambda inline: mixed.mixed_workflow(base_url, inline=inline),
+        }
+        for name in SYNC_WORKFLOWS:
+            for inline in (True, False):
+                label = f"{name} inline {'on' if inline else 'off'}"
+                path = webhooks.activate(user, f"bench {label}", builders[name](inline))
+                rows: dict[str, Any] = {}
+                for concurrency in QUICK_CONCURRENCY if quick else CONCURRENCY:
+                    count = _executions(quick, concurrency)
+                    progress(f"{label}: {count} signed POSTs at concurrency {concurrency}")
+                    meter.samples.clear()
+                    row = webhooks.measure(user, caller, path, "sync", count=count, concurrency=concurrency)
+                    steps = list(meter.samples)
+                    row["stepsPerExecution"] = round(len(steps) / max(1, row["requests"]), 2)
+                    row["stepWallMs"] = summary([s.wall_ms for s in steps]) if steps else None
+                    rows[f"concurrency{concurrency}"] = row
+                out[label] = rows
     return out
 
 
@@ -219,7 +243,22 @@ def _costs(report: dict[str, Any]) -> dict[str, Any]:
             # Without metered steps the compute term assumes 1 billed ms per step.
             "stepDurationsMeasured": bool(wall.get("n")),
         }
+    for label, rows in report.get("syncWorkflows", {}).items():
+        if isinstance(rows, dict) and "concurrency1" in rows:
+            out[label] = _sync_cost(rows)
     return out
+
+
+def _sync_cost(rows: dict[str, Any]) -> dict[str, Any]:
+    """A sync webhook's execution: the webhook invocation is billed for the whole answer (p50 at
+    concurrency 1), plus its queued steps; the database is busy at the highest concurrency's rate."""
+    one = rows["concurrency1"]
+    busiest = rows[max(rows, key=lambda key: int(key.removeprefix("concurrency")))]
+    shape = cost.WebhookShape(
+        steps=one["stepsPerExecution"], step_ms=(one.get("stepWallMs") or {}).get("mean", 0.0),
+        webhook_ms=one["latencyMs"]["p50"], executions_per_second=busiest.get("completedPerSecond") or 0.0,
+    )  # fmt: skip
+    return {"shape": shape.__dict__, "usdPerMillion": cost.as_json(cost.webhook_cost_per_million(shape))}
 
 
 def _cold_imports(files: dict[str, Path]) -> dict[str, Any]:

@@ -14,6 +14,16 @@ SQS_PER_REQUEST = 0.40 / 1_000_000
 HTTP_API_PER_REQUEST = 1.00 / 1_000_000
 # Each step message is sent once, received once and deleted once by the event source mapping.
 SQS_REQUESTS_PER_STEP = 3
+# The database, listed beside the rest (assumption): Aurora Serverless v2, I/O-Standard, $0.12 per
+# ACU-hour, at its 0.5-ACU floor and busy exactly while executions run at the measured concurrency-16
+# throughput (scaled to zero otherwise); storage and I/O requests are not included.
+# Sync-webhook executions: the webhook function is billed for the whole answer; steps as above.
+AURORA_PER_ACU_HOUR = 0.12
+AURORA_MIN_ACU = 0.5
+DATABASE_ASSUMPTION = (
+    "Aurora Serverless v2 at 0.5 ACU x $0.12/ACU-hour, busy only while executions run at the measured"
+    " concurrency-16 rate; storage and I/O not included"
+)
 
 FORMULA = (
     "per execution = lambda_requests x $0.20/M + sum(billed_ms/1000 x memory_GB) x $0.0000133334"
@@ -38,7 +48,41 @@ class CostBreakdown:
     lambda_compute: float
     sqs: float
     api_gateway: float
-    total: float
+    total: float  # Lambda + SQS + API Gateway
+    database: float = 0.0  # beside the total: see DATABASE_ASSUMPTION
+
+
+@dataclass(frozen=True)
+class WebhookShape:
+    """One sync-webhook execution: the webhook's own invocation (it runs the start transaction and any
+    inline nodes, then answers) plus `steps` queued node steps on average."""
+
+    steps: float
+    step_ms: float
+    webhook_ms: float
+    executions_per_second: float  # at concurrency 16: what the database is busy for
+    memory_mb: int = 512
+
+
+def webhook_cost_per_million(shape: WebhookShape) -> CostBreakdown:
+    """USD per 1,000,000 executions of a sync webhook workflow (no authorizer: webhooks are public)."""
+    gb = shape.memory_mb / 1024
+    gb_seconds = (_billed_ms(shape.webhook_ms) + shape.steps * _billed_ms(shape.step_ms)) / 1000 * gb
+    requests = (1 + shape.steps) * LAMBDA_PER_REQUEST
+    compute = gb_seconds * LAMBDA_ARM64_PER_GB_S
+    sqs = shape.steps * SQS_REQUESTS_PER_STEP * SQS_PER_REQUEST
+    api = HTTP_API_PER_REQUEST
+    rate = shape.executions_per_second
+    database = AURORA_MIN_ACU * AURORA_PER_ACU_HOUR / 3600 / rate if rate > 0 else 0.0
+    million = 1_000_000
+    return CostBreakdown(
+        lambda_requests=round(requests * million, 4),
+        lambda_compute=round(compute * million, 4),
+        sqs=round(sqs * million, 4),
+        api_gateway=round(api * million, 4),
+        total=round((requests + compute + sqs + api) * million, 4),
+        database=round(database * million, 4),
+    )
 
 
 def cost_per_million(shape: ExecutionShape) -> CostBreakdown:
@@ -69,6 +113,7 @@ def prices() -> dict[str, object]:
         "httpApiPerRequest": HTTP_API_PER_REQUEST,
         "sqsRequestsPerStep": SQS_REQUESTS_PER_STEP,
         "priceListDate": "2026-01",
+        "database": DATABASE_ASSUMPTION,
         "formula": FORMULA,
     }
 

@@ -92,7 +92,9 @@ def bench_stack(template: Path, database_url: str | None) -> Iterator[BenchStack
             server = EmbeddedPostgres(workdir / "pg", port=_free_port())
             database_url = server.start()
         upgrade(database_url)
-        env = {"A2N_LOCAL_KEY_DIR": str(workdir / "keys"), "A2N_LOG_LEVEL": "WARNING"}
+        # The mixed workflow's http_request nodes call a server of the bench's own on loopback.
+        env = {"A2N_LOCAL_KEY_DIR": str(workdir / "keys"), "A2N_LOG_LEVEL": "WARNING",
+               "A2N_HTTP_ALLOW_NETWORKS": '["127.0.0.1/32"]'}  # fmt: skip
         with LocalRuntime(template, database_url=database_url, env_overrides=env) as runtime:
             yield BenchStack(runtime, database_url, template)
     finally:

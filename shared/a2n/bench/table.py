@@ -11,6 +11,7 @@ def render(report: dict[str, Any]) -> str:
     lines += _workflows(report.get("workflows", {}))
     lines += _webhooks(report.get("webhooks", {}))
     lines += _code_node(report.get("codeNode", {}))
+    lines += _sync_workflows(report.get("syncWorkflows", {}))
     lines += _cold(report.get("coldImports", {}))
     lines += _routes(report.get("routes", {}))
     lines += _cost(report.get("cost", {}))
@@ -72,7 +73,7 @@ def _webhooks(hooks: dict[str, Any]) -> list[str]:
         f"{'mode':<6} {'conc':>4} {'reqs':>5} {'p50 ms':>9} {'p99 ms':>9}"
         f" {'202/s':>7} {'done/s':>7} {'run p50/p99 ms':>15}  outcomes",
     ]
-    for mode in ("async", "sync", "pure10InlineOn", "pure10InlineOff"):
+    for mode in ("async", "sync"):
         for key, row in hooks.get(mode, {}).items():
             lat = row["latencyMs"]
             accepted = row.get("acceptedPerSecond", "-")
@@ -104,6 +105,29 @@ def _code_node(code: dict[str, Any]) -> list[str]:
             f"  step {usd['step_requests']:.2f} + {usd['step_compute']:.2f}  sqs {usd['sqs']:.2f}"
         )
     lines.append(f"  {code['cost']['assumptions']}")
+    return lines
+
+
+def _sync_workflows(runs: dict[str, Any]) -> list[str]:
+    if "error" in runs:
+        return ["", f"Sync workflows FAILED: {runs['error']}"]
+    lines = [
+        "",
+        "Sync webhook workflows (pure10: webhook → 8 transforms → condition; mixed: webhook → http → 5 pure"
+        " → http → 2 pure); steps/exec = queued node steps = SQS messages per execution",
+        f"{'workflow':<18} {'conc':>4} {'reqs':>5} {'exec/s':>7} {'p50 ms':>9} {'p99 ms':>9}"
+        f" {'steps/exec':>10}  outcomes",
+    ]
+    for label, rows in runs.items():
+        if not isinstance(rows, dict):
+            continue  # sectionSeconds
+        for key, row in rows.items():
+            lat = row["latencyMs"]
+            lines.append(
+                f"{label:<18} {key.removeprefix('concurrency'):>4} {row['requests']:>5}"
+                f" {row.get('completedPerSecond', '-'):>7} {lat['p50']:>9} {lat['p99']:>9}"
+                f" {row.get('stepsPerExecution', '-'):>10}  {row['outcomes']}"
+            )
     return lines
 
 
@@ -146,10 +170,13 @@ def _cost(costs: dict[str, Any]) -> list[str]:
         if isinstance(row, dict) and "usdPerMillion" in row:
             usd = row["usdPerMillion"]
             lines.append(
-                f"  {name:<10} total {usd['total']:>9.2f}  lambda req {usd['lambda_requests']:.2f}"
+                f"  {name:<18} total {usd['total']:>9.2f}  lambda req {usd['lambda_requests']:.2f}"
                 f"  compute {usd['lambda_compute']:.2f}  sqs {usd['sqs']:.2f}  api {usd['api_gateway']:.2f}"
+                + (f"  | database {usd['database']:.2f}" if usd.get("database") else "")
             )
     lines.append(f"  {costs.get('prices', {}).get('formula', '')}")
+    if costs.get("prices", {}).get("database"):
+        lines.append(f"  database: {costs['prices']['database']}")
     return lines
 
 
