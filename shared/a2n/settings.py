@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = 0
     database_statement_timeout_ms: int = 15_000
     database_connect_timeout_s: int = 10
+    # One round trip per SQL statement (a2n.db.pipelined) instead of pg8000's three; false falls back
+    # to pg8000's own connection (the bench compares the two).
+    database_pipelined: bool = True
 
     # --- local embedded Postgres (data layer; used by `a2n dev` when no database URL is set) ---
     # Data directory (git-ignored) and loopback port of the server started from the
@@ -94,8 +97,6 @@ class Settings(BaseSettings):
     )
     # Standard boto3 variable; set by ``a2n dev`` to the moto server, unset in the cloud.
     aws_endpoint_url: str | None = Field(default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL"))
-    # Step messages through a2n's own signed SendMessageBatch call (adapters/sqs_wire), boto3 as fallback.
-    sqs_fast_path: bool = True
     # The standard service-specific variable: `a2n dev` serves the Lambda Invoke API itself (moto's
     # needs Docker), so Lambda calls go there while every other service goes to moto.
     lambda_endpoint_url: str | None = Field(

@@ -21,9 +21,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    # mock_aws intercepts botocore only: the lean SendMessageBatch path would go past it to the queue
-    # URL's host (real AWS) and fall back to boto3 on every send. The moto-server tests cover it.
-    monkeypatch.setenv("A2N_SQS_FAST_PATH", "false")
     # Engine timers as a deployed stack has them, in moto's built-in group (on AWS the stack makes its own).
     monkeypatch.setenv("A2N_SCHEDULE_GROUP", "default")
     monkeypatch.setenv("A2N_TIMER_TARGET_ARN", TIMER_TARGET_ARN)

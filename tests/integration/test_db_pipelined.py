@@ -194,3 +194,26 @@ def test_a_reader_registered_later_applies_to_statements_already_seen(raw: Pipel
     raw.register_in_adapter(114, lambda text: f"raw:{text}")
     cursor.execute(statement, ('{"a": 3}', 3))
     assert list(cursor.fetchall()) == [['raw:{"a": 3}', 3]]
+
+
+def test_with_the_setting_off_the_engine_uses_pg8000s_own_connection(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A2N_DATABASE_PIPELINED=false: pg8000's own exchange, same results (the fallback)."""
+    import pg8000.legacy
+
+    from a2n.db.session import _build_engine
+    from a2n.settings import reset_settings
+
+    monkeypatch.setenv("A2N_DATABASE_PIPELINED", "false")
+    reset_settings()
+    try:
+        engine = _build_engine()
+        with engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert type(driver) is pg8000.legacy.Connection
+            assert connection.execute(text("SELECT :n + 1"), {"n": 41}).scalar_one() == 42
+        engine.dispose()
+    finally:
+        monkeypatch.delenv("A2N_DATABASE_PIPELINED")
+        reset_settings()

@@ -33,7 +33,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
         ),
         ("A2N_QUEUE_URLS", "[1]", 'expected a JSON object {"<node type>": "<queue URL>"}'),
         ("A2N_DATABASE_POOL_SIZE", "ten", "expected a whole number"),
-        ("A2N_SQS_FAST_PATH", "maybe", "expected true or false"),
+        ("A2N_DATABASE_PIPELINED", "maybe", "expected true or false"),
         ("A2N_NODE_TIMEOUT_DEFAULT_S", "soon", "expected a number"),
     ],
 )

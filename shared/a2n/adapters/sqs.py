@@ -1,7 +1,8 @@
 """SQS adapter: send step messages in batches of ten; the only module that talks to SQS.
 
-Each batch goes out through sqs_wire's lean signed call when ``sqs_fast_path`` is on, else (or when
-that fails) through the boto3 client, built on first use and cached per container.
+One boto3 client per container, built on first use and tuned where botocore allows it: no parameter
+validation (the entries are built here, never from input), kept-alive TCP connections, short
+connect/read timeouts and botocore's standard retry mode, so one call never holds a step for long.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
-    from a2n.settings import Settings
-
 SQS_BATCH_LIMIT = 10
 SQS_MAX_DELAY_S = 900
 
@@ -29,17 +28,17 @@ class QueuedMessage:
 
 
 def send_messages(queue_url: str, messages: Sequence[QueuedMessage]) -> set[str]:
-    """Send every message; returns the ids that SQS did not accept (or all of a failed call's)."""
-    from a2n.settings import get_settings
-
-    settings = get_settings()
+    """Send every message; returns the ids that SQS did not accept (or all of a failed call's).
+    Never raises: the caller keeps unsent rows in the outbox, and the sweeper resends them."""
     failed: set[str] = set()
     for start in range(0, len(messages), SQS_BATCH_LIMIT):
         entries = batch_entries(messages[start : start + SQS_BATCH_LIMIT])
-        if settings.sqs_fast_path:
-            failed |= _send_lean_or_boto3(queue_url, entries, settings)
-        else:
-            failed |= _send_boto3(queue_url, entries)
+        try:
+            answer = _client().send_message_batch(QueueUrl=queue_url, Entries=entries)
+        except Exception:
+            failed |= {entry["Id"] for entry in entries}
+            continue
+        failed |= {entry["Id"] for entry in answer.get("Failed", [])}
     return failed
 
 
@@ -57,45 +56,25 @@ def batch_entries(messages: Sequence[QueuedMessage]) -> list[SendMessageBatchReq
 
 
 def reset_client() -> None:
-    """Forget the cached client, connections and credentials (tests switch endpoints and mocks)."""
-    from a2n.adapters import sqs_wire
-
+    """Forget the cached client (tests switch endpoints and mocks)."""
     _client.cache_clear()
-    sqs_wire.reset()
-
-
-def _send_lean_or_boto3(
-    queue_url: str, entries: list[SendMessageBatchRequestEntryTypeDef], settings: Settings
-) -> set[str]:
-    from a2n.adapters import sqs_wire
-
-    try:
-        return sqs_wire.send_message_batch(
-            queue_url, entries, region=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-        )
-    except Exception as error:  # boto3 has botocore's retries; entries SQS listed as failed never get here
-        from a2n.observability import get_logger
-
-        get_logger().warning(
-            "SQS fast path failed; sending the batch through boto3",
-            extra={"error": f"{type(error).__name__}: {error}", "queue": queue_url, "entries": len(entries)},
-        )
-    return _send_boto3(queue_url, entries)
-
-
-def _send_boto3(queue_url: str, entries: list[SendMessageBatchRequestEntryTypeDef]) -> set[str]:
-    try:
-        answer = _client().send_message_batch(QueueUrl=queue_url, Entries=entries)
-    except Exception:  # the caller keeps the outbox rows; the sweeper resends them
-        return {entry["Id"] for entry in entries}
-    return {entry["Id"] for entry in answer.get("Failed", [])}
 
 
 @lru_cache(maxsize=1)
 def _client() -> SQSClient:
     import boto3
+    from botocore.config import Config
 
     from a2n.settings import get_settings
 
     settings = get_settings()
-    return boto3.client("sqs", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    config = Config(
+        parameter_validation=False,
+        tcp_keepalive=True,
+        connect_timeout=2,
+        read_timeout=5,
+        retries={"mode": "standard", "max_attempts": 3},
+    )
+    return boto3.client(
+        "sqs", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=config
+    )

@@ -72,7 +72,8 @@ def _build_engine() -> Engine:
         pool_recycle=300,
     )
     _ping_when_idle(engine)
-    _pipeline_statements(engine)
+    if settings.database_pipelined:
+        _pipeline_statements(engine)
     return engine
 
 
