@@ -210,6 +210,8 @@ class Settings(BaseSettings):
     workspace_max_running_executions: int = Field(default=1000, ge=1)
     # Pure nodes inline: at most this many nodes, and this much CPU time, per transaction; the rest
     # goes through SQS (so one transaction never holds the execution lock for long).
+    # The default of workflows whose settings.inlinePureNodes is unset (a deployment-wide switch).
+    inline_pure_nodes: bool = True
     inline_max_nodes: int = Field(default=50, ge=0)
     inline_max_cpu_ms: int = Field(default=50, ge=0)
 

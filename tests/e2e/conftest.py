@@ -45,15 +45,18 @@ def oidc_provider() -> Iterator[LoopbackOidcProvider]:
     provider.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", params=[True, False], ids=["inline-on", "inline-off"])
 def stack(
+    request: pytest.FixtureRequest,
     database_url: str,
     clock: ManualClock,
     key_dir: Path,
     truncate_tables: Callable[[], None],
     oidc_provider: LoopbackOidcProvider,
 ) -> Iterator[LocalRuntime]:
-    """The whole application from template.yaml, as ``a2n dev`` runs it."""
+    """The whole application from template.yaml, as ``a2n dev`` runs it; every e2e test runs against
+    it twice: pure nodes inline (the default) and as one queued step per node (A2N_INLINE_PURE_NODES,
+    the default of workflows that do not set settings.inlinePureNodes)."""
     env = {
         "A2N_LOCAL_KEY_DIR": str(key_dir),
         # e2e tests call local HTTP servers through the http_request node.
@@ -73,6 +76,7 @@ def stack(
                 }
             }
         ),
+        "A2N_INLINE_PURE_NODES": "true" if request.param else "false",
     }
     template = ROOT / "template.yaml"
     try:

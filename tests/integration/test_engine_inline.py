@@ -157,3 +157,28 @@ def test_a_sync_webhook_of_pure_nodes_answers_from_its_start_transaction(
     assert (answer.status, answer.body) == (201, {"got": 5})
     runs = db_session.query(Execution).filter_by(workflow_id=workflow.id).all()
     assert [run.status for run in runs] == ["SUCCEEDED"]
+
+
+def test_a_child_that_ends_in_its_start_transaction_settles_its_parent_in_the_same_one(
+    engine: Engine,
+) -> None:
+    """The child (pure nodes) ends while the parent's sub_workflow step completes: the parent's node
+    is already waiting for it, takes its output, and the parent's pure successor runs inline too."""
+    child_id = engine.workflow(
+        [trigger(), node("double", "transform", {"value": {"twice": "{{ [trigger.x, trigger.x] }}"}})],
+        [("start", "double")],
+    )
+    workflow_id = engine.workflow(
+        [trigger(), node("sub", "sub_workflow", {"workflowId": str(child_id), "input": {"x": 2}}),
+         node("after", "transform", {"value": "{{ input.twice }}"})],
+        [("start", "sub"), ("sub", "after")],
+    )  # fmt: skip
+    execution_id = engine.start(workflow_id)
+    assert engine.pump() is None and engine.drain() == 0
+    nodes = engine.nodes(execution_id)
+    assert engine.execution(execution_id)["status"] == "SUCCEEDED"
+    assert nodes["sub"]["output"] == {"twice": [2, 2]} and nodes["after"]["output"] == [2, 2]
+    child = engine.execution(nodes["sub"]["child_execution_id"])
+    assert (child["status"], child["parent_execution_id"]) == ("SUCCEEDED", execution_id)
+    assert sql("SELECT count(*) FROM execution_node_states WHERE node_id = 'sub' AND status = 'SUCCEEDED'"
+               " AND execution_id = :e", e=execution_id)[0][0] == 1  # fmt: skip

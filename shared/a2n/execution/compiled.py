@@ -21,6 +21,7 @@ _GRAPH_CACHE_SIZE = 64
 @dataclass(frozen=True, slots=True)
 class CompiledWorkflow:
     """Immutable, so one instance serves every step of every execution of that version."""
+
     graph: Graph
     variables: Mapping[str, Any]
     settings: Mapping[str, Any]

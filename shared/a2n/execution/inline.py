@@ -53,7 +53,9 @@ class Inlined:
 
 
 def enabled(compiled: CompiledWorkflow) -> bool:
-    return compiled.settings.get("inlinePureNodes") is not False
+    """The workflow's settings.inlinePureNodes, else the deployment's A2N_INLINE_PURE_NODES."""
+    chosen = compiled.settings.get("inlinePureNodes")
+    return get_settings().inline_pure_nodes if chosen is None else bool(chosen)
 
 
 def run_inline(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 class Keep(Enum):
     """A column an update leaves as it is (JSON null is a value, so None cannot mean that)."""
+
     KEEP = "keep"
 
 
@@ -37,6 +38,7 @@ KEEP = Keep.KEEP
 class NodeRowUpdate:
     """One node row's new status and the columns that change with it. `next_attempt_at`,
     `wait_until` and `resume_token_hash` belong to the status: unset means cleared."""
+
     node_id: str
     status: NodeStatus
     attempt: int | None = None
@@ -126,6 +128,7 @@ def log_row(
 @dataclass
 class Completion:
     """What a completion writes beside the planner's decisions, for the node that completed."""
+
     started_at: datetime | None = None  # set for a real run: logged as "node started"
     wait_until: datetime | None = None
     resume_token_hash: str | None = None
@@ -180,6 +183,7 @@ def node_logs(
 @dataclass(frozen=True, slots=True)
 class StartChild:
     """A sub-workflow node asked for a child execution of `request.workflow_id`."""
+
     parent_id: uuid.UUID
     workspace_id: uuid.UUID
     node_id: str
@@ -189,6 +193,7 @@ class StartChild:
 @dataclass(frozen=True, slots=True)
 class NotifyParent:
     """A child execution ended: the parent's waiting node takes its output or failure."""
+
     child_id: uuid.UUID
     parent_id: uuid.UUID
     parent_node_id: str
@@ -198,6 +203,7 @@ class NotifyParent:
 @dataclass(frozen=True, slots=True)
 class StartErrorWorkflow:
     """A failed or timed-out execution starts its workflow's `settings.errorWorkflowId`."""
+
     execution_id: uuid.UUID
     workflow_id: uuid.UUID
     workspace_id: uuid.UUID
@@ -213,6 +219,7 @@ FollowUp = StartChild | NotifyParent | StartErrorWorkflow
 class Effects:
     """What a transaction's state change leaves to do: outbox rows to publish after commit, and
     follow-ups to carry out before it (`links.carry_out`)."""
+
     messages: list[OutboxMessage] = field(default_factory=list)
     follow_ups: list[FollowUp] = field(default_factory=list)
 

@@ -20,6 +20,7 @@ ERROR_TEXT_LIMIT = 2000
 @dataclass
 class Attempt:
     """What the run produced, ready for the completion transaction (already scrubbed)."""
+
     outcome: Outcome
     completion: Completion = field(default_factory=Completion)
     child: Any = None  # a ChildRequest, started inside the completion transaction

@@ -194,6 +194,7 @@ def _finish(
 
 class EndingRun(Protocol):
     """What an ending execution's follow-ups need of it (a locked row, or a start request)."""
+
     @property
     def workflow_id(self) -> uuid.UUID: ...
     @property

@@ -54,6 +54,7 @@ logger = get_logger()
 
 class StepMessage(BaseModel):
     """The SQS body of a step: ids only. Anything else fails its record (→ DLQ after 5 receives)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     executionId: uuid.UUID  # camelCase: the wire format
@@ -64,6 +65,7 @@ class StepMessage(BaseModel):
 class Faults(Protocol):
     """Test hook: `hit(point)` may raise to kill the step at after_claim, after_run,
     after_commit or after_publish."""
+
     def hit(self, point: str) -> None: ...
 
 
@@ -83,6 +85,7 @@ def process_step_batch(
     event: Mapping[str, Any], context: Any, *, deps: StepDeps | None = None
 ) -> dict[str, Any]:
     """A node-step Lambda's body: each record on its own; failures reported one by one."""
+
     def record_handler(record: SQSRecord) -> None:
         handle_step_message(StepMessage.model_validate_json(record.body), deps=deps)
 
