@@ -6,6 +6,7 @@ Public on-demand prices, us-east-1, as listed on the AWS pricing pages in Januar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 LAMBDA_PER_REQUEST = 0.20 / 1_000_000
@@ -64,16 +65,31 @@ class WebhookShape:
     memory_mb: int = 512
 
 
+def cost_per_million(shape: ExecutionShape) -> CostBreakdown:
+    """USD per 1,000,000 executions of ``shape``; Lambda bills every invocation per started ms."""
+    invocations = [(shape.step_ms, shape.steps), (shape.api_ms, 1), (shape.authorizer_ms, 1)]
+    return _per_million(invocations, shape.memory_mb, steps=shape.steps)
+
+
 def webhook_cost_per_million(shape: WebhookShape) -> CostBreakdown:
     """USD per 1,000,000 executions of a sync webhook workflow (no authorizer: webhooks are public)."""
-    gb = shape.memory_mb / 1024
-    gb_seconds = (_billed_ms(shape.webhook_ms) + shape.steps * _billed_ms(shape.step_ms)) / 1000 * gb
-    requests = (1 + shape.steps) * LAMBDA_PER_REQUEST
-    compute = gb_seconds * LAMBDA_ARM64_PER_GB_S
-    sqs = shape.steps * SQS_REQUESTS_PER_STEP * SQS_PER_REQUEST
-    api = HTTP_API_PER_REQUEST
     rate = shape.executions_per_second
     database = AURORA_MIN_ACU * AURORA_PER_ACU_HOUR / 3600 / rate if rate > 0 else 0.0
+    invocations = [(shape.webhook_ms, 1.0), (shape.step_ms, shape.steps)]
+    return _per_million(invocations, shape.memory_mb, steps=shape.steps, database=database)
+
+
+def _per_million(
+    invocations: Sequence[tuple[float, float]], memory_mb: int, *, steps: float, database: float = 0.0
+) -> CostBreakdown:
+    """Lambda (requests + GB-seconds of `(ms, count)` invocations), SQS for `steps` queued steps and
+    one HTTP API request, per execution, times 1,000,000; `database` (per execution) beside the total."""
+    gb = memory_mb / 1024
+    gb_seconds = sum(_billed_ms(ms) / 1000 * gb * count for ms, count in invocations)
+    requests = sum(count for _, count in invocations) * LAMBDA_PER_REQUEST
+    compute = gb_seconds * LAMBDA_ARM64_PER_GB_S
+    sqs = steps * SQS_REQUESTS_PER_STEP * SQS_PER_REQUEST
+    api = HTTP_API_PER_REQUEST
     million = 1_000_000
     return CostBreakdown(
         lambda_requests=round(requests * million, 4),
@@ -82,26 +98,6 @@ def webhook_cost_per_million(shape: WebhookShape) -> CostBreakdown:
         api_gateway=round(api * million, 4),
         total=round((requests + compute + sqs + api) * million, 4),
         database=round(database * million, 4),
-    )
-
-
-def cost_per_million(shape: ExecutionShape) -> CostBreakdown:
-    """USD per 1,000,000 executions of ``shape``; Lambda bills every invocation per started ms."""
-    gb = shape.memory_mb / 1024
-    billed = [(_billed_ms(shape.step_ms), shape.steps), (_billed_ms(shape.api_ms), 1)]
-    billed.append((_billed_ms(shape.authorizer_ms), 1))
-    gb_seconds = sum(ms / 1000 * gb * count for ms, count in billed)
-    requests = (shape.steps + 2) * LAMBDA_PER_REQUEST
-    compute = gb_seconds * LAMBDA_ARM64_PER_GB_S
-    sqs = shape.steps * SQS_REQUESTS_PER_STEP * SQS_PER_REQUEST
-    api = HTTP_API_PER_REQUEST
-    million = 1_000_000
-    return CostBreakdown(
-        lambda_requests=round(requests * million, 4),
-        lambda_compute=round(compute * million, 4),
-        sqs=round(sqs * million, 4),
-        api_gateway=round(api * million, 4),
-        total=round((requests + compute + sqs + api) * million, 4),
     )
 
 

@@ -79,9 +79,7 @@ def start_child(repo: ExecutionRepository, follow_up: StartChild) -> tuple[uuid.
     """Start the sub-workflow of a node (same workspace); raises ChildRefused when it cannot. The
     child's own follow-ups (it may end at once) come back for the caller to carry out after the
     parent's node is recorded as waiting for it."""
-    if repo.ancestry_depth(follow_up.parent_id) >= MAX_SUB_WORKFLOW_DEPTH:
-        raise ChildRefused(f"sub-workflows nest deeper than {MAX_SUB_WORKFLOW_DEPTH} levels")
-    _within_breadth(repo, follow_up)
+    _within_bounds(repo, follow_up)
     child = follow_up.request
     try:
         workflow_id = uuid.UUID(child.workflow_id)
@@ -98,12 +96,15 @@ def start_child(repo: ExecutionRepository, follow_up: StartChild) -> tuple[uuid.
     return started.execution_id, effects
 
 
-def _within_breadth(repo: ExecutionRepository, follow_up: StartChild) -> None:
-    """Depth alone lets a few self-calls per level multiply (3 per level at depth 3 made 40 runs):
-    cap the executions below one root and the workspace's unended executions."""
+def _within_bounds(repo: ExecutionRepository, follow_up: StartChild) -> None:
+    """Depth, and breadth: depth alone lets a few self-calls per level multiply (3 per level at depth
+    3 made 40 runs), so the executions below one root and the workspace's unended ones are capped."""
     settings = get_settings()
+    depth, below = repo.lock_root(follow_up.parent_id)
+    if depth >= MAX_SUB_WORKFLOW_DEPTH:
+        raise ChildRefused(f"sub-workflows nest deeper than {MAX_SUB_WORKFLOW_DEPTH} levels")
     most = settings.sub_workflow_max_descendants
-    if repo.lock_root_descendants(follow_up.parent_id) >= most:
+    if below >= most:
         raise ChildRefused(
             f"this run already started {most} sub-workflow executions (A2N_SUB_WORKFLOW_MAX_DESCENDANTS);"
             " call fewer sub-workflows per run, or raise the limit"

@@ -32,6 +32,24 @@ def test_cost_per_million_follows_the_published_formula() -> None:
     assert got.total == pytest.approx(2.2 + compute + 10.8 + 1.0, abs=1e-3)
 
 
+def test_a_sync_webhook_costs_its_invocation_its_queued_steps_and_the_database_beside() -> None:
+    mixed = cost.webhook_cost_per_million(
+        cost.WebhookShape(steps=2, step_ms=10.2, webhook_ms=80.0, executions_per_second=10.0)
+    )
+    # 3 Lambda requests; billed ms 80 + 2 x 11 at 0.5 GB; 6 SQS requests; 1 HTTP API request.
+    compute = (80 + 2 * 11) / 1000 * 0.5 * cost.LAMBDA_ARM64_PER_GB_S * 1e6
+    assert mixed.lambda_requests == pytest.approx(3 * 0.20)
+    assert mixed.lambda_compute == pytest.approx(compute, abs=1e-4)
+    assert mixed.sqs == pytest.approx(6 * 0.40)
+    assert mixed.total == pytest.approx(0.6 + compute + 2.4 + 1.0, abs=1e-3)
+    # 0.5 ACU x $0.12 per hour, for the 1/10 s each execution keeps it busy; not in the total.
+    assert mixed.database == pytest.approx(0.5 * 0.12 / 3600 / 10 * 1e6, abs=1e-3)
+    pure = cost.webhook_cost_per_million(
+        cost.WebhookShape(steps=0, step_ms=0.0, webhook_ms=13.0, executions_per_second=60.0)
+    )
+    assert pure.sqs == 0 and pure.lambda_requests == pytest.approx(0.20) and pure.total < 2
+
+
 def test_more_steps_or_slower_steps_cost_more() -> None:
     base = cost.cost_per_million(cost.ExecutionShape(steps=9, step_ms=5, api_ms=5, authorizer_ms=5))
     slower = cost.cost_per_million(cost.ExecutionShape(steps=9, step_ms=50, api_ms=5, authorizer_ms=5))

@@ -296,6 +296,26 @@ _DRAFT_HEAD = text(
 )
 
 
+# Sub-workflow trees: the chain of parents up to the root, and every execution below a root.
+_LOCK_ROOT = text("""
+WITH RECURSIVE chain(id, parent, depth) AS (
+    SELECT id, parent_execution_id, 0 FROM executions WHERE id = :e
+    UNION ALL
+    SELECT x.id, x.parent_execution_id, c.depth + 1 FROM executions x JOIN chain c ON x.id = c.parent
+    WHERE c.depth < 100
+) SELECT id, (SELECT max(depth) FROM chain) FROM executions
+WHERE id = (SELECT id FROM chain WHERE parent IS NULL LIMIT 1) FOR UPDATE
+""")
+_DESCENDANTS = text("""
+WITH RECURSIVE tree(id, depth) AS (
+    SELECT id, 1 FROM executions WHERE parent_execution_id = :root
+    UNION ALL
+    SELECT x.id, t.depth + 1 FROM executions x JOIN tree t ON x.parent_execution_id = t.id
+    WHERE t.depth < 100
+) SELECT count(*) FROM tree
+""")
+
+
 class ExecutionRepository:
     """SQL only (no ORM entities), so it runs on a Session or on a bare Core connection (the step's
     ConnectionUnitOfWork)."""
@@ -381,50 +401,17 @@ ON CONFLICT DO NOTHING RETURNING id
         if rows:
             self.session.execute(insert(_table(ExecutionNodeState)).values(list(rows)))
 
-    def ancestry_depth(self, execution_id: uuid.UUID) -> int:
-        """How many parents this execution has (sub-workflow nesting)."""
-        depth = self.session.execute(
-            text("""
-WITH RECURSIVE chain(id, parent, depth) AS (
-    SELECT id, parent_execution_id, 0 FROM executions WHERE id = :e
-    UNION ALL
-    SELECT x.id, x.parent_execution_id, c.depth + 1 FROM executions x JOIN chain c ON x.id = c.parent
-    WHERE c.depth < 100
-) SELECT max(depth) FROM chain
-"""),
-            {"e": execution_id},
-        ).scalar_one()
-        return int(depth or 0)
-
-    def lock_root_descendants(self, execution_id: uuid.UUID) -> int:
-        """Lock the root of `execution_id`'s sub-workflow tree, then count the executions below it.
-        Two statements, so the count's snapshot is taken after the lock is granted: two children
-        started at once in one tree are counted one after the other (locks go upward only)."""
-        root = self.session.execute(
-            text("""
-WITH RECURSIVE chain(id, parent, depth) AS (
-    SELECT id, parent_execution_id, 0 FROM executions WHERE id = :e
-    UNION ALL
-    SELECT x.id, x.parent_execution_id, c.depth + 1 FROM executions x JOIN chain c ON x.id = c.parent
-    WHERE c.depth < 100
-) SELECT id FROM executions WHERE id = (SELECT id FROM chain WHERE parent IS NULL LIMIT 1) FOR UPDATE
-"""),
-            {"e": execution_id},
-        ).scalar_one_or_none()
-        if root is None:
-            return 0
-        count = self.session.execute(
-            text("""
-WITH RECURSIVE tree(id, depth) AS (
-    SELECT id, 1 FROM executions WHERE parent_execution_id = :root
-    UNION ALL
-    SELECT x.id, t.depth + 1 FROM executions x JOIN tree t ON x.parent_execution_id = t.id
-    WHERE t.depth < 100
-) SELECT count(*) FROM tree
-"""),
-            {"root": root},
-        ).scalar_one()
-        return int(count)
+    def lock_root(self, execution_id: uuid.UUID) -> tuple[int, int]:
+        """Lock the root of `execution_id`'s sub-workflow tree; (how many parents `execution_id` has,
+        how many executions the root has below it). The count is a second statement, so its snapshot
+        is taken after the lock is granted: two children started at once in one tree are counted one
+        after the other (locks go upward only, child → parent → root)."""
+        found = self.session.execute(_LOCK_ROOT, {"e": execution_id}).one_or_none()
+        if found is None:
+            return 0, 0
+        root, depth = found
+        below = self.session.execute(_DESCENDANTS, {"root": root}).scalar_one()
+        return int(depth or 0), int(below)
 
     def count_unended(self, workspace_id: uuid.UUID, up_to: int) -> int:
         """The workspace's executions not yet ended, counted up to `up_to` (a bounded scan)."""
