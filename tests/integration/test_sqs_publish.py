@@ -116,3 +116,22 @@ def test_an_unreachable_endpoint_reports_every_id_failed_and_raises_nothing(
     sent = messages(12)
 
     assert send_messages(queue, sent) == {m.id for m in sent}
+
+
+def test_pointing_the_settings_at_another_endpoint_sends_there(
+    moto: MotoServer, queue: str, point_at: PointAt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local runtime restarts moto on another port: the cached client must not keep the old one."""
+    point_at(moto.endpoint)
+    assert send_messages(queue, messages(1, "first")) == set()
+    other = MotoServer()
+    other.start()
+    try:
+        other_queue = other.sqs().create_queue(QueueName="elsewhere")["QueueUrl"]
+        monkeypatch.setenv("AWS_ENDPOINT_URL", other.endpoint)
+        reset_settings()  # as the runtime does when it starts; the SQS client is not reset
+        sent = messages(2, "second")
+        assert send_messages(other_queue, sent) == set()
+        assert sorted(receive_bodies(other, other_queue, 2)) == sorted(m.body for m in sent)
+    finally:
+        other.stop()

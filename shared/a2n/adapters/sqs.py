@@ -57,17 +57,23 @@ def batch_entries(messages: Sequence[QueuedMessage]) -> list[SendMessageBatchReq
 
 def reset_client() -> None:
     """Forget the cached client (tests switch endpoints and mocks)."""
-    _client.cache_clear()
+    _client_for.cache_clear()
 
 
-@lru_cache(maxsize=1)
 def _client() -> SQSClient:
-    import boto3
-    from botocore.config import Config
-
+    """The container's client for the configured region and endpoint (one per pair: the local
+    runtime and tests may point the settings at another endpoint; on Lambda there is one)."""
     from a2n.settings import get_settings
 
     settings = get_settings()
+    return _client_for(settings.aws_region, settings.aws_endpoint_url)
+
+
+@lru_cache(maxsize=4)
+def _client_for(region: str, endpoint_url: str | None) -> SQSClient:
+    import boto3
+    from botocore.config import Config
+
     config = Config(
         parameter_validation=False,
         tcp_keepalive=True,
@@ -75,6 +81,4 @@ def _client() -> SQSClient:
         read_timeout=5,
         retries={"mode": "standard", "max_attempts": 3},
     )
-    return boto3.client(
-        "sqs", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url, config=config
-    )
+    return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url, config=config)

@@ -82,15 +82,18 @@ class ProcessEnvironment:
 
 
 def _forget_cached_config() -> None:
-    """Settings, the DB engine and what the Scheduler adapter and the engine timers know about their
-    Scheduler are cached per process (per warm container on AWS); a new moto has none of it."""
-    from a2n.adapters import scheduler
+    """Settings, the DB engine, the AWS clients and what the engine timers know about their Scheduler
+    are cached per process (per warm container on AWS); rebuild them all, so a runtime started after
+    another (e.g. the e2e suite's second stack, on another moto port) never talks to the first one's."""
+    from a2n.adapters import kms, scheduler, secrets, sqs
     from a2n.db.session import reset_engine
     from a2n.execution.timers import forget_ensured_sweeps
 
     reset_settings()
     reset_engine()
-    scheduler.reset_client()
+    for adapter in (sqs, scheduler, kms):
+        adapter.reset_client()
+    secrets.clear_secret_cache()
     forget_ensured_sweeps()
 
 
