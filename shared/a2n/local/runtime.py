@@ -85,14 +85,23 @@ def _forget_cached_config() -> None:
     """Settings, the DB engine, the AWS clients and what the engine timers know about their Scheduler
     are cached per process (per warm container on AWS); rebuild them all, so a runtime started after
     another (e.g. the e2e suite's second stack, on another moto port) never talks to the first one's."""
-    from a2n.adapters import kms, scheduler, secrets, sqs
+    import importlib
+    import pkgutil
+
+    import a2n.adapters
+    from a2n.adapters import secrets
     from a2n.db.session import reset_engine
     from a2n.execution.timers import forget_ensured_sweeps
 
     reset_settings()
     reset_engine()
-    for adapter in (sqs, scheduler, kms):
-        adapter.reset_client()
+    # Every adapter that caches a client says so with reset_client(); finding them here means a new
+    # adapter (the mailer, the sandbox invoker) cannot be forgotten in a list.
+    for module in pkgutil.iter_modules(a2n.adapters.__path__):
+        adapter = importlib.import_module(f"a2n.adapters.{module.name}")
+        reset = getattr(adapter, "reset_client", None)
+        if callable(reset):
+            reset()
     secrets.clear_secret_cache()
     forget_ensured_sweeps()
 
