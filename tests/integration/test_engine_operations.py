@@ -9,6 +9,7 @@ from datetime import timedelta
 import engine_harness
 import pytest
 from engine_harness import Engine, HitServer, ZeroJitter, issued, node, sql, sqs_record, trigger
+from scripted_http import JsonHandler, serve
 
 from a2n.db.base import utcnow
 from a2n.db.enums import ExecutionMode
@@ -362,21 +363,55 @@ def test_a_non_finite_number_fails_its_node_at_once_with_a_clear_error(
     assert engine.execution(execution_id)["status"] == "FAILED"
 
 
-def test_a_result_postgres_refuses_to_store_fails_the_node_at_once_and_is_logged(engine: Engine) -> None:
-    """jsonb refuses the NUL character (SQLSTATE 22P05): the completion cannot be written, so the node
-    fails with Postgres' reason at the first delivery instead of staying RUNNING until its lease."""
+@pytest.mark.parametrize("inline", [False, True], ids=["queued", "inline"])
+@pytest.mark.parametrize("text", ['"a\\u0000b"', '"\\ud800"'], ids=["nul", "lone-surrogate"])
+def test_text_postgres_cannot_store_fails_its_node_at_once_queued_or_inline(
+    engine: Engine, inline: bool, text: str
+) -> None:
+    """jsonb refuses NUL and unpaired surrogates. Queued, the completion would fail; run inline (a pure
+    node, in the transaction that starts the execution) the start itself would fail: a 500 for a
+    manual run or a webhook. Either way only the node may fail, at once, saying why."""
+    engine.inline = inline
     workflow_id = engine.workflow(
-        [trigger(), node("nul", "transform", {"value": {"s": '{{ `"a\\u0000b"` }}'}})], [("start", "nul")]
+        [trigger(), node("bad", "transform", {"value": {"s": "{{ `" + text + "` }}"}})], [("start", "bad")]
     )
     execution_id = engine.start(workflow_id)
     engine.pump(max_rounds=20)
-    nul = engine.nodes(execution_id)["nul"]
-    assert nul["status"] == "FAILED" and nul["attempt"] == 1
-    assert nul["error"]["message"].startswith("the node's result could not be recorded: ")
-    assert "22P05" in nul["error"]["message"] and nul["error"]["retryable"] is False
+    bad = engine.nodes(execution_id)["bad"]
+    assert (bad["status"], bad["attempt"], bad["error"]["retryable"]) == ("FAILED", 1, False)
+    assert "NUL character (\\u0000) or an unpaired surrogate" in bad["error"]["message"]
+    assert engine.execution(execution_id)["status"] == "FAILED"
+
+
+class NulErrorServer(JsonHandler):
+    """Answers 400 with a JSON body holding NUL: the HTTP node's failure quotes it in its details."""
+
+    def do_GET(self) -> None:
+        self.send_json(400, {"error": "bad\u0000input"})
+
+
+def test_a_result_postgres_refuses_to_store_fails_the_node_at_once_and_is_logged(engine: Engine) -> None:
+    """A failure whose details hold NUL (a server's 400 body, quoted) is refused by jsonb (SQLSTATE
+    22P05) at the completion: the node fails with Postgres' reason at the first delivery instead of
+    staying RUNNING until its lease, and the refusal is logged."""
+    server = serve(NulErrorServer)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        workflow_id = engine.workflow(
+            [trigger(), node("call", "http_request", {"method": "GET", "url": url})], [("start", "call")]
+        )
+        execution_id = engine.start(workflow_id)
+        engine.pump(max_rounds=20)
+    finally:
+        server.shutdown()
+        server.server_close()
+    call = engine.nodes(execution_id)["call"]
+    assert call["status"] == "FAILED" and call["attempt"] == 1
+    assert call["error"]["message"].startswith("the node's result could not be recorded: ")
+    assert "22P05" in call["error"]["message"] and call["error"]["retryable"] is False
     assert engine.execution(execution_id)["status"] == "FAILED"
     logged = sql(
-        "SELECT message FROM execution_logs WHERE execution_id = :e AND node_id = 'nul' ORDER BY ts",
+        "SELECT message FROM execution_logs WHERE execution_id = :e AND node_id = 'call' ORDER BY ts",
         e=execution_id,
     )
     assert [row[0] for row in logged] == ["node started", "node failed"]

@@ -6,12 +6,11 @@ Every rule here answers 400 (or 413 for size) so that no body a client can send 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from a2n.errors import BadRequest, PayloadTooLarge
 from a2n.json_input import load_json
-from a2n.storable import has_unstorable_text
+from a2n.storable import json_has_unstorable_text
 
 
 def require_json_content_type(content_type: str | None) -> None:
@@ -44,11 +43,6 @@ def decode_json(body: bytes) -> Any:
     except UnicodeDecodeError:
         raise BadRequest("Request body is not valid UTF-8") from None
     value = load_json(text)
-    if _ESCAPES_POSTGRES_REFUSES.search(text) and has_unstorable_text(value):
+    if json_has_unstorable_text(text, value):
         raise BadRequest("JSON text contains \\u0000 or an unpaired surrogate, which cannot be stored")
     return value
-
-
-# Postgres text and jsonb refuse NUL, and an unpaired surrogate has no UTF-8 form: both would fail at
-# the database as a 500. In JSON they can only arrive as \u escapes, so the walk runs only then.
-_ESCAPES_POSTGRES_REFUSES = re.compile(r"\\u(0000|d[89a-f])", re.IGNORECASE)

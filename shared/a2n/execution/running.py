@@ -10,6 +10,7 @@ from a2n.engine.planner import Outcome
 from a2n.execution.rows import UNISSUED_RESUME_TOKEN, Completion
 from a2n.nodes.context import NodeFailed
 from a2n.settings import get_settings
+from a2n.storable import json_has_unstorable_text
 
 if TYPE_CHECKING:
     from a2n.nodes.context import NodeResult
@@ -63,15 +64,23 @@ def _storable(result: NodeResult) -> NodeResult:
 
 
 def storable_json(value: Any, what: str) -> str:
-    """`value` as stored JSON. JSON (and Postgres' jsonb) has no Infinity or NaN: such a value fails
-    the node here, before the completion, with a message that says what to change."""
+    """`value` as stored JSON. JSON (and Postgres' jsonb) has no Infinity or NaN, and jsonb refuses
+    NUL and unpaired surrogates: such a value fails the node here, before the completion, with a
+    message that says what to change. (A pure node run inline would otherwise fail the whole
+    transaction that ran it — a manual start or a webhook delivery included — instead of the node.)"""
     try:
-        return json.dumps(value, separators=(",", ":"), default=str, allow_nan=False)
+        text = json.dumps(value, separators=(",", ":"), default=str, allow_nan=False)
     except ValueError:
         raise NodeFailed(
             f"the node's {what} contains a non-finite number (Infinity or NaN), which JSON cannot hold;"
             " check the expressions that compute numbers (e.g. to_number of a huge value, an overflowing sum)"
         ) from None
+    if json_has_unstorable_text(text, value):
+        raise NodeFailed(
+            f"the node's {what} contains a NUL character (\\u0000) or an unpaired surrogate, which"
+            " Postgres cannot store; remove or replace it in the expressions or data that produce it"
+        )
+    return text
 
 
 # What a resume-mode wait shows while it waits; the token itself is never stored.
