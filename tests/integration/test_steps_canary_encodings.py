@@ -199,6 +199,12 @@ def test_canary_echoed_in_any_encoding_is_stored_nowhere(
     binary = states["binary"]["output"]
     assert binary["bodyEncoding"] == "base64"  # stored encoded: the case the scrubber used to miss
     assert b"***" in base64.b64decode(binary["body"])  # the echo happened and was masked before encoding
+    # Every mode really echoed a secret (and it was masked): a server that echoed nothing would make
+    # the search below pass without proving anything.
+    outputs = {mode: states[mode.replace("-", "_")]["output"] for mode in ECHO_MODES}
+    shown = {mode: base64.b64decode(out["body"]).decode("latin-1") if out.get("bodyEncoding") == "base64"
+             else json.dumps(out) for mode, out in outputs.items()}  # fmt: skip
+    assert [mode for mode, text in shown.items() if "***" not in text] == []
     captured = capfd.readouterr()
     searched = {
         "stored": everything_stored(execution_id),
