@@ -5,8 +5,14 @@ Services raise these; handlers never build error responses by hand.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+
+def json_pointer(path: Iterable[str | int]) -> str:
+    """RFC 6901 pointer for ``path`` ("" is the whole document): where a ``Problem`` points."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,20 @@ def test_the_cycle_finder_finds_cycles_and_only_cycles(
     edges: dict[str, set[str]], cycle: list[str] | None
 ) -> None:
     assert find_cycle(edges) == cycle
+
+
+def test_only_the_api_layer_imports_a2n_api() -> None:
+    """House style: services (and everything below them) never import `a2n.api`; the API layer maps
+    their results and errors to HTTP, not the other way round."""
+    importers = []
+    for path in (SHARED / "a2n").rglob("*.py"):
+        name = module_name(path)
+        if name == "a2n.api" or name.startswith("a2n.api."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            )  # fmt: skip
+            if any(t == "a2n.api" or t.startswith("a2n.api.") for t in targets):
+                importers.append(f"{name}:{node.lineno}")
+    assert importers == []

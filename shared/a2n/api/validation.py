@@ -6,10 +6,10 @@ Body problems point into the body (``/definition/nodes/0/id``); query-parameter 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from a2n.errors import Problem, ValidationFailed
+from a2n.errors import Problem, ValidationFailed, json_pointer
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 QUERY_POINTER_PREFIX = "#/query"
 
 M = TypeVar("M", bound="BaseModel")
+__all__ = ["QUERY_POINTER_PREFIX", "json_pointer", "problems_from", "query_pointer", "validate_body",
+           "validate_query"]  # fmt: skip
 
 # pydantic's wording for these is terse or internal; the rest of its messages read well.
 _MESSAGES = {
@@ -27,11 +29,6 @@ _MESSAGES = {
     "dict_type": "Expected a JSON object",
     "list_type": "Expected a JSON array",
 }
-
-
-def json_pointer(path: Iterable[str | int]) -> str:
-    """RFC 6901 pointer for ``path`` ("" is the whole document)."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
 def query_pointer(name: str) -> str:

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import AuditLog
+    from a2n.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,10 @@ class AuditEntry:
 
 def list_audit_logs(principal: Principal, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]:
     """The caller's workspace's entries matching ``query``; ADMIN+ (and workspaces:admin keys)."""
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.auth.policy import Action
     from a2n.db.repositories.audit import AuditFilter, AuditLogRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
     from a2n.services.access import require
 
     after = None

@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from a2n.api.validation import json_pointer
-from a2n.errors import Problem, ValidationFailed
+from a2n.errors import Problem, ValidationFailed, json_pointer
 
 CREDENTIAL_TYPES = ("api_key", "bearer", "basic", "oauth2_client_credentials", "oauth2", "custom_headers")
 CredentialType = Literal[

@@ -18,12 +18,12 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.crypto.envelope import EncryptedBlob
     from a2n.crypto.providers import KeyProvider, KeyRef
     from a2n.db.models import Credential
     from a2n.db.repositories.credentials import CredentialRepository
+    from a2n.pagination import Page, PageRequest
     from a2n.services.audit import Origin
 
 # last_used_at is informative; writing it once a minute at most keeps busy credentials off the
@@ -113,11 +113,11 @@ def create_credential(principal: Principal, draft: CredentialDraft, origin: Orig
 
 def list_credentials(principal: Principal, page: PageRequest) -> Page[CredentialInfo]:
     """The workspace's credentials, newest first, metadata only."""
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.auth.policy import Action
     from a2n.db.repositories.base import Keyset
     from a2n.db.repositories.credentials import CredentialRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
 
     after = None
     if page.cursor is not None:

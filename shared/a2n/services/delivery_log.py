@@ -21,10 +21,10 @@ from a2n.errors import A2NError, BadRequest, MethodNotAllowed, NotFound, Payload
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import WebhookDeliveryRecord
     from a2n.db.repositories.deliveries import DeliveryLogRepository
+    from a2n.pagination import Page, PageRequest
 
 MAX_DETAIL = 300
 
@@ -150,12 +150,12 @@ def list_deliveries(
 ) -> Page[DeliveryView]:
     """``GET /workflows/{id}/triggers/{nodeId}/deliveries``: newest first, editors only (404 for
     another workspace's workflow, an unknown node or one that is not a webhook trigger)."""
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.auth.policy import Action
     from a2n.db.repositories.deliveries import DeliveryLogRepository
     from a2n.db.repositories.triggers import TriggerRepository
     from a2n.db.repositories.workflows import WorkflowRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
     from a2n.services.access import require
 
     after = None

@@ -16,9 +16,9 @@ from a2n.services.audit import Actor, Origin, record_audit
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import WorkflowFolder
+    from a2n.pagination import Page, PageRequest
     from a2n.services.workflow_views import WorkflowView
 
 # Deep enough for any real tree, shallow enough that every walk stays trivially cheap.
@@ -97,10 +97,10 @@ def create_folder(
 
 def list_folders(principal: Principal, page: PageRequest, *, parent: str | None = None) -> Page[FolderView]:
     """Newest first; ``parent`` a folder id (its children) or ``root`` (top-level folders)."""
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.db.repositories.base import Keyset
     from a2n.db.repositories.folders import FolderRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
     from a2n.services.access import require
 
     after = None

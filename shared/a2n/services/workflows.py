@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from a2n.api.pagination import Page, PageRequest, encode_cursor
 from a2n.auth.policy import Action
 from a2n.errors import NotFound, Problem, ValidationFailed
+from a2n.pagination import Page, PageRequest, encode_cursor
 from a2n.services.audit import Actor, Origin, record_audit
 from a2n.services.workflow_definitions import (
     credential_refs,
