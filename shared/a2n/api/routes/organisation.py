@@ -136,8 +136,9 @@ _PAGE = (
 ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc("POST", "/folders", "Create a folder (nested under parentId)", FolderIn, FolderOut, 201,
              tags=_TAGS, errors=(409, 422)),
-    RouteDoc("GET", "/folders", "List folders", None, PageOf[FolderOut], tags=_TAGS, query=(
-        QueryParam("parentId", {"type": "string"}, description="a folder id (its subfolders), or `root`"),
+    RouteDoc("GET", "/folders", "List folders", None, PageOf[FolderOut], tags=_TAGS, errors=(404,), query=(
+        QueryParam("parentId", {"type": "string"},
+                   description="a folder id (its subfolders), or `root`; an unknown folder is a 404"),
         *_PAGE,
     )),
     RouteDoc("PATCH", "/folders/{id}", "Rename or move a folder", FolderChange, FolderOut, tags=_TAGS,
