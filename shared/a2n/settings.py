@@ -129,7 +129,8 @@ class Settings(BaseSettings):
     # unset, a job is delivered at once in the calling process (tests and tools).
     mail_queue_url: str | None = None
     # Where links in emails point: the product's web pages for verifying an address or resetting a
-    # password (they POST the token to the API). Unset: the API's own public base URL.
+    # password (they POST the token to the API). Unset: the API's own public base URL. The template
+    # sets it from AppBaseUrl; ``a2n dev`` from its stand-in pages (``<api>/dev``) unless it is set.
     app_base_url: str | None = None
     # Every endpoint that sends email counts requests per address (hashed) and per client IP in a
     # one-hour window; past either it answers 429 + Retry-After. 0 turns a limit off.

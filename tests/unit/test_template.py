@@ -636,3 +636,14 @@ def test_engine_timers_are_armed_by_every_publisher_and_may_invoke_only_the_swee
         variables = globals_of(stack)["Environment"]["Variables"]
         assert variables["A2N_TIMER_TARGET_ARN"]["Fn::Sub"].endswith(":function:${AppName}-sweeper"), stack
         assert origin_resource(stack, variables["A2N_TIMER_ROLE_ARN"]) == (root, "TimerInvokeRole"), stack
+
+
+def test_links_in_emails_point_at_the_operators_front_end_or_else_the_api(stacks: list[Stack]) -> None:
+    mail = by_name(stacks, "Mail")
+    sender = mail.resources["MailSenderFunction"]["Properties"]["Environment"]["Variables"]
+
+    where, value = origin(mail, sender["A2N_APP_BASE_URL"])
+
+    assert where.name == "" and value["Fn::If"][:2] == ["HasAppBaseUrl", {"Ref": "AppBaseUrl"}]
+    assert value["Fn::If"][2] == {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert where.doc["Parameters"]["AppBaseUrl"]["Default"] == ""

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from a2n.execution import clock as engine_clock
+from a2n.local.account_pages import DEV_PAGES_PREFIX, account_pages
 from a2n.local.aws import MotoServer, RunningMoto
 from a2n.local.clock import Clock, SystemClock
 from a2n.local.functions import FunctionHost
@@ -183,8 +184,10 @@ class LocalRuntime:
             self._env.apply(self._environment(template))
             self._verify_mail_sender()
             return
-        pages = {MAILBOX_PATH: lambda request: mailbox_response(self.mailbox, request)}
-        self._http = HttpApiServer(ApiGateway(template, self._functions, pages), port=self._port)
+        gateway = ApiGateway(template, self._functions)
+        gateway.local_routes[MAILBOX_PATH] = lambda request: mailbox_response(self.mailbox, request)
+        gateway.local_routes.update(account_pages(gateway.handle))
+        self._http = HttpApiServer(gateway, port=self._port)
         self._env.apply(self._environment(template))
         self._verify_mail_sender()
         self._http.start()
@@ -223,6 +226,9 @@ class LocalRuntime:
         env = {**shared_environment(template), **self.moto.environment(), **LOCAL_KEYS, **LOCAL_CONCURRENCY}
         if self._http is not None:
             env["A2N_PUBLIC_BASE_URL"] = self.url
+            # Email links open the runtime's stand-in account pages, unless the developer points
+            # them at a front end of their own.
+            env["A2N_APP_BASE_URL"] = os.environ.get("A2N_APP_BASE_URL") or f"{self.url}{DEV_PAGES_PREFIX}"
         if self._lambda_api is not None:
             env["AWS_ENDPOINT_URL_LAMBDA"] = self._lambda_api.url
         if self._database_url:
