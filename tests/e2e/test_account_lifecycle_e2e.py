@@ -155,5 +155,6 @@ def test_api_keys_with_a_rate_limit_and_an_allow_list(api: ApiClient, user: Regi
     assert outside.status == 403 and "allow-list" in outside.json["detail"]
 
     keys = {k["name"]: k for k in user.client.get("/api-keys").json["items"]}
-    assert keys["slow"]["useCount"] == 2 and keys["slow"]["lastUsedAt"] is not None
-    assert keys["office"]["useCount"] == 0  # refusals roll their count back
+    assert (keys["slow"]["useCount"], keys["slow"]["refusedCount"]) == (3, 1)
+    assert (keys["office"]["useCount"], keys["office"]["refusedCount"]) == (1, 1)  # seen, and refused
+    assert keys["office"]["lastUsedAt"] is not None

@@ -73,7 +73,8 @@ def test_a_key_over_its_rate_is_refused_for_the_rest_of_the_minute(
     assert 1 <= int(answers[-1]["context"]["rateLimited"]) <= 60
     db_session.expire_all()
     row = db_session.get(ApiKey, key_id)
-    assert row is not None and row.use_count == 3 and row.last_used_at is not None
+    assert row is not None and row.last_used_at is not None
+    assert (row.use_count, row.refused_count) == (5, 2)  # refusals are counted, and told apart
 
 
 def test_a_new_minute_lets_the_key_through_again(handler: Any, db_session: Session) -> None:
@@ -88,7 +89,7 @@ def test_a_new_minute_lets_the_key_through_again(handler: Any, db_session: Sessi
 
 
 def test_the_allow_list_admits_its_networks_only(handler: Any, db_session: Session) -> None:
-    key, _ = a_key(db_session, allowed_cidrs=["198.51.100.0/24", "2001:db8::/32"])
+    key, key_id = a_key(db_session, allowed_cidrs=["198.51.100.0/24", "2001:db8::/32"])
 
     inside = handler(key_event(key, "198.51.100.77"), FakeLambdaContext())
     inside_v6 = handler(key_event(key, "2001:db8::5"), FakeLambdaContext())
@@ -96,6 +97,9 @@ def test_the_allow_list_admits_its_networks_only(handler: Any, db_session: Sessi
 
     assert inside["context"]["authType"] == "api_key" and inside_v6["context"]["authType"] == "api_key"
     assert "allow-list" in outside["context"]["policyError"]
+    db_session.expire_all()
+    row = db_session.get(ApiKey, key_id)
+    assert row is not None and (row.use_count, row.refused_count) == (3, 1)
 
 
 def test_a_bad_allow_list_entry_is_a_422_naming_it(db_session: Session) -> None:
@@ -116,3 +120,19 @@ def test_limits_cost_no_statement_beyond_the_two_a_key_always_cost(
     bookkeeping = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
     queries = [sql for sql in seen if not sql.lstrip().upper().startswith(bookkeeping)]
     assert len(queries) == 2, queries  # the counted lookup, the owner's facts
+
+
+def test_a_refusal_costs_no_more_statements_than_a_request_let_through(
+    handler: Any, db_session: Session
+) -> None:
+    key, _ = a_key(db_session, rate_limit_per_minute=1, allowed_cidrs=["203.0.113.0/24"])
+    handler(key_event(key), FakeLambdaContext())
+
+    with statements() as seen:
+        over_the_rate = handler(key_event(key), FakeLambdaContext())
+        outside = handler(key_event(key, "198.51.100.1"), FakeLambdaContext())
+
+    assert "rateLimited" in over_the_rate["context"] and "policyError" in outside["context"]
+    bookkeeping = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
+    queries = [sql for sql in seen if not sql.lstrip().upper().startswith(bookkeeping)]
+    assert len(queries) == 4, queries  # each: the counted lookup, the refusal's count

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from a2n.errors import Forbidden, Unauthorized
 
@@ -32,7 +32,10 @@ POLICY_ERROR = "policyError"
 # An API key over its per-minute limit: the route answers 429 with this many seconds in Retry-After.
 RATE_LIMITED = "rateLimited"
 UNAVAILABLE = "unavailable"
+E = TypeVar("E", bound=Exception)
 WORKSPACE_HEADER = "x-workspace-id"
+
+
 class PolicyRefusal(Forbidden):
     """A policy (a workspace's, or an API key's own allow-list) refuses this caller."""
 
@@ -47,8 +50,7 @@ class KeyRateLimited(Exception):
 
 
 TWO_FACTOR_REQUIRED = (
-    "This workspace requires two-factor authentication: turn it on (POST /me/2fa/totp) and sign in "
-    "with it"
+    "This workspace requires two-factor authentication: turn it on (POST /me/2fa/totp) and sign in with it"
 )
 
 
@@ -87,8 +89,8 @@ def authorize_request(event: Mapping[str, Any], *, now: datetime | None = None) 
 
 def _answered_by_route(refused: KeyRateLimited | PolicyRefusal) -> dict[str, Any]:
     """A valid caller refused by a policy or a key's rate: the route answers (403 or 429 +
-    Retry-After, problem+json saying why). A rate refusal's own count rolled back with its
-    transaction, so the window stays at the limit and the rest of the minute is refused alike."""
+    Retry-After, problem+json saying why). A rate refusal counts in the key's window too, so the
+    rest of the minute is refused alike."""
     if isinstance(refused, KeyRateLimited):
         return {"isAuthorized": True, "context": {RATE_LIMITED: str(refused.retry_after_s)}}
     return {"isAuthorized": True, "context": {POLICY_ERROR: refused.detail}}
@@ -117,9 +119,7 @@ def resolve_principal(event: Mapping[str, Any], *, now: datetime | None = None) 
             if not looks_like_api_key(token):
                 raise Unauthorized("Malformed API key")
             source_ip = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
-            principal = _api_key_principal(
-                uow.session, token, requested, now or datetime.now(UTC), source_ip
-            )
+            principal = _api_key_principal(uow.session, token, requested, now or datetime.now(UTC), source_ip)
         else:
             principal = _jwt_principal(uow.session, token, requested)
         uow.commit()  # the key's use count and rate window
@@ -185,10 +185,14 @@ def _api_key_principal(
     if requested is not None and requested != key.workspace_id:
         raise Forbidden("API key is bound to another workspace")
     if key.allowed_cidrs and not _ip_allowed(source_ip, key.allowed_cidrs):
-        raise PolicyRefusal("This API key may not be used from this IP address (its allow-list)")
+        raise _counted(
+            session,
+            key.id,
+            PolicyRefusal("This API key may not be used from this IP address (its allow-list)"),
+        )
     assert use is not None
     if key.rate_limit_per_minute is not None and use.window_count > key.rate_limit_per_minute:
-        raise KeyRateLimited(key.rate_limit_per_minute, use.retry_after_s)
+        raise _counted(session, key.id, KeyRateLimited(key.rate_limit_per_minute, use.retry_after_s))
     owner = UserRepository(session).caller_facts(key.user_id, key.workspace_id)
     if owner is None or not owner.is_active:
         raise Unauthorized("API key owner is inactive")
@@ -203,6 +207,18 @@ def _api_key_principal(
         scopes=frozenset(key.scopes),
         api_key_id=str(key.id),
     )
+
+
+def _counted(session: Session, key_id: uuid.UUID, refusal: E) -> E:
+    """A request the key's own limits refuse is kept, not rolled back: it stays in use_count and
+    last_used_at (and the rate window), and counts in refused_count, so an owner sees a key used from
+    an unknown network or past its rate. Costs the refused request one statement instead of the
+    owner's facts, so still two in all."""
+    from a2n.db.repositories.identity import ApiKeyRepository
+
+    ApiKeyRepository(session).count_refusal(key_id)
+    session.commit()
+    return refusal
 
 
 def _ip_allowed(source_ip: str | None, cidrs: list[str]) -> bool:

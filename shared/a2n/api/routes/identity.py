@@ -60,8 +60,10 @@ class ApiKeyOut(ResponseBody):
     last_used_at: UtcDatetime | None = None
     rate_limit_per_minute: int | None = None
     allowed_cidrs: list[str] = Field(default_factory=list)
-    # Requests it was let through for (refusals — over the rate, outside the allow-list — are not).
+    # Every request that presented it; refusedCount: those of them its own limits refused (over the
+    # rate, outside the allow-list).
     use_count: int = 0
+    refused_count: int = 0
 
 
 class ApiKeyCreated(ApiKeyOut):

@@ -134,10 +134,12 @@ class ApiKey(IdMixin, CreatedAtMixin, Base):
     revoked_at: Mapped[datetime | None]
     # Limits the authorizer enforces in the statement that finds the key: requests per minute (None:
     # unlimited) in a fixed window (window_start, window_count), and the CIDRs it may be used from
-    # (empty: anywhere). use_count counts every request it authorised.
+    # (empty: anywhere). use_count counts every request that presented the live key, refused_count
+    # those of them its own limits (rate, allow-list) refused.
     rate_limit_per_minute: Mapped[int | None]
     allowed_cidrs: Mapped[list[str]] = mapped_column(default=list, server_default=text("'{}'::text[]"))
     use_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    refused_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     window_start: Mapped[datetime | None]
     window_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 

@@ -254,6 +254,13 @@ class ApiKeyRepository(WorkspaceScopedRepository[ApiKey]):
         key, retry_after_s = row
         return KeyUse(key, key.window_count, int(retry_after_s))
 
+    def count_refusal(self, key_id: uuid.UUID) -> None:
+        """One more request the key's own limits refused (it is in use_count already)."""
+        self.session.execute(
+            update(ApiKey).where(ApiKey.id == key_id).values(refused_count=ApiKey.refused_count + 1)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+
     def get_by_hash(self, key_hash: str) -> ApiKey | None:
         return self.session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).one_or_none()
 
@@ -289,9 +296,7 @@ class LoginThrottleRepository:
     def get_locked(self, email_hash: str) -> LoginThrottle:
         """The row for ``email_hash``, created if missing, locked FOR UPDATE so concurrent failures
         count one by one (ON CONFLICT: two first failures at once do not collide)."""
-        self.session.execute(
-            pg_insert(LoginThrottle).values(email_hash=email_hash).on_conflict_do_nothing()
-        )
+        self.session.execute(pg_insert(LoginThrottle).values(email_hash=email_hash).on_conflict_do_nothing())
         return self.session.execute(
             select(LoginThrottle).where(LoginThrottle.email_hash == email_hash).with_for_update()
         ).scalar_one()

@@ -73,7 +73,8 @@ class ProfileRepository:
             "apiKeys": [
                 {"id": str(k.id), "name": k.name, "prefix": k.prefix, "scopes": k.scopes,
                  "workspaceId": str(k.workspace_id), "createdAt": _iso(k.created_at),
-                 "expiresAt": _iso(k.expires_at), "revokedAt": _iso(k.revoked_at), "useCount": k.use_count}
+                 "expiresAt": _iso(k.expires_at), "revokedAt": _iso(k.revoked_at), "useCount": k.use_count,
+                 "refusedCount": k.refused_count}
                 for k in self.session.scalars(select(ApiKey).where(ApiKey.user_id == user.id))
             ],
             "workflows": [
