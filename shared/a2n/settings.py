@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     database_pool_size: int = 1
     database_max_overflow: int = 0
     database_statement_timeout_ms: int = 15_000
+    # The server ends a session idle (outside a transaction) this long: a frozen Lambda's pooled
+    # connection must not keep Aurora Serverless v2 from pausing (it counts open connections). The
+    # pool pings a connection idle > 1 s before reuse and replaces a closed one. 0 = never.
+    database_idle_session_timeout_s: int = 60
     database_connect_timeout_s: int = 10
     # One round trip per SQL statement (a2n.db.pipelined) instead of pg8000's three; false falls back
     # to pg8000's own connection (the bench compares the two).

@@ -34,7 +34,9 @@ def test_quick_bench_reports_every_section_with_metered_engine_steps(
     report, table = quick_run
 
     assert report["quick"] is True and report["budgets"]["statementsPerStep"] == 10
-    for section in ("coldImports", "workflows", "engineOverhead", "webhooks", "codeNode", "routes", "cost"):
+    sections = ("coldImports", "workflows", "engineOverhead", "webhooks", "codeNode", "routes", "cost")
+    sections += ("idle",)
+    for section in sections:
         assert "error" not in report[section], (section, report[section])
     cold = report["coldImports"]["handlers"]
     assert cold and all(row["ms"] and row["ms"] > 0 and row["error"] is None for row in cold)
@@ -58,6 +60,10 @@ def test_quick_bench_reports_every_section_with_metered_engine_steps(
     assert {row["status"] for key, row in per_route.items() if key != "authorizer"} <= {200, 201, 202}
     assert "GET /executions/{id}" in per_route
     assert "DELETE /executions/{id}" in report["routes"]["notMeasured"]
+    # Scale to zero: simulated idle minutes open no database connection (the quick run has no daily run).
+    idle = report["idle"]
+    assert (idle["idleMinutes"], idle["connectionsOpened"], idle["checkouts"]) == (90, 0, 0)
+    assert "Idle: DB connections opened during a simulated idle day" in table
     assert "Engine overhead per node step" in table and "Webhooks (signed POST" in table
     assert "linear10 c1" in table and "fanout10 c4" in table
 

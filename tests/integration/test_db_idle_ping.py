@@ -71,3 +71,26 @@ def test_an_idle_connection_is_pinged_and_kept_when_alive(
     monkeypatch.setattr(db_session, "PING_AFTER_IDLE_S", 0.0)
     second = backend_pid()
     assert (second, len(pings)) == (first, 1)
+
+
+def test_the_server_ends_a_session_left_idle_and_the_next_use_reconnects(
+    database_url: str, app_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A2N_DATABASE_IDLE_SESSION_TIMEOUT_S: a frozen container's pooled connection does not hold
+    the database open (Aurora Serverless v2 pauses only without connections)."""
+    from waiting import wait_until
+
+    app_env.setenv("A2N_DATABASE_IDLE_SESSION_TIMEOUT_S", "1")
+    app_env.apply()
+    first = backend_pid()
+    url = to_pg8000_url(database_url)
+    admin = create_engine(url, connect_args=connect_args_for(url, Settings()), poolclass=NullPool)
+
+    def gone() -> bool:
+        with admin.connect() as other:
+            query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            return other.execute(query, {"pid": first}).scalar_one() == 0
+
+    wait_until(gone, "the server to end the idle session")
+    monkeypatch.setattr(db_session, "PING_AFTER_IDLE_S", 0.0)
+    assert backend_pid() != first

@@ -41,11 +41,14 @@ def test_ssl_auto_requires_encryption_for_remote_hosts_only() -> None:
     assert verified is not None and verified.verify_mode == ssl.CERT_REQUIRED
 
 
-def test_statement_timeout_travels_in_the_startup_packet() -> None:
+def test_statement_and_idle_session_timeouts_travel_in_the_startup_packet() -> None:
     url = to_pg8000_url("postgresql://u@127.0.0.1/db")
     args = connect_args_for(url, Settings(database_statement_timeout_ms=1234))
+    off = Settings(database_statement_timeout_ms=0, database_idle_session_timeout_s=0)
+    neither = connect_args_for(url, off)
 
-    assert args["startup_params"] == {"options": "-c statement_timeout=1234"}
+    assert args["startup_params"] == {"options": "-c statement_timeout=1234 -c idle_session_timeout=60000"}
+    assert "startup_params" not in neither
 
 
 def test_without_url_or_secret_the_error_says_what_to_do() -> None:

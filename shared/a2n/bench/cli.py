@@ -64,6 +64,7 @@ def run_bench(template: Path, *, quick: bool, database_url: str | None) -> dict[
     chosen = dict(list(files.items())[:3]) if quick else files
     report["coldImports"] = _section("cold imports", lambda: _cold_imports(chosen))
     report.update(_with_stack(template, quick=quick, database_url=database_url))
+    report["idle"] = _section("idle day", lambda: _idle_day(template, quick=quick, database_url=database_url))
     report["finishedAt"] = datetime.now(UTC).isoformat()
     return report
 
@@ -85,6 +86,19 @@ def _with_stack(template: Path, *, quick: bool, database_url: str | None) -> dic
         out["routes"] = _section("routes", lambda: _routes(stack, user, quick))
         out["cost"] = _section("cost", lambda: _costs(out))
     return out
+
+
+def _idle_day(template: Path, *, quick: bool, database_url: str | None) -> dict[str, Any]:
+    """A stack of its own on a ManualClock (one runtime at a time per process): one simulated idle
+    day (--quick: an hour and a half, without the daily run)."""
+    from a2n.bench.idle import DAY_MINUTES, idle_day
+    from a2n.bench.stack import bench_stack
+    from a2n.local.clock import ManualClock
+
+    progress("idle day: a fresh stack on a ManualClock")
+    clock = ManualClock(datetime.now(UTC).replace(second=0, microsecond=0))
+    with bench_stack(template, database_url, clock=clock) as stack:
+        return idle_day(stack, clock, minutes=90 if quick else DAY_MINUTES, progress=progress)
 
 
 def _meter_steps(meter: StepMeter) -> None:

@@ -9,13 +9,14 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from a2n.local.clock import Clock
 from a2n.local.runtime import LocalRuntime
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throwaway local user
@@ -79,7 +80,14 @@ class BenchStack:
 
 
 @contextmanager
-def bench_stack(template: Path, database_url: str | None) -> Iterator[BenchStack]:
+def bench_stack(
+    template: Path,
+    database_url: str | None,
+    *,
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[BenchStack]:
+    """`clock`: the runtime's (a ManualClock for simulated time); `env`: extra settings."""
     from a2n.db.migrate import upgrade
 
     workdir = Path(tempfile.mkdtemp(prefix="a2n-bench-"))
@@ -93,9 +101,14 @@ def bench_stack(template: Path, database_url: str | None) -> Iterator[BenchStack
             database_url = server.start()
         upgrade(database_url)
         # The mixed workflow's http_request nodes call a server of the bench's own on loopback.
-        env = {"A2N_LOCAL_KEY_DIR": str(workdir / "keys"), "A2N_LOG_LEVEL": "WARNING",
-               "A2N_HTTP_ALLOW_NETWORKS": '["127.0.0.1/32"]'}  # fmt: skip
-        with LocalRuntime(template, database_url=database_url, env_overrides=env) as runtime:
+        overrides = {
+            "A2N_LOCAL_KEY_DIR": str(workdir / "keys"),
+            "A2N_LOG_LEVEL": "WARNING",
+            "A2N_HTTP_ALLOW_NETWORKS": '["127.0.0.1/32"]',
+            **(env or {}),
+        }
+        runtime = LocalRuntime(template, clock=clock, database_url=database_url, env_overrides=overrides)
+        with runtime:
             yield BenchStack(runtime, database_url, template)
     finally:
         if server is not None:

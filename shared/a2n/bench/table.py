@@ -15,7 +15,23 @@ def render(report: dict[str, Any]) -> str:
     lines += _cold(report.get("coldImports", {}))
     lines += _routes(report.get("routes", {}))
     lines += _cost(report.get("cost", {}))
+    lines += _idle(report.get("idle", {}))
     return "\n".join(lines)
+
+
+def _idle(idle: dict[str, Any]) -> list[str]:
+    if "error" in idle or not idle:
+        return ["", f"Idle: not measured ({idle.get('error', 'no section')})"]
+    daily, runs = idle["dailyRun"], idle["sweeperRuns"] or "none"
+    outside = f"{idle['connectionsOpened']} opened, {idle['checkouts']} checkouts"
+    in_daily = f"{daily['connectionsOpened']} opened, {daily['checkouts']} checkouts"
+    return [
+        "",
+        f"Idle: DB connections opened during a simulated idle day ({idle['idleMinutes']} min, ManualClock)",
+        f"  outside the daily run: {outside}",
+        f"  the daily run (sweep, retention): {in_daily}",
+        f"  sweeper runs: {runs}; settled {idle['settleMinutes']} min after the work",
+    ]
 
 
 def _engine(overhead: dict[str, Any], budgets: dict[str, Any]) -> list[str]:

@@ -80,7 +80,8 @@ def ssl_context_for(url: URL, mode: str) -> ssl.SSLContext | None:
 
 
 def connect_args_for(url: URL, settings: Settings) -> dict[str, Any]:
-    """pg8000 connect() arguments: SSL, connect timeout and the server-side statement timeout."""
+    """pg8000 connect() arguments: SSL, connect timeout and the server-side statement and idle
+    session timeouts."""
     args: dict[str, Any] = {
         "timeout": settings.database_connect_timeout_s,
         "application_name": settings.service_name,
@@ -88,7 +89,13 @@ def connect_args_for(url: URL, settings: Settings) -> dict[str, Any]:
     context = ssl_context_for(url, settings.database_ssl)
     if context is not None:
         args["ssl_context"] = context
+    # Sent in the startup packet: no extra round trip per connection.
+    options = []
     if settings.database_statement_timeout_ms > 0:
-        # Sent in the startup packet: no extra round trip per connection.
-        args["startup_params"] = {"options": f"-c statement_timeout={settings.database_statement_timeout_ms}"}
+        options.append(f"-c statement_timeout={settings.database_statement_timeout_ms}")
+    if settings.database_idle_session_timeout_s > 0:
+        # Postgres ≥ 14; ends idle sessions so an idle stack holds no connection (scale to zero).
+        options.append(f"-c idle_session_timeout={settings.database_idle_session_timeout_s * 1000}")
+    if options:
+        args["startup_params"] = {"options": " ".join(options)}
     return args
