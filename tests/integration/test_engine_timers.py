@@ -12,7 +12,7 @@ import engine_harness
 import pytest
 import timer_harness
 from engine_harness import Engine, HitServer, node, sql, trigger
-from timer_harness import Timers
+from timer_harness import DAY_MS, Timers, parked, parked_for_two_hours, wait_workflow
 
 from a2n.db.uow import UnitOfWork
 from a2n.execution.control import cancel_execution, issue_resume_token, resume_node
@@ -34,17 +34,6 @@ def node_timers(timers: Timers) -> dict[str, datetime]:
     return {name: at for name, (at, _) in timers.pending().items() if name.startswith("timer-")}
 
 
-DAY_MS = 86_400_000  # the default execution timeout is an hour: longer waits need a longer one
-
-
-def wait_workflow(engine: Engine, config: dict[str, object], **settings: object) -> uuid.UUID:
-    return engine.workflow(
-        [trigger(), node("pause", "wait", config), node("after", "noop")],
-        [("start", "pause"), ("pause", "after")],
-        **settings,
-    )
-
-
 def resume_token(execution_id: uuid.UUID) -> str:
     with UnitOfWork() as uow:
         _, token = issue_resume_token(uow.session, execution_id=execution_id, node_id="pause")
@@ -52,16 +41,10 @@ def resume_token(execution_id: uuid.UUID) -> str:
     return token
 
 
-def parked(engine: Engine, execution_id: uuid.UUID) -> None:
-    engine.pump(until=lambda: engine.nodes(execution_id)["pause"]["status"] == "WAITING")
-
-
 def test_a_two_hour_wait_parks_on_one_timer_that_wakes_it_and_nothing_sweeps_meanwhile(
     engine: Engine, timers: Timers
 ) -> None:
-    two_hours = wait_workflow(engine, {"mode": "duration", "seconds": 7200}, timeoutMs=DAY_MS)
-    execution_id = engine.start(two_hours)
-    parked(engine, execution_id)
+    execution_id = parked_for_two_hours(engine)
     until = engine.nodes(execution_id)["pause"]["wait_until"]
     assert until == timers.now + timedelta(hours=2)
 
@@ -180,9 +163,7 @@ def test_a_rolled_back_resume_keeps_the_timer(engine: Engine, timers: Timers) ->
 def test_a_timer_firing_early_raises_for_the_scheduler_to_retry_and_changes_nothing(
     engine: Engine, timers: Timers
 ) -> None:
-    two_hours = wait_workflow(engine, {"mode": "duration", "seconds": 7200}, timeoutMs=DAY_MS)
-    execution_id = engine.start(two_hours)
-    parked(engine, execution_id)
+    execution_id = parked_for_two_hours(engine)
     timer = NodeTimer(execution_id, "pause", 1)
 
     with pytest.raises(TimerEarly):

@@ -13,7 +13,7 @@ import pytest
 import timer_harness
 from engine_harness import STEP_TYPES, Engine, HitServer, node, sql, trigger
 from test_steps_faults import KillAt, assert_ended_once, http_workflow
-from timer_harness import Timers
+from timer_harness import DAY_MS, TWO_HOURS, Timers, parked, wait_workflow
 
 from a2n.adapters import scheduler
 from a2n.db.enums import ExecutionMode
@@ -49,6 +49,14 @@ def deliver_sent(engine: Engine) -> None:
         pass
 
 
+def killed_after_claim(engine: Engine, hits: HitServer) -> tuple[uuid.UUID, uuid.UUID]:
+    """An HTTP run whose first step dies right after its claim: (workflow id, execution id)."""
+    workflow_id = http_workflow(engine, hits.url)
+    execution_id = engine.start(workflow_id)
+    engine.deliver("http_request", engine.receive("http_request"), StepDeps(faults=KillAt("after_claim")))
+    return workflow_id, execution_id
+
+
 def assert_quiet_after(timers: Timers) -> None:
     """Nothing in flight any more: at most one more tick looks, then no schedule is left."""
     timers.advance(timedelta(minutes=3))
@@ -59,9 +67,7 @@ def assert_quiet_after(timers: Timers) -> None:
 def test_killed_after_its_claim_the_ticks_the_start_asked_for_requeue_the_expired_lease(
     engine: Engine, hits: HitServer, timers: Timers
 ) -> None:
-    workflow_id = http_workflow(engine, hits.url)
-    execution_id = engine.start(workflow_id)
-    engine.deliver("http_request", engine.receive("http_request"), StepDeps(faults=KillAt("after_claim")))
+    workflow_id, execution_id = killed_after_claim(engine, hits)
     engine.deliver("http_request", engine.receive("http_request"))  # redelivery: RUNNING, not ours
     assert engine.nodes(execution_id)["call"]["status"] == "RUNNING"
 
@@ -132,11 +138,7 @@ def test_a_start_whose_tick_cannot_be_scheduled_is_refused_and_writes_nothing(
 def test_a_wait_whose_timer_cannot_be_created_is_retried_by_its_lease_and_parks_on_the_next_attempt(
     engine: Engine, timers: Timers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workflow_id = engine.workflow(
-        [trigger(), node("pause", "wait", {"mode": "duration", "seconds": 7200}), node("after", "noop")],
-        [("start", "pause"), ("pause", "after")],
-        timeoutMs=86_400_000,
-    )
+    workflow_id = wait_workflow(engine, TWO_HOURS, timeoutMs=DAY_MS)
     execution_id = engine.start(workflow_id)
     create = scheduler.create_schedule
 
@@ -167,13 +169,9 @@ def test_a_wait_whose_timer_cannot_be_created_is_retried_by_its_lease_and_parks_
 def test_a_timer_fire_killed_after_its_commit_is_published_by_the_tick_it_asked_for(
     engine: Engine, timers: Timers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workflow_id = engine.workflow(
-        [trigger(), node("pause", "wait", {"mode": "duration", "seconds": 7200}), node("after", "noop")],
-        [("start", "pause"), ("pause", "after")],
-        timeoutMs=86_400_000,
-    )
+    workflow_id = wait_workflow(engine, TWO_HOURS, timeoutMs=DAY_MS)
     execution_id = engine.start(workflow_id)
-    engine.pump(until=lambda: engine.nodes(execution_id)["pause"]["status"] == "WAITING")
+    parked(engine, execution_id)
     until = engine.nodes(execution_id)["pause"]["wait_until"]
     publish = outbox.publish_outbox
     monkeypatch.setattr(outbox, "publish_outbox", lambda messages: None)  # the sweeper dies here
@@ -191,9 +189,7 @@ def test_a_timer_fire_killed_after_its_commit_is_published_by_the_tick_it_asked_
 def test_a_sweeper_killed_before_asking_for_the_next_tick_is_retried_by_the_scheduler(
     engine: Engine, hits: HitServer, timers: Timers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    workflow_id = http_workflow(engine, hits.url)
-    execution_id = engine.start(workflow_id)
-    engine.deliver("http_request", engine.receive("http_request"), StepDeps(faults=KillAt("after_claim")))
+    workflow_id, execution_id = killed_after_claim(engine, hits)
     ensure = engine_timers.ensure_sweep
 
     def dies(not_before: object) -> None:

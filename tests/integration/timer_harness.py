@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
+from engine_harness import Engine, node, trigger
 
 from a2n.execution import clock
 
@@ -94,3 +96,27 @@ def timers(aws: None) -> Iterator[Timers]:
     clock.use(lambda: found.now)
     yield found
     clock.use(None)
+
+
+DAY_MS = 86_400_000  # the default execution timeout is an hour: longer waits need a longer one
+TWO_HOURS = {"mode": "duration", "seconds": 7200}
+
+
+def wait_workflow(engine: Engine, config: dict[str, object], **settings: object) -> UUID:
+    """trigger → pause (a wait node with `config`) → after (noop)."""
+    return engine.workflow(
+        [trigger(), node("pause", "wait", config), node("after", "noop")],
+        [("start", "pause"), ("pause", "after")],
+        **settings,
+    )
+
+
+def parked(engine: Engine, execution_id: UUID) -> None:
+    engine.pump(until=lambda: engine.nodes(execution_id)["pause"]["status"] == "WAITING")
+
+
+def parked_for_two_hours(engine: Engine) -> UUID:
+    """A started run whose wait of two hours (under a day's timeout) has parked."""
+    execution_id = engine.start(wait_workflow(engine, TWO_HOURS, timeoutMs=DAY_MS))
+    parked(engine, execution_id)
+    return execution_id
