@@ -243,3 +243,43 @@ def test_admins_list_and_revoke_every_members_keys_and_nobody_else_can(db_sessio
     ).one()
     assert audit.actor_id == uuid.UUID(owner.user_id)
     assert audit.changes == {"name": "member ci", "userId": member.user_id}
+
+
+def test_keys_created_and_revoked_show_in_their_owners_security_feed(db_session: Session) -> None:
+    """Issue 12 item 10: a key created, revoked by its owner, or revoked by a workspace admin is an
+    event in the owner's feed (never the key itself; the admin's revocation says so)."""
+    from sqlalchemy import select
+
+    from a2n.db.models import SecurityEvent
+
+    owner, _ = _user(db_session)
+    member, member_email = _user(db_session)
+    team = str(workspaces.create_workspace(owner, "Feed").id)
+    workspaces.add_member(owner, team, member_email, Role.MEMBER)
+    as_member = Principal(user_id=member.user_id, workspace_id=team, auth_type="jwt")
+    first = api_keys.create_api_key(as_member, "deploy", ["workflows:read"], None)
+    second = api_keys.create_api_key(as_member, "ci", ["workflows:read"], None)
+    api_keys.revoke_api_key(as_member, str(first.row.id))
+    api_keys.revoke_workspace_api_key(owner, team, str(second.row.id))
+
+    db_session.expire_all()
+    feed = db_session.scalars(
+        select(SecurityEvent)
+        .where(SecurityEvent.user_id == uuid.UUID(member.user_id))
+        .where(SecurityEvent.type.in_(["api_key_created", "api_key_revoked"]))
+        .order_by(SecurityEvent.created_at, SecurityEvent.type)
+    ).all()
+    seen = sorted((event.type, event.details["name"], event.details.get("byAdmin")) for event in feed)
+    assert seen == [
+        ("api_key_created", "ci", None),
+        ("api_key_created", "deploy", None),
+        ("api_key_revoked", "ci", True),
+        ("api_key_revoked", "deploy", False),
+    ]
+    for event in feed:
+        assert event.details["prefix"] in (first.row.prefix, second.row.prefix)
+        assert first.plain not in str(event.details) and second.plain not in str(event.details)
+    owners_feed = db_session.scalars(
+        select(SecurityEvent.type).where(SecurityEvent.user_id == uuid.UUID(owner.user_id))
+    ).all()
+    assert "api_key_revoked" not in owners_feed

@@ -54,8 +54,10 @@ def create_api_key(
     from a2n.db.models import ApiKey
     from a2n.db.repositories.identity import ApiKeyRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.services import security_events
     from a2n.services.access import require, require_verified_address
     from a2n.services.audit import Actor, record_audit
+    from a2n.services.security_events import record_event
 
     try:
         wanted = parse_scopes(scopes)
@@ -102,6 +104,13 @@ def create_api_key(
                 "allowedCidrs": cidrs,
             },
             origin=origin,
+        )
+        record_event(
+            uow.session,
+            row.user_id,
+            security_events.API_KEY_CREATED,
+            origin,
+            {"keyId": str(row.id), "name": name, "prefix": row.prefix, "workspaceId": str(row.workspace_id)},
         )
         uow.commit()
     return CreatedKey(row=row, plain=material.plain)
@@ -171,8 +180,10 @@ def _revoke(
 ) -> None:
     from a2n.db.repositories.identity import ApiKeyRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.services import security_events
     from a2n.services.access import require, uuid_or_not_found
     from a2n.services.audit import Actor, record_audit
+    from a2n.services.security_events import record_event
 
     workspace = uuid_or_not_found(workspace_id, "Workspace not found")
     target = uuid_or_not_found(key_id, "API key not found")
@@ -192,6 +203,20 @@ def _revoke(
             entity_id=key.id,
             changes={"name": key.name, "userId": str(key.user_id)},
             origin=origin,
+        )
+        # In the key owner's feed, also when a workspace admin revoked it: the owner learns why it stopped.
+        record_event(
+            uow.session,
+            key.user_id,
+            security_events.API_KEY_REVOKED,
+            origin,
+            {
+                "keyId": str(key.id),
+                "name": key.name,
+                "prefix": key.prefix,
+                "workspaceId": str(key.workspace_id),
+                "byAdmin": not mine,
+            },
         )
         uow.commit()
 
