@@ -141,3 +141,36 @@ def test_hostile_code_sees_no_environment_keys_database_moto_or_api(
     for secret in [*(Path(key).read_bytes().decode("latin-1") for key in keys), database_url]:
         assert secret not in everything
     assert sandbox_processes() == []
+
+
+def test_the_code_templates_run_as_their_descriptions_say(api: ApiClient, user: RegisteredUser) -> None:
+    """Issue 15 item 5: the gallery's code-node templates, instantiated and run over HTTP."""
+    dedupe = user.client.post("/workflows", {"templateId": "code-dedupe-orders"})
+    assert dedupe.status == 201, dedupe.body
+    activation = user.client.post(f"/workflows/{dedupe.json['id']}/activate")
+    assert activation.status == 200, activation.body
+    orders = [{"id": 2, "amount": 5.5}, {"id": 1, "amount": 10}, {"id": 2, "amount": 99}]
+    answer = api.request(
+        "POST",
+        urlsplit(activation.json["triggers"][0]["webhookUrl"]).path,
+        body=json.dumps({"orders": orders}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status == 202, answer.body
+    run = wait_for_execution(user, answer.json["executionId"])
+    assert run["status"] == "SUCCEEDED", run
+    assert run["output"] == {"orders": [orders[1], orders[0]], "count": 2, "total": 15.5}
+
+    week = user.client.post("/workflows", {"templateId": "code-reporting-week"})
+    assert week.status == 201, week.body
+    started = user.client.post(
+        f"/workflows/{week.json['id']}/execute", {"input": {"day": "2026-12-03", "timezone": "Europe/Berlin"}}
+    )
+    assert started.status == 202, started.body
+    run = wait_for_execution(user, started.json["executionId"])
+    assert run["status"] == "SUCCEEDED", run
+    assert run["output"] == {
+        "week": "2026-W49",
+        "from": "2026-11-30T00:00:00+01:00",
+        "to": "2026-12-06T23:59:59+01:00",
+    }
