@@ -28,7 +28,8 @@ from a2n.engine.evaluation import (
     ExpressionBudgetExceeded,
     ExpressionLimits,
 )
-from a2n.engine.functions import A2NFunctions, ExpressionError, function_arity
+from a2n.engine.expression_hints import hint
+from a2n.engine.functions import MAX_ARGUMENTS, A2NFunctions, ExpressionError, function_arity
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -37,6 +38,7 @@ __all__ = [
     "ExpressionBudgetExceeded",
     "ExpressionError",
     "ExpressionLimits",
+    "ExpressionProblem",
     "Template",
     "compile_expression",
     "compile_template",
@@ -44,6 +46,7 @@ __all__ = [
     "expression_context",
     "expression_problems",
     "is_truthy",
+    "located_problem",
     "render",
 ]
 
@@ -120,7 +123,8 @@ def compile_expression(expression: str) -> Expression:
         parsed = jmespath.compile(source)
     except jmespath_errors.JMESPathError as error:
         position = getattr(error, "lex_position", None)
-        raise ExpressionError(_describe(error), None if position is None else position + offset) from None
+        at = None if position is None else position + offset
+        raise ExpressionError(_describe(error), at, hint(source, position)) from None
     except RecursionError:
         raise ExpressionError("expression nested too deeply", 0) from None
     _check_ast(parsed.parsed)
@@ -136,10 +140,13 @@ def compile_template(text: str) -> Template:
         if start > cursor:
             parts.append(text[cursor:start])
         end = _closing_braces(text, start + len(_OPEN))
+        inner = text[start + len(_OPEN) : end]
         try:
-            parts.append(compile_expression(text[start + len(_OPEN) : end]))
+            parts.append(compile_expression(inner))
         except ExpressionError as error:
-            raise ExpressionError(error.message, start + len(_OPEN) + (error.position or 0)) from None
+            # Inside {{ }} the suggestion is a template too: {{ input.id }}, not input.id.
+            advice = hint(inner.strip(), None, templated=True) if "$" in inner else error.hint
+            raise ExpressionError(error.message, start + len(_OPEN) + (error.position or 0), advice) from None
         cursor = end + len(_CLOSE)
     if cursor < len(text) or not parts:
         parts.append(text[cursor:])
@@ -174,17 +181,39 @@ def is_truthy(value: Any) -> bool:
     return not (value is None or value is False or value in ("", [], {}))
 
 
-def expression_problems(value: Any, pointer: str) -> list[tuple[str, str]]:
-    """(JSON pointer, message) for every template in `value` that does not compile."""
-    problems: list[tuple[str, str]] = []
+@dataclass(frozen=True, slots=True)
+class ExpressionProblem:
+    """A template that does not compile: where (JSON pointer; 1-based line and column in the
+    string) and what to do about it."""
+
+    pointer: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+def expression_problems(value: Any, pointer: str) -> list[ExpressionProblem]:
+    """Every template in `value` that does not compile."""
+    problems: list[ExpressionProblem] = []
     for path, text in _strings(value, pointer, 0):
         if _OPEN not in text:
             continue
         try:
             compile_template(text)
         except ExpressionError as error:
-            problems.append((path, str(error)))
+            problems.append(located_problem(path, text, error))
     return problems
+
+
+def located_problem(pointer: str, text: str, error: ExpressionError) -> ExpressionProblem:
+    """`error` in `text` (the string at `pointer`) with its line and column."""
+    if error.position is None:
+        return ExpressionProblem(pointer, str(error))
+    line = text.count("\n", 0, error.position) + 1
+    column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+    where = f"at column {column}" if line == 1 else f"at line {line}, column {column}"
+    message = f"{error.message} ({where})" + (f": {error.hint}" if error.hint else "")
+    return ExpressionProblem(pointer, message, line, column)
 
 
 def _render(
@@ -297,8 +326,10 @@ def _check_call(name: str, argument_count: int) -> None:
     if arity is None:
         raise ExpressionError(f"unknown function {name}()")
     expected, variadic = arity
-    if argument_count < expected or (argument_count != expected and not variadic):
-        raise ExpressionError(f"{name}() takes {expected} argument(s), got {argument_count}")
+    most = MAX_ARGUMENTS.get(name, expected if not variadic else None)
+    if argument_count < expected or (most is not None and argument_count > most):
+        takes = expected if most == expected else f"{expected} to {most}" if most else f"{expected}+"
+        raise ExpressionError(f"{name}() takes {takes} argument(s), got {argument_count}")
 
 
 def _describe(error: jmespath_errors.JMESPathError) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jmespath import functions
 
@@ -17,10 +18,13 @@ from jmespath import functions
 class ExpressionError(ValueError):
     """An expression that does not parse, is too large, or fails while evaluating."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message if position is None else f"{message} (at position {position})")
+    def __init__(self, message: str, position: int | None = None, hint: str | None = None) -> None:
+        # `position` is a 0-based offset in the text; people count columns from 1.
+        text = message if position is None else f"{message} (at column {position + 1})"
+        super().__init__(text if hint is None else f"{text}: {hint}")
         self.message = message
         self.position = position
+        self.hint = hint
 
 
 # A strftime subset without padding flags or platform-specific directives (glibc-only %-d …).
@@ -58,9 +62,12 @@ class A2NFunctions(functions.Functions):
     def _func_upper(self, text: str) -> str:
         return text.upper()
 
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_format_date(self, iso: str, pattern: str) -> str:
-        """Format an ISO 8601 date-time with %Y %m %d %H %M %S %f %y %j %a %A %b %B %p %I %z %Z %%."""
+    @functions.signature({"types": ["string"]}, {"types": ["string"], "variadic": True})
+    def _func_format_date(self, iso: str, pattern: str, *zone: str) -> str:
+        """Format an ISO 8601 date-time with %Y %m %d %H %M %S %f %y %j %a %A %b %B %p %I %z %Z %%,
+        in the IANA time zone given third (e.g. 'Europe/Paris'; a time without an offset is UTC)."""
+        if len(zone) > 1:
+            raise ExpressionError("format_date() takes 2 or 3 arguments: (date, format, time zone?)")
         for match in _DIRECTIVE.finditer(pattern):
             if match.group(1) not in _DATE_DIRECTIVES:
                 raise ExpressionError(f"format_date: unsupported directive %{match.group(1)}")
@@ -68,7 +75,18 @@ class A2NFunctions(functions.Functions):
             moment = datetime.fromisoformat(iso)
         except ValueError:
             raise ExpressionError(f"format_date: not an ISO 8601 date-time: {iso!r}") from None
+        if zone:
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(_zone(zone[0]))
         return moment.strftime(pattern)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ExpressionError(
+            f"format_date: unknown time zone {name[:64]!r}; use an IANA name such as 'Europe/Paris' or 'UTC'"
+        ) from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -82,3 +100,7 @@ def function_arity(name: str) -> tuple[int, bool] | None:
         return None
     signature = spec["signature"]
     return len(signature), bool(signature and signature[-1].get("variadic"))
+
+
+# Variadic functions whose extra arguments are bounded: checked at save like a fixed arity.
+MAX_ARGUMENTS = {"format_date": 3}

@@ -42,10 +42,11 @@ class NodeConfig(BaseModel):
 
 def bare_expression_problems(expression: str, pointer: str) -> list[Problem]:
     """Problems of a field that holds bare JMESPath (no ``{{ }}``), e.g. a condition."""
-    from a2n.engine.expressions import ExpressionError, compile_expression
+    from a2n.engine.expressions import ExpressionError, compile_expression, located_problem
 
     try:
         compile_expression(expression)
     except ExpressionError as exc:
-        return [Problem(pointer, f"invalid expression: {exc}")]
+        found = located_problem(pointer, expression, exc)
+        return [Problem(pointer, f"invalid expression: {found.message}", found.line, found.column)]
     return []

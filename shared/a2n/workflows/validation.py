@@ -103,7 +103,7 @@ def _node_type_problems(spec: NodeSpec, node: Mapping[str, Any], pointer: str) -
 def _template_problems(config: Mapping[str, Any], pointer: str) -> list[Problem]:
     from a2n.engine.expressions import expression_problems
 
-    return [Problem(where, message) for where, message in expression_problems(config, pointer)]
+    return [Problem(p.pointer, p.message, p.line, p.column) for p in expression_problems(config, pointer)]
 
 
 def _structural_problems(definition: Mapping[str, Any]) -> list[Problem]:

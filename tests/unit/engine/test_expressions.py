@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -141,14 +143,100 @@ def test_template_errors_carry_the_position_in_the_text() -> None:
 def test_expression_problems_lists_every_broken_template_with_its_pointer() -> None:
     config = {"url": "https://x/{{ a.( }}", "fine": "{{ b }}", "list": ["{{ nope() }}"], "a/b": "{{ c"}
     problems = expression_problems(config, "/nodes/2/config")
-    assert [pointer for pointer, _ in problems] == [
+    assert [problem.pointer for problem in problems] == [
         "/nodes/2/config/url",
         "/nodes/2/config/list/0",
         "/nodes/2/config/a~1b",
     ]
-    assert "unknown function nope()" in problems[1][1]
+    assert "unknown function nope()" in problems[1].message
 
 
 def test_wrong_arity_is_caught_when_compiling() -> None:
     with pytest.raises(ExpressionError, match="takes 1"):
         compile_expression("upper('a', 'b')")
+
+
+# --- errors that say what to do (issue 11 item 9) -------------------------------------------------
+
+
+def test_a_bare_number_is_answered_with_its_backticked_literal_and_its_column() -> None:
+    [problem] = expression_problems({"value": "{{ trigger.total > 100 }}"}, "/config")
+
+    assert problem.pointer == "/config/value"
+    assert (problem.line, problem.column) == (1, 20)  # the "1" of 100, counted from 1
+    assert "write `100`" in problem.message
+    assert "trigger.total > `100`" in problem.message
+    assert "(at column 20)" in problem.message
+
+
+def test_n8n_syntax_is_named_and_rewritten_into_ours() -> None:
+    config = {
+        "json": "{{ $json.id }}",
+        "node": "{{ $node[\"Fetch orders\"].json.items[0] }}",
+        "call": "{{ $('fetch').item.json.total }}",
+        "now": "sent at {{ $now }}",
+        "vars": "{{ $vars.region }}",
+    }
+    messages = {p.pointer.rsplit("/", 1)[1]: p.message for p in expression_problems(config, "")}
+
+    assert "n8n syntax" in messages["json"]
+    assert "{{ input.id }}" in messages["json"]
+    assert '{{ nodes."Fetch orders".items[0] }}' in messages["node"]
+    assert "{{ nodes.fetch.total }}" in messages["call"]
+    assert "{{ now() }}" in messages["now"]
+    assert "{{ vars.region }}" in messages["vars"]
+
+
+def test_the_rewritten_n8n_expressions_are_valid_a2n() -> None:
+    # The advice must itself compile: a suggestion that fails again would be worse than none.
+    for broken in ("{{ $json.id }}", "{{ $node[\"a b\"].json.x }}", "{{ $('n').first().json }}"):
+        [problem] = expression_problems({"v": broken}, "")
+        suggestion = problem.message.split("write ", 1)[1].split(" ($json", 1)[0]
+        assert compile_template(suggestion).is_whole_value
+
+
+def test_n8n_environment_access_is_refused_with_the_way_to_pass_values() -> None:
+    [problem] = expression_problems({"v": "{{ $env.API_TOKEN }}"}, "")
+
+    assert "$env is n8n syntax" in problem.message
+    assert "vars" in problem.message
+
+
+def test_a_bare_expression_advice_has_no_braces_and_multi_line_text_gets_its_line() -> None:
+    with pytest.raises(ExpressionError) as bare:
+        compile_expression("$json.total > `5`")
+    assert "write input.total > `5`" in str(bare.value)
+    assert "{{" not in str(bare.value)
+
+    [problem] = expression_problems({"v": "first line\nthen {{ a > 7 }}"}, "")
+    assert (problem.line, problem.column) == (2, 13)
+    assert "at line 2, column 13" in problem.message
+
+
+def test_format_date_takes_an_optional_iana_time_zone() -> None:
+    context = {
+        "trigger": {"at": "2026-01-15T23:30:00Z"},
+        "execution": {"startedAt": "2026-07-01T10:00:00+00:00"},
+    }
+
+    assert render("{{ format_date(trigger.at, '%d %H:%M') }}", context) == "15 23:30"
+    assert render("{{ format_date(trigger.at, '%d %H:%M', 'America/New_York') }}", context) == "15 18:30"
+    assert render("{{ format_date(now(), '%H:%M %Z', 'Europe/Paris') }}", context) == "12:00 CEST"
+    with pytest.raises(ExpressionError, match="unknown time zone 'Mars/Olympus'"):
+        render("{{ format_date(trigger.at, '%d', 'Mars/Olympus') }}", context)
+    with pytest.raises(ExpressionError, match="takes 2 to 3"):
+        compile_expression("format_date(a, b, c, d)")
+
+
+def test_every_a2n_expression_of_the_readme_n8n_cheat_sheet_compiles() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| n8n | A2N |", 1)[1].split("\n\n", 1)[0]
+    ours = [
+        code.strip("` ")
+        for row in table.splitlines()[2:]
+        for code in re.findall(r"``? ?(\{\{.*?\}\}) ?``?", row.split("|")[2])
+    ]
+
+    assert len(ours) >= 14
+    for template in ours:
+        assert compile_template(template).is_whole_value, template
