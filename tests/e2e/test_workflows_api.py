@@ -70,8 +70,9 @@ def test_create_then_get_returns_the_api_md_shape(user: RegisteredUser) -> None:
         "publishedVersion",
         "published",
         "hasUnpublishedChanges",
+        "schedules",
     }
-    assert created["warnings"] == []
+    assert created["warnings"] == [] and created["schedules"] == []
     # A new workflow's first version is what runs: nothing ran before it.
     assert created["publishedVersion"] == 1 and created["hasUnpublishedChanges"] is False
     assert created["published"]["definition"] == created["definition"]

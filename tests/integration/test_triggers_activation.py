@@ -116,11 +116,15 @@ def test_deleting_a_workflow_detaches_its_schedules(db_session: Session) -> None
 
 
 @pytest.mark.parametrize(
-    ("expression", "timezone"),
-    [("cron(0 12 * * *)", "UTC"), ("rate(0 minutes)", "UTC"), ("cron(0 12 * * ? *)", "Mars/Olympus")],
+    ("expression", "timezone", "field"),
+    [
+        ("cron(0 12 * * *)", "UTC", "expression"),
+        ("rate(0 minutes)", "UTC", "expression"),
+        ("cron(0 12 * * ? *)", "Mars/Olympus", "timezone"),  # the field to change (issue 11 item 10)
+    ],
 )
 def test_an_invalid_expression_or_zone_cannot_be_activated_and_creates_nothing(
-    db_session: Session, expression: str, timezone: str
+    db_session: Session, expression: str, timezone: str, field: str
 ) -> None:
     owner = member(db_session)
     workflow = saved_workflow(db_session, owner.workspace.id, schedule_definition(expression, timezone))
@@ -128,7 +132,7 @@ def test_an_invalid_expression_or_zone_cannot_be_activated_and_creates_nothing(
     with pytest.raises(ValidationFailed) as raised:
         activate_workflow(owner.principal, workflow.id)
 
-    assert raised.value.problems[0].pointer == "/definition/nodes/0/config/expression"
+    assert raised.value.problems[0].pointer == f"/definition/nodes/0/config/{field}"
     assert schedules() == {}
     db_session.refresh(workflow)
     assert not workflow.is_active

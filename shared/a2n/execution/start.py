@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from a2n.engine.graph import Graph
 
 MANUAL_TRIGGER = "trigger.manual"
+SCHEDULE_TRIGGER = "trigger.schedule"
 DEFAULT_EXECUTION_TIMEOUT_MS = 3_600_000
 
 
@@ -84,6 +85,7 @@ def write_start(
         return existing, Effects()
     compiled = remember_compiled(head.id, head.version, CompiledWorkflow.of(head.definition))
     trigger = _trigger_node(compiled.graph, request.trigger_node_id)
+    request = _fired_by_hand(request, compiled.graph.nodes[trigger].type)
     plan = plan_start(compiled.graph, trigger, request.trigger_data)
     return write_execution(repo, request, head.version, compiled=compiled, plan=plan)
 
@@ -191,6 +193,20 @@ def _trigger_node(graph: Graph, requested: str | None) -> str:
     if not graph.triggers:
         raise BadRequest("The workflow has no trigger node")
     return graph.triggers[0]
+
+
+def _fired_by_hand(request: StartRequest, trigger_type: str) -> StartRequest:
+    """A schedule trigger run by hand fires now: its output is what a real fire's would be
+    (`scheduledTime`), flagged `manual: true`, so `{{ trigger.scheduledTime }}` works in a test run.
+    An object input's fields win (to replay a given time); any other input is used as sent."""
+    if request.mode is not ExecutionMode.MANUAL or trigger_type != SCHEDULE_TRIGGER:
+        return request
+    fired = {"scheduledTime": utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"), "manual": True}
+    if request.trigger_data is None:
+        return replace(request, trigger_data=fired)
+    if isinstance(request.trigger_data, Mapping):
+        return replace(request, trigger_data={**fired, **request.trigger_data})
+    return request
 
 
 def _node_rows(

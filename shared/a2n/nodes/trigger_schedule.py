@@ -6,6 +6,7 @@ saves is a schedule that activates.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
@@ -25,11 +26,15 @@ class ScheduleTriggerConfig(NodeConfig):
     timezone: Timezone = "UTC"
 
 
-def schedule_problems(expression: str, timezone: str, pointer: str) -> list[Problem]:
-    """Problems of a schedule expression, pointed at the config's ``expression``."""
-    from a2n.scheduling.expressions import validate_schedule
+def schedule_problems(
+    expression: str, timezone: str, pointer: str, *, now: datetime | None = None
+) -> list[Problem]:
+    """Problems of a schedule, each pointed at the config field to change (``expression`` or
+    ``timezone``); with ``now``, a schedule that never fires again is one too (activation)."""
+    from a2n.scheduling.expressions import schedule_problems as problems_by_field
 
-    return [Problem(f"{pointer}/expression", message) for message in validate_schedule(expression, timezone)]
+    found = problems_by_field(expression, timezone, now=now)
+    return [Problem(f"{pointer}/{field}", message) for field, message in found]
 
 
 def _config_problems(config: ScheduleTriggerConfig, pointer: str) -> list[Problem]:

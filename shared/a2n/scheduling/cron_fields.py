@@ -74,6 +74,9 @@ def _parse_value(token: str, field: CronField) -> int:
     if not token.isdigit():
         raise field.fail(f"{token!r} is not a number{' or name' if field.names else ''}")
     value = int(token)
+    if value == 0 and field is DAY_OF_WEEK:
+        # Unix cron's Sunday: the most common slip when a crontab line is pasted here.
+        raise field.fail("0 is not a day: EventBridge numbers days 1-7, 1 = SUN (Unix cron's 0 is 1 here)")
     if not field.low <= value <= field.high:
         raise field.fail(f"{value} is out of range {field.low}-{field.high}")
     return value

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Literal
 
 from a2n.scheduling.at import AtSchedule, parse_at
 from a2n.scheduling.cron import CronSchedule, parse_cron
@@ -33,11 +34,15 @@ __all__ = [
     "RateSchedule",
     "ScheduleExpression",
     "ScheduleExpressionError",
+    "ScheduleField",
     "is_valid_timezone",
+    "next_fire_times",
     "parse_schedule",
+    "schedule_problems",
     "validate_schedule",
 ]
 
+ScheduleField = Literal["expression", "timezone"]
 _FORM = re.compile(r"^(?P<kind>cron|rate|at)\((?P<body>.*)\)$", re.DOTALL)
 _EXAMPLES = "Examples: cron(0 12 * * ? *), rate(5 minutes), at(2030-01-31T09:30:00)"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -66,19 +71,47 @@ def validate_schedule(expression: str, timezone: str, *, now: datetime | None = 
     A cron that matches no date at all (e.g. cron(0 0 30 2 ? *)) is a problem; with `now`, so is a
     schedule that has no fire after `now` (a past at(), a cron limited to past years).
     """
-    problems: list[str] = []
+    return [message for _, message in schedule_problems(expression, timezone, now=now)]
+
+
+def schedule_problems(
+    expression: str, timezone: str, *, now: datetime | None = None
+) -> list[tuple[ScheduleField, str]]:
+    """`validate_schedule`'s problems, each with the config field it is about (`timezone` or
+    `expression`), so that a 422 points at what to change."""
+    problems: list[tuple[ScheduleField, str]] = []
     zone = timezone
     try:
         load_zone(timezone)
     except ScheduleExpressionError as exc:
-        problems.append(str(exc))
+        problems.append(("timezone", str(exc)))
         zone = "UTC"  # still check the expression itself
     try:
         schedule = parse_schedule(expression)
     except ScheduleExpressionError as exc:
-        return [*problems, str(exc)]
+        return [*problems, ("expression", str(exc))]
     if isinstance(schedule, CronSchedule) and schedule.next_fire(_EPOCH, zone) is None:
-        problems.append(f"{expression} never fires: no date matches all its fields (years 1970-2199).")
+        problems.append(
+            ("expression", f"{expression} never fires: no date matches all its fields (years 1970-2199).")
+        )
     elif now is not None and schedule.next_fire(now, zone) is None:
-        problems.append(f"{expression} has no fire time after {now.isoformat()}: it lies in the past.")
+        problems.append(
+            ("expression", f"{expression} has no fire time after {now.isoformat()}: it lies in the past.")
+        )
     return problems
+
+
+def next_fire_times(expression: str, timezone: str, after: datetime, count: int = 5) -> list[datetime]:
+    """The next `count` fires strictly after `after`, as aware datetimes in `timezone` (fewer when the
+    schedule ends, none when it is invalid): what a person checks a schedule against."""
+    try:
+        schedule = parse_schedule(expression)
+        zone = load_zone(timezone)
+    except ScheduleExpressionError:
+        return []
+    fires: list[datetime] = []
+    cursor = after
+    while len(fires) < count and (fire := schedule.next_fire(cursor, timezone)) is not None:
+        fires.append(fire.astimezone(zone))
+        cursor = fire
+    return fires

@@ -50,6 +50,8 @@ class TriggerView:
     webhook_url: str | None = None
     schedule_expression: str | None = None
     timezone: str | None = None
+    # An active schedule's next fires, in its time zone (empty when inactive or never again).
+    next_fire_times: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def _set_active(
             )
         uow.commit()
         warnings = configured_warnings(running_definition(workflow)) if active else []
-        return ActivationResult(workflow.id, active, [trigger_view(row) for row in rows], warnings)
+        return ActivationResult(workflow.id, active, [trigger_view(row, now) for row in rows], warnings)
 
 
 def resync_all() -> int:
@@ -180,15 +182,18 @@ def resync_all() -> int:
         return len(rows)
 
 
-def trigger_view(row: WorkflowTrigger) -> TriggerView:
+def trigger_view(row: WorkflowTrigger, now: datetime) -> TriggerView:
+    from a2n.scheduling.expressions import next_fire_times
     from a2n.settings import get_settings
+    from a2n.workflows.schedules import PREVIEWED_FIRES
 
     if row.type == TriggerType.WEBHOOK:
         base = get_settings().public_base_url.rstrip("/")
         return TriggerView(row.node_id, row.type.value, webhook_url=f"{base}/webhooks/{row.webhook_token}")
-    return TriggerView(
-        row.node_id, row.type.value, schedule_expression=row.schedule_expression, timezone=row.timezone
-    )
+    expression, timezone = row.schedule_expression or "", row.timezone or "UTC"
+    fires = next_fire_times(expression, timezone, now, PREVIEWED_FIRES) if row.is_active else []
+    return TriggerView(row.node_id, row.type.value, schedule_expression=expression, timezone=timezone,
+                       next_fire_times=tuple(fires))  # fmt: skip
 
 
 # --- rows -----------------------------------------------------------------------------------------
@@ -316,10 +321,9 @@ def _row_problems(row: WorkflowTrigger, pointer: str, now: datetime) -> list[Pro
             for field in SECRET_FIELDS:
                 auth[field] = STORED_SECRET if has_secret and auth.get(field) else None
         return activation_problems(config, pointer)
-    from a2n.scheduling.expressions import validate_schedule
+    from a2n.nodes.trigger_schedule import schedule_problems
 
-    messages = validate_schedule(row.schedule_expression or "", row.timezone or "UTC", now=now)
-    return [Problem(f"{pointer}/expression", message) for message in messages]
+    return schedule_problems(row.schedule_expression or "", row.timezone or "UTC", pointer, now=now)
 
 
 def _apply_schedules(rows: list[WorkflowTrigger], *, active: bool) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from a2n.errors import Problem
 from a2n.services.workflow_definitions import redact_definition
+from a2n.workflows.schedules import SchedulePreview, schedule_previews
 from a2n.workflows.warnings import configured_warnings
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class WorkflowView:
     category: str | None = None
     archived_at: datetime | None = None
     published: PublishedView | None = None
+    # When the draft's schedule triggers fire next (active or not); with definitions.
+    schedules: list[SchedulePreview] = field(default_factory=list)
 
 
 def workflow_view(workflow: Workflow, *, with_definition: bool = True) -> WorkflowView:
@@ -80,4 +83,5 @@ def workflow_view(workflow: Workflow, *, with_definition: bool = True) -> Workfl
         category=workflow.category,
         archived_at=workflow.archived_at,
         published=published,
+        schedules=schedule_previews(workflow.definition, datetime.now(UTC)) if with_definition else [],
     )

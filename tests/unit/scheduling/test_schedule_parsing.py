@@ -71,7 +71,7 @@ INVALID = [
     ("cron(0 12 32 * ? *)", "Day-of-month field: 32 is out of range 1-31"),
     ("cron(0 12 * 13 ? *)", "Month field: 13 is out of range 1-12"),
     ("cron(0 12 * FOO ? *)", "Month field: 'FOO' is not a number or name"),
-    ("cron(0 12 ? * 0 *)", "Day-of-week field: 0 is out of range 1-7"),
+    ("cron(0 12 ? * 0 *)", "Day-of-week field: 0 is not a day: EventBridge numbers days 1-7, 1 = SUN"),
     ("cron(0 12 ? * 8 *)", "Day-of-week field: 8 is out of range 1-7"),
     ("cron(0 12 ? * MON/2 *)", "Day-of-week field: 'MON/2': the / wildcard is not allowed here"),
     ("cron(0 12 ? * 3#6 *)", "the number after # must be 1-5"),

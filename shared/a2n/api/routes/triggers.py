@@ -26,6 +26,10 @@ class TriggerOut(ResponseBody):
     webhook_url: str | None = None
     schedule_expression: str | None = None
     timezone: str | None = None
+    next_fire_times: list[str] = Field(
+        default_factory=list,
+        description="An active schedule's next 5 fire times in its time zone (ISO 8601 with offset)",
+    )
 
 
 class ActivationOut(ResponseBody):
@@ -118,6 +122,7 @@ def _activation_body(result: ActivationResult) -> ActivationOut:
             webhook_url=t.webhook_url,
             schedule_expression=t.schedule_expression,
             timezone=t.timezone,
+            next_fire_times=[fire.isoformat() for fire in t.next_fire_times],
         )
         for t in result.triggers
     ]

@@ -104,6 +104,19 @@ class PublishedOut(ResponseBody):
     definition: dict[str, Any]
 
 
+class ScheduleOut(ResponseBody):
+    """A schedule or poll trigger and its next fires, whether or not the workflow is active."""
+
+    node_id: str
+    type: str
+    expression: str
+    timezone: str
+    next_fire_times: list[str] = Field(
+        description="The next 5 fire times in the trigger's time zone (ISO 8601 with its offset); "
+        "empty when the schedule never fires again"
+    )
+
+
 class WorkflowOut(WorkflowSummary):
     definition: dict[str, Any] = Field(description="The draft head's definition")
     warnings: list[WarningOut] = Field(
@@ -114,6 +127,9 @@ class WorkflowOut(WorkflowSummary):
         default=None, description="What triggers and published runs execute"
     )
     has_unpublished_changes: bool = False
+    schedules: list[ScheduleOut] = Field(
+        default_factory=list, description="The draft's schedule and poll triggers with their next fires"
+    )
 
 
 class PublishIn(RequestBody):
@@ -167,54 +183,60 @@ _MAX_WORDS = 10
 # --- shaping --------------------------------------------------------------------------------------
 
 
-def _summary(view: WorkflowView) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": view.id,
-        "name": view.name,
-        "description": view.description,
-        "version": view.version,
-        "publishedVersion": view.published.version if view.published else None,
-        "isActive": view.is_active,
-        "tags": view.tags,
-        "category": view.category,
-        "folderId": view.folder_id,
-        "archivedAt": view.archived_at,
-        "createdAt": view.created_at,
-        "updatedAt": view.updated_at,
-        "stats": {
-            "executionCount": view.execution_count,
-            "successCount": view.success_count,
-            "failureCount": view.failure_count,
-            "lastExecutedAt": view.last_executed_at,
-        },
-    }
-    if view.definition is not None:
-        body["definition"] = view.definition
-        body["warnings"] = [w.as_dict() for w in view.warnings]
-        published = view.published
-        body["published"] = None if published is None else {
-            "version": published.version, "publishedAt": published.published_at,
-            "publishedBy": published.published_by, "definition": published.definition,
-        }  # fmt: skip
-        body["hasUnpublishedChanges"] = published is None or published.version != view.version
-    return body
+def _summary(view: WorkflowView) -> WorkflowSummary:
+    return WorkflowSummary(**_summary_fields(view))
+
+
+def _summary_fields(view: WorkflowView) -> dict[str, Any]:
+    stats = WorkflowStats(
+        execution_count=view.execution_count,
+        success_count=view.success_count,
+        failure_count=view.failure_count,
+        last_executed_at=view.last_executed_at,
+    )
+    return {
+        "id": view.id, "name": view.name, "description": view.description, "version": view.version,
+        "published_version": view.published.version if view.published else None,
+        "is_active": view.is_active, "tags": view.tags, "category": view.category,
+        "folder_id": view.folder_id, "archived_at": view.archived_at, "created_at": view.created_at,
+        "updated_at": view.updated_at, "stats": stats,
+    }  # fmt: skip
+
+
+def _workflow_out(view: WorkflowView) -> WorkflowOut:
+    published = view.published
+    schedules = [
+        ScheduleOut(node_id=s.node_id, type=s.type, expression=s.expression, timezone=s.timezone,
+                    next_fire_times=[fire.isoformat() for fire in s.next_fire_times])
+        for s in view.schedules
+    ]  # fmt: skip
+    return WorkflowOut(
+        **_summary_fields(view),
+        definition=view.definition or {},
+        warnings=[WarningOut(pointer=w.pointer, message=w.message) for w in view.warnings],
+        published=None if published is None else PublishedOut(
+            version=published.version, published_at=published.published_at,
+            published_by=published.published_by, definition=published.definition or {},
+        ),
+        has_unpublished_changes=published is None or published.version != view.version,
+        schedules=schedules,
+    )  # fmt: skip
 
 
 def workflow_response(view: WorkflowView, status: int = 200) -> Response:
     # The version is the entity tag: a client sends it back in If-Match to avoid lost updates.
-    return Response(status, _summary(view), headers={"ETag": f'"{view.version}"'})
+    return Response(status, _workflow_out(view), headers={"ETag": f'"{view.version}"'})
 
 
-def _version_body(view: VersionView) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "version": view.version,
-        "createdAt": view.created_at,
-        "createdBy": view.created_by,
-        "changeNote": view.change_note,
-    }
-    if view.definition is not None:
-        body["definition"] = view.definition
-    return body
+def _version_summary(view: VersionView) -> VersionSummary:
+    return VersionSummary(
+        version=view.version, created_at=view.created_at, created_by=view.created_by,
+        change_note=view.change_note,
+    )  # fmt: skip
+
+
+def _version_out(view: VersionView) -> VersionOut:
+    return VersionOut(**_version_summary(view).model_dump(), definition=view.definition or {})
 
 
 def _draft(body: WorkflowIn) -> WorkflowDraft:
@@ -307,7 +329,8 @@ def list_workflows(request: Request) -> Response:
     page = page_request(request.query)
     query = request.parse_query(WorkflowFilterIn)
     found = workflows.list_workflows(request.principal, page, query.as_filter())
-    return Response(200, {"items": [_summary(v) for v in found.items], "nextCursor": found.next_cursor})
+    items = [_summary(v) for v in found.items]
+    return Response(200, PageOf[WorkflowSummary](items=items, next_cursor=found.next_cursor))
 
 
 def get_workflow(request: Request) -> Response:
@@ -342,14 +365,15 @@ def list_versions(request: Request) -> Response:
     from a2n.services import workflows
 
     found = workflows.list_versions(request.principal, request.path_param("id"), page_request(request.query))
-    return Response(200, {"items": [_version_body(v) for v in found.items], "nextCursor": found.next_cursor})
+    items = [_version_summary(v) for v in found.items]
+    return Response(200, PageOf[VersionSummary](items=items, next_cursor=found.next_cursor))
 
 
 def get_version(request: Request) -> Response:
     from a2n.services import workflows
 
     view = workflows.get_version(request.principal, request.path_param("id"), _version_param(request))
-    return Response(200, _version_body(view))
+    return Response(200, _version_out(view))
 
 
 def restore_version(request: Request) -> Response:
@@ -365,7 +389,8 @@ def restore_version(request: Request) -> Response:
 def export_workflow(request: Request) -> Response:
     from a2n.services import workflows
 
-    return Response(200, workflows.export_workflow(request.principal, request.path_param("id")))
+    exported = workflows.export_workflow(request.principal, request.path_param("id"))
+    return Response(200, WorkflowExport.model_validate(exported))
 
 
 def import_workflow(request: Request) -> Response:
@@ -394,7 +419,8 @@ def validate_workflow(request: Request) -> Response:
 
     body = request.parse(DefinitionIn)
     warnings = workflows.validate_workflow_definition(request.principal, body.definition)
-    return Response(200, {"valid": True, "warnings": [w.as_dict() for w in warnings]})
+    found = [WarningOut(pointer=w.pointer, message=w.message) for w in warnings]
+    return Response(200, ValidationResult(valid=True, warnings=found))
 
 
 # --- OpenAPI --------------------------------------------------------------------------------------
