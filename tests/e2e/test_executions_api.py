@@ -101,6 +101,9 @@ def test_list_filters_by_workflow_status_and_time_and_pages_without_overlap(user
     assert sorted(paged) == sorted(ran[:3]) and len(set(paged)) == 3
     assert {e["workflowId"] for e in first.json["items"]} == {busy}
     assert set(first.json["items"][0]) >= {"id", "status", "mode", "startedAt", "endedAt", "durationMs"}
+    # Lists name the workflow each run belongs to (issue 11 item 12), and so does one execution.
+    assert {e["workflowName"] for e in first.json["items"]} == {"busy"}
+    assert c.get(f"/executions/{ran[3]}").json["workflowName"] == "quiet"
     quiet_ok = c.get(f"/executions?workflowId={quiet}&status=SUCCEEDED").json["items"]
     assert [e["id"] for e in quiet_ok] == [ran[3]]
     assert c.get(f"/executions?workflowId={quiet}&status=failed,cancelled").json["items"] == []

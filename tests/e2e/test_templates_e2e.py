@@ -11,9 +11,11 @@ def test_templates_are_listed_valid_and_secret_free(api: ApiClient, user: Regist
     listed = user.client.get("/templates")
 
     assert listed.status == 200
-    ids = {t["id"] for t in listed.json}
+    # The list envelope of every list route (issue 11 item 12): one page holds the built-ins.
+    assert set(listed.json) == {"items", "nextCursor"} and listed.json["nextCursor"] is None
+    ids = {t["id"] for t in listed.json["items"]}
     assert {"github-push-notify", "uptime-check", "stripe-event-router"} <= ids
-    for template in listed.json:
+    for template in listed.json["items"]:
         assert set(template) == {"id", "name", "description", "category", "definition"}
         check = user.client.post("/workflows/validate", {"definition": template["definition"]})
         assert check.status == 200, (template["id"], check.body)

@@ -205,7 +205,9 @@ def test_validate_answers_valid_or_every_problem(user: RegisteredUser) -> None:
 def test_node_types_lists_the_catalogue(user: RegisteredUser, api: ApiClient) -> None:
     resp = user.client.get("/node-types")
     assert resp.status == 200
-    types = {t["type"]: t for t in resp.json}
+    # The list envelope of every list route (issue 11 item 12): one page holds the catalogue.
+    assert set(resp.json) == {"items", "nextCursor"} and resp.json["nextCursor"] is None
+    types = {t["type"]: t for t in resp.json["items"]}
     assert {"trigger.manual", "trigger.webhook", "http_request", "condition", "noop"} <= set(types)
     assert types["condition"]["handles"]["outputs"] == ["true", "false"]
     assert "properties" in types["http_request"]["configSchema"]

@@ -32,6 +32,15 @@ LEVEL_ORDER = (LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR)
 class ExecutionDetail:
     execution: Execution
     nodes: Sequence[ExecutionNodeState]
+    workflow_name: str = ""
+
+
+class ExecutionList(list["Execution"]):
+    """A page of executions and the names of their workflows (a list reads best without them)."""
+
+    def __init__(self, rows: list[Execution], workflow_names: dict[uuid.UUID, str]) -> None:
+        super().__init__(rows)
+        self.workflow_names = workflow_names
 
 
 def levels_at_or_above(level: LogLevel | None) -> tuple[LogLevel, ...]:
@@ -49,8 +58,8 @@ def execution_id_from_path(text: str) -> uuid.UUID:
 
 def list_executions(
     principal: Principal, where: ExecutionFilter, *, limit: int, after: After | None
-) -> list[Execution]:
-    """Up to ``limit + 1`` executions of the caller's workspace, newest first."""
+) -> ExecutionList:
+    """Up to ``limit + 1`` executions of the caller's workspace, newest first, with workflow names."""
     from a2n.db.repositories.execution_queries import ExecutionQueryRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
@@ -59,7 +68,8 @@ def list_executions(
         require(uow.session, principal, Action.EXECUTION_READ)
         repo = ExecutionQueryRepository(uow.session)
         rows = repo.list_page(uuid.UUID(principal.workspace_id), where, limit=limit, after=after)
-        return _detached(uow.session, rows)
+        names = repo.workflow_names({row.workflow_id for row in rows})
+        return ExecutionList(_detached(uow.session, rows), names)
 
 
 def get_execution(principal: Principal, execution_id: uuid.UUID) -> ExecutionDetail:
@@ -72,8 +82,9 @@ def get_execution(principal: Principal, execution_id: uuid.UUID) -> ExecutionDet
         repo = ExecutionQueryRepository(uow.session)
         execution = repo.require_in_workspace(uuid.UUID(principal.workspace_id), execution_id)
         nodes = repo.node_states(execution.id)
+        name = repo.workflow_names({execution.workflow_id}).get(execution.workflow_id, "")
         _detached(uow.session, [execution])
-        return ExecutionDetail(execution=execution, nodes=nodes)
+        return ExecutionDetail(execution=execution, nodes=nodes, workflow_name=name)
 
 
 def list_execution_logs(

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import RootModel
-
 from a2n.api.http import Request, Response
 from a2n.api.openapi import RouteDoc
-from a2n.api.schemas import ResponseBody
+from a2n.api.schemas import PageOf, ResponseBody
 
 
 class NodeHandles(ResponseBody):
@@ -31,16 +29,14 @@ class NodeType(ResponseBody):
     handles: NodeHandles
 
 
-class NodeTypeList(RootModel[list[NodeType]]):
-    """The body of ``GET /node-types``: a plain array (API.md), not a page."""
-
-
 def list_node_types(request: Request) -> Response:
     from a2n.services.catalog import node_types
 
-    return Response(200, node_types(request.principal))
+    # The list envelope of every list route; the catalogue fits one page, so nextCursor is null.
+    items = [NodeType.model_validate(entry) for entry in node_types(request.principal)]
+    return Response(200, PageOf[NodeType](items=items, next_cursor=None))
 
 
 ROUTES: tuple[RouteDoc, ...] = (
-    RouteDoc("GET", "/node-types", "The built-in node types", None, NodeTypeList, tags=("Catalogue",)),
+    RouteDoc("GET", "/node-types", "The built-in node types", None, PageOf[NodeType], tags=("Catalogue",)),
 )

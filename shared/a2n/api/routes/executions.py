@@ -57,6 +57,7 @@ class LogQuery(CamelModel):
 class ExecutionSummary(ResponseBody):
     id: uuid.UUID
     workflow_id: uuid.UUID
+    workflow_name: str = Field(description="the workflow's name now (it may have been renamed since)")
     workflow_version: int
     status: ExecutionStatus
     mode: str
@@ -154,8 +155,8 @@ def list_executions(request: Request) -> Response:
         request.principal, where, limit=page.limit, after=_after(page.cursor)
     )
     found: Page[Execution] = page_of(rows, page.limit, lambda e: (e.started_at, e.id))
-    items = [ExecutionSummary.model_validate(e) for e in found.items]
-    return Response(200, Page(items, found.next_cursor))
+    items = [_summary(e, rows.workflow_names.get(e.workflow_id, "")) for e in found.items]
+    return Response(200, PageOf[ExecutionSummary](items=items, next_cursor=found.next_cursor))
 
 
 def get_execution(request: Request) -> Response:
@@ -163,7 +164,8 @@ def get_execution(request: Request) -> Response:
 
     execution_id = execution_queries.execution_id_from_path(request.path_param("id"))
     detail = execution_queries.get_execution(request.principal, execution_id)
-    view = ExecutionView.model_validate(detail.execution)
+    summary = _summary(detail.execution, detail.workflow_name)
+    view = ExecutionView(**summary.model_dump(), **_details(detail.execution))
     view.nodes = [NodeRun.of(state) for state in detail.nodes]
     return Response(200, view)
 
@@ -178,7 +180,8 @@ def list_execution_logs(request: Request) -> Response:
         request.principal, execution_id, query.level, limit=page.limit, after=_after(page.cursor)
     )
     found: Page[ExecutionLog] = page_of(rows, page.limit, lambda line: (line.ts, line.id))
-    return Response(200, Page([LogLine.of(line) for line in found.items], found.next_cursor))
+    return Response(200, PageOf[LogLine](items=[LogLine.of(line) for line in found.items],
+                                         next_cursor=found.next_cursor))
 
 
 def cancel_execution(request: Request) -> Response:
@@ -229,6 +232,21 @@ def delete_execution(request: Request) -> Response:
 
 
 # --- helpers of the routes above ----------------------------------------------------------------
+
+
+def _summary(execution: Execution, workflow_name: str) -> ExecutionSummary:
+    return ExecutionSummary(
+        id=execution.id, workflow_id=execution.workflow_id, workflow_name=workflow_name,
+        workflow_version=execution.workflow_version, status=execution.status, mode=execution.mode,
+        started_at=execution.started_at, ended_at=execution.ended_at, duration_ms=execution.duration_ms,
+    )  # fmt: skip
+
+
+def _details(execution: Execution) -> dict[str, Any]:
+    return {
+        "trigger_data": execution.trigger_data, "output": execution.output, "error": execution.error,
+        "parent_execution_id": execution.parent_execution_id, "retry_of": execution.retry_of,
+    }  # fmt: skip
 
 
 def _after(cursor: Cursor | None) -> After | None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import RootModel
-
 from a2n.api.http import Request, Response
 from a2n.api.openapi import RouteDoc
-from a2n.api.schemas import ResponseBody
+from a2n.api.schemas import PageOf, ResponseBody
 
 
 class TemplateOut(ResponseBody):
@@ -19,19 +17,16 @@ class TemplateOut(ResponseBody):
     definition: dict[str, Any]
 
 
-class TemplateList(RootModel[list[TemplateOut]]):
-    """API.md: a bare array (the catalogue is small and fixed, so it is not paginated)."""
-
-
 def list_templates(request: Request) -> Response:
     from a2n.services.templates import list_templates as templates
 
+    # The list envelope of every list route; the built-ins fit one page, so nextCursor is null.
     items = [TemplateOut.model_validate(t) for t in templates(request.principal)]
-    return Response(200, items)
+    return Response(200, PageOf[TemplateOut](items=items, next_cursor=None))
 
 
 ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
-        "GET", "/templates", "Built-in workflow templates", response_model=TemplateList, tags=("templates",)
+        "GET", "/templates", "Built-in workflow templates", response_model=PageOf[TemplateOut], tags=("templates",)
     ),
 )

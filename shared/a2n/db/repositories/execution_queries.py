@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, tuple_
 
 from a2n.db.enums import ExecutionStatus, LogLevel
-from a2n.db.models import Execution, ExecutionLog, ExecutionNodeState
+from a2n.db.models import Execution, ExecutionLog, ExecutionNodeState, Workflow
 from a2n.db.repositories.base import WorkspaceScopedRepository
 
 
@@ -52,6 +52,13 @@ class ExecutionQueryRepository(WorkspaceScopedRepository[Execution]):
             query = query.where(tuple_(Execution.started_at, Execution.id) < tuple_(after.key, after.id))
         query = query.order_by(Execution.started_at.desc(), Execution.id.desc()).limit(limit + 1)
         return list(self.session.scalars(query))
+
+    def workflow_names(self, workflow_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The names of these workflows (archived ones too: their executions stay readable)."""
+        if not workflow_ids:
+            return {}
+        rows = self.session.execute(select(Workflow.id, Workflow.name).where(Workflow.id.in_(workflow_ids)))
+        return {workflow_id: name for workflow_id, name in rows}
 
     def node_states(self, execution_id: uuid.UUID) -> Sequence[ExecutionNodeState]:
         """In the order they ran; nodes that never started last, by id."""
