@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import conformance
 from waiting import wait_until
 
 PASSWORD = "correct horse battery staple"
@@ -60,9 +61,12 @@ class ApiClient:
         try:
             conn.request(method, path, body=body, headers=sent)
             resp = conn.getresponse()
-            return ApiResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+            answer = ApiResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
         finally:
             conn.close()
+        # Every answer must be one the published OpenAPI document declares (status, type, schema).
+        conformance.check(method, path, answer.status, answer.headers, answer.body)
+        return answer
 
     def get(self, path: str, **kw: Any) -> ApiResponse:
         return self.request("GET", path, **kw)

@@ -55,8 +55,9 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
-# API Gateway itself answers a missing/invalid credential (401) and an authorizer's "no" (403)
-# with its own JSON body, before any route runs; the routes' own refusals are problem+json.
+# API Gateway itself answers a missing/invalid credential (401), an authorizer's "no" (403) and a
+# body over its limit (413) with its own JSON body, before any route runs; the routes' own refusals
+# are problem+json.
 _GATEWAY_BODY = {
     "schema": {
         "type": "object",
@@ -68,7 +69,8 @@ _GATEWAY_BODY = {
 
 
 def _add_gateway_refusals(document: dict[str, Any]) -> None:
+    # 413 too: the gateway refuses a body over its own 10 MiB limit before the route's 1 MiB check.
     responses = document.get("components", {}).get("responses", {})
-    for status in ("401", "403"):
+    for status in ("401", "403", "413"):
         if status in responses:
             responses[status].setdefault("content", {})["application/json"] = _GATEWAY_BODY

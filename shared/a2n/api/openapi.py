@@ -25,11 +25,34 @@ _ERROR_TITLES = {
     401: "Missing or invalid credentials",
     403: "Authenticated but not allowed",
     404: "Not found (or in another workspace)",
+    405: "Method not allowed (a webhook trigger accepts one method)",
     409: "Conflict",
     413: "Body too large",
     422: "Validation failed; one error per problem with a JSON pointer",
     429: "Too many attempts (sign-in) or execution starts (per workspace); retry after Retry-After seconds",
-    502: "An upstream service (the identity provider) refused or could not be reached",
+    502: "An upstream service refused or could not be reached: the identity provider, or the workflow "
+    "run behind a sync webhook (failed, or answered what HTTP cannot carry)",
+    503: "The database (or another service) is unreachable right now; retry after Retry-After seconds",
+}
+
+# Headers responses carry, declared once and named by routes and error responses.
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": 'The workflow\'s version as an entity tag ("3"); send it back in If-Match',
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "string"}},
+    "WWW-Authenticate": {
+        "description": "The scheme to authenticate with (Bearer)",
+        "schema": {"type": "string"},
+    },
+}
+# Which error responses carry which headers (Retry-After is always sent with a 429).
+_ERROR_HEADERS: dict[int, dict[str, dict[str, Any]]] = {
+    401: {"WWW-Authenticate": RESPONSE_HEADERS["WWW-Authenticate"]},
+    429: {"Retry-After": {**RESPONSE_HEADERS["Retry-After"], "required": True}},
+    503: {"Retry-After": RESPONSE_HEADERS["Retry-After"]},
 }
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -68,6 +91,26 @@ class QueryParam:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class HeaderParam:
+    """A request header the route reads (Idempotency-Key, If-Match)."""
+
+    name: str
+    description: str
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+IDEMPOTENCY_KEY = HeaderParam(
+    "Idempotency-Key",
+    "The same key within the idempotency window answers 200 with the first request's execution; "
+    "the same key with a different body is a 409",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+)
+IF_MATCH = HeaderParam(
+    "If-Match",
+    'The version you read (its ETag, e.g. "3"): the change is refused (409) if another was saved since',
+)
+
 # ``?limit=&cursor=`` of a list route (a2n.api.pagination reads them).
 PAGE_QUERY = (
     QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
@@ -90,6 +133,14 @@ class RouteDoc:
     errors: tuple[int, ...] = ()
     # Other successful answers: (status, body model), e.g. a login's 202 two-factor challenge.
     also: tuple[tuple[int, type[BaseModel]], ...] = ()
+    request_headers: tuple[HeaderParam, ...] = ()
+    # Names from RESPONSE_HEADERS that the success response carries (e.g. ETag).
+    response_headers: tuple[str, ...] = ()
+    # False when an empty body is accepted (the request model's fields are then all defaults).
+    body_required: bool = True
+    # Responses written out in full where a model cannot say it (the webhook's own answer, a raw
+    # document); they replace what the rest would generate for that status.
+    raw_responses: tuple[tuple[str, Any], ...] = ()
 
     def operation_id(self, method: str) -> str:
         words: list[str] = re.findall(r"[A-Za-z0-9]+", f"{method} {self.path}")
@@ -112,7 +163,7 @@ def build_openapi(
         "paths": paths,
         "components": {
             "schemas": {**schemas, "Problem": PROBLEM_SCHEMA},
-            "responses": {str(code): _problem_response(text) for code, text in _ERROR_TITLES.items()},
+            "responses": {str(code): _problem_response(code, text) for code, text in _ERROR_TITLES.items()},
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
@@ -158,11 +209,18 @@ def _operation(
         | ({"description": q.description} if q.description else {})
         for q in route.query
     ]
+    parameters += [
+        {"name": h.name, "in": "header", "required": False, "schema": h.schema, "description": h.description}
+        for h in route.request_headers
+    ]
     if parameters:
         operation["parameters"] = parameters
     if route.request_model is not None:
         ref = refs[(route.request_model, "validation")]
-        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": {"$ref": ref}}}}
+        operation["requestBody"] = {
+            "required": route.body_required,
+            "content": {JSON: {"schema": {"$ref": ref}}},
+        }
     operation["responses"] = _responses(route, refs)
     if not route.public:
         operation["security"] = [{"bearerAuth": []}]
@@ -174,17 +232,26 @@ def _responses(route: RouteDoc, refs: dict[tuple[type[BaseModel], JsonSchemaMode
     if route.response_model is not None and route.status != 204:
         ref = refs[(route.response_model, "serialization")]
         success["content"] = {JSON: {"schema": {"$ref": ref}}}
+    # A model may say which headers always come with it (WorkflowOut: its version as the ETag).
+    headers = (*route.response_headers, *getattr(route.response_model, "response_headers", ()))
+    if headers:
+        success["headers"] = {name: RESPONSE_HEADERS[name] for name in headers}
     responses: dict[str, Any] = {str(route.status): success}
     for status, model in route.also:
         ref = refs[(model, "serialization")]
         responses[str(status)] = {"description": "Success", "content": {JSON: {"schema": {"$ref": ref}}}}
+        also_headers: tuple[str, ...] = getattr(model, "response_headers", ())
+        if also_headers:
+            responses[str(status)]["headers"] = {name: RESPONSE_HEADERS[name] for name in also_headers}
     for code in sorted(_error_codes(route)):
         responses[str(code)] = {"$ref": f"#/components/responses/{code}"}
+    responses.update(dict(route.raw_responses))
     return responses
 
 
 def _error_codes(route: RouteDoc) -> set[int]:
-    codes = {400, *route.errors}
+    # Any route may find the database unreachable (503 with Retry-After).
+    codes = {400, 503, *route.errors}
     if route.request_model is not None or route.query:
         codes |= {413, 422} if route.request_model is not None else {422}
     if not route.public:
@@ -195,8 +262,11 @@ def _error_codes(route: RouteDoc) -> set[int]:
     return {code for code in codes if code in _ERROR_TITLES}
 
 
-def _problem_response(description: str) -> dict[str, Any]:
-    return {
+def _problem_response(status: int, description: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
         "description": description,
         "content": {PROBLEM_JSON: {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}},
     }
+    if status in _ERROR_HEADERS:
+        response["headers"] = _ERROR_HEADERS[status]
+    return response

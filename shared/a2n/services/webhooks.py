@@ -90,6 +90,8 @@ class WebhookAnswer:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    # Set when A2N answers for itself (202: accepted, or a sync run still going), not the workflow.
+    accepted: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def receive_webhook(delivery: WebhookDelivery) -> WebhookAnswer:
     A provider's retry of an accepted delivery gets the same answer for the same execution."""
     accepted = _accept(delivery)
     if accepted.sync_timeout_ms is None:
-        return WebhookAnswer(202, {"executionId": str(accepted.execution_id)})
+        return WebhookAnswer(202, {"executionId": str(accepted.execution_id)}, accepted=accepted.execution_id)
     try:
         answer = _answered_at_start(accepted) or wait_for_answer(
             accepted.execution_id, accepted.sync_timeout_ms
@@ -403,7 +405,7 @@ def wait_for_answer(execution_id: uuid.UUID, timeout_ms: int) -> WebhookAnswer:
             )
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return WebhookAnswer(202, {"executionId": str(execution_id)})
+            return WebhookAnswer(202, {"executionId": str(execution_id)}, accepted=execution_id)
         waited = time.monotonic() - began
         time.sleep(min(max(_POLL_MIN_S, waited * _POLL_FRACTION), _POLL_MAX_S, remaining))
 

@@ -80,11 +80,11 @@ def test_errors_are_problem_json_and_match_the_route_shape() -> None:
     document = build_openapi(ROUTES)
     create = document["paths"]["/workflows"]["post"]["responses"]
     # 429 on every authenticated route: an API key over its rate limit (issue 12).
-    assert set(create) == {"201", "400", "401", "403", "409", "413", "422", "429"}
+    assert set(create) == {"201", "400", "401", "403", "409", "413", "422", "429", "503"}
     problem = resolve(document, create["422"]["$ref"])
     assert set(problem["content"]) == {"application/problem+json"}
     delete = document["paths"]["/workflows/{id}"]["delete"]
-    assert set(delete["responses"]) == {"204", "400", "401", "403", "404", "429"}
+    assert set(delete["responses"]) == {"204", "400", "401", "403", "404", "429", "503"}
     assert "content" not in delete["responses"]["204"]
 
 
@@ -106,3 +106,66 @@ def test_path_and_query_parameters_are_declared() -> None:
     assert listing["operationId"] == "getWorkflows"
     operation_ids = [op["operationId"] for path in document["paths"].values() for op in path.values()]
     assert len(operation_ids) == len(set(operation_ids)) == 9
+
+
+# --- the published document declares what the routes really do (issue 11 item 14) ------------------
+
+
+def _published() -> dict[str, Any]:
+    from a2n.api.catalogue import openapi_document
+
+    return openapi_document()
+
+
+def _response(document: dict[str, Any], operation: dict[str, Any], status: str) -> dict[str, Any]:
+    found = operation["responses"][status]
+    return resolve(document, found["$ref"]) if "$ref" in found else found
+
+
+def test_execute_declares_its_idempotent_replay_its_header_and_an_optional_body() -> None:
+    document = _published()
+    execute = document["paths"]["/workflows/{id}/execute"]["post"]
+
+    assert {"202", "200", "409", "429"} <= set(execute["responses"])
+    assert execute["responses"]["200"]["content"] == execute["responses"]["202"]["content"]
+    headers = {p["name"]: p for p in execute["parameters"] if p["in"] == "header"}
+    assert "Idempotency-Key" in headers and headers["Idempotency-Key"]["required"] is False
+    assert execute["requestBody"]["required"] is False
+
+
+def test_every_workflow_answer_declares_its_etag_and_replace_reads_if_match() -> None:
+    document = _published()
+    answering_workflows = [
+        (path, method, status, response)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for status, response in operation["responses"].items()
+        if response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+        == "#/components/schemas/WorkflowOut"
+    ]
+
+    assert len(answering_workflows) >= 5
+    for path, method, status, response in answering_workflows:
+        assert response["headers"]["ETag"]["required"] is True, (method, path, status)
+    replace = document["paths"]["/workflows/{id}"]["put"]
+    assert "If-Match" in {p["name"] for p in replace["parameters"] if p["in"] == "header"}
+
+
+def test_refusals_that_end_by_themselves_declare_retry_after() -> None:
+    document = _published()
+    login = document["paths"]["/auth/login"]["post"]
+
+    assert _response(document, login, "429")["headers"]["Retry-After"]["required"] is True
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if path != "/health":  # its 503 is the health report itself
+                assert "Retry-After" in _response(document, operation, "503")["headers"], (method, path)
+
+
+def test_webhooks_declare_the_sync_answer_and_every_refusal_they_send() -> None:
+    document = _published()
+    for method, operation in document["paths"]["/webhooks/{token}"].items():
+        assert {"200", "202", "401", "404", "405", "413", "429", "502", "default"} <= set(
+            operation["responses"]
+        ), method
+        assert "*/*" in operation["responses"]["200"]["content"]

@@ -48,21 +48,12 @@ class AuditLogOut(ResponseBody):
     user_agent: str | None = None
 
 
-def _body(entry: AuditEntry) -> dict[str, Any]:
-    actor: dict[str, Any] = {"type": entry.actor_type, "id": entry.actor_id}
-    if entry.actor_email:
-        actor["email"] = entry.actor_email
-    return {
-        "id": entry.id,
-        "ts": entry.ts,
-        "actor": actor,
-        "action": entry.action,
-        "entityType": entry.entity_type,
-        "entityId": entry.entity_id,
-        "changes": entry.changes,
-        "ip": entry.ip,
-        "userAgent": entry.user_agent,
-    }
+def _body(entry: AuditEntry) -> AuditLogOut:
+    actor = AuditActor(type=entry.actor_type, id=entry.actor_id, email=entry.actor_email or None)
+    return AuditLogOut(
+        id=entry.id, ts=entry.ts, actor=actor, action=entry.action, entity_type=entry.entity_type,
+        entity_id=entry.entity_id, changes=entry.changes, ip=entry.ip, user_agent=entry.user_agent,
+    )  # fmt: skip
 
 
 def list_audit_logs(request: Request) -> Response:
@@ -75,7 +66,8 @@ def list_audit_logs(request: Request) -> Response:
         audit_queries.AuditQuery(query.entity_type, query.entity_id, query.actor_id, query.since),
         page,
     )
-    return Response(200, {"items": [_body(e) for e in found.items], "nextCursor": found.next_cursor})
+    items = [_body(e) for e in found.items]
+    return Response(200, PageOf[AuditLogOut](items=items, next_cursor=found.next_cursor))
 
 
 ROUTES: tuple[RouteDoc, ...] = (

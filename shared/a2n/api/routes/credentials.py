@@ -64,22 +64,15 @@ class CredentialDetail(CredentialOut):
 # --- shaping --------------------------------------------------------------------------------------
 
 
-def _body(info: CredentialInfo) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": info.id,
-        "name": info.name,
-        "type": info.type,
-        "createdAt": info.created_at,
-        "updatedAt": info.updated_at,
-        "expiresAt": info.expires_at,
-        "lastUsedAt": info.last_used_at,
-        "isActive": info.is_active,
-    }
+def _body(info: CredentialInfo) -> CredentialOut:
+    fields: dict[str, Any] = {
+        "id": info.id, "name": info.name, "type": info.type, "created_at": info.created_at,
+        "updated_at": info.updated_at, "expires_at": info.expires_at, "last_used_at": info.last_used_at,
+        "is_active": info.is_active,
+    }  # fmt: skip
     if info.fields is not None:
-        body["fields"] = info.fields
-    return body
-
-
+        return CredentialDetail(**fields, fields=info.fields)
+    return CredentialOut(**fields)
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -99,7 +92,8 @@ def list_credentials(request: Request) -> Response:
     from a2n.services import credentials
 
     found = credentials.list_credentials(request.principal, page_request(request.query))
-    return Response(200, {"items": [_body(i) for i in found.items], "nextCursor": found.next_cursor})
+    items = [_body(i) for i in found.items]
+    return Response(200, PageOf[CredentialOut](items=items, next_cursor=found.next_cursor))
 
 
 def get_credential(request: Request) -> Response:

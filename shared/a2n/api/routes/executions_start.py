@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from a2n.api.openapi import RouteDoc
+from a2n.api.openapi import IDEMPOTENCY_KEY, RouteDoc
 from a2n.api.request import Request
 from a2n.api.response import Response
 from a2n.api.schemas import RequestBody, ResponseBody
@@ -55,7 +55,7 @@ def execute_workflow(request: Request) -> Response:
     )
     out = ExecuteOut(execution_id=str(started.execution_id), status=started.status)
     # A replay answers 200 with the first result's body; the first request 202 (accepted, running).
-    return Response(202 if started.created else 200, out.model_dump(by_alias=True))
+    return Response(202 if started.created else 200, out)
 
 
 def request_hash(body: Any) -> str:
@@ -80,5 +80,8 @@ ROUTES: tuple[RouteDoc, ...] = (
         202,
         tags=("executions",),
         errors=(404, 409, 429),
+        request_headers=(IDEMPOTENCY_KEY,),
+        also=((200, ExecuteOut),),  # an Idempotency-Key replay: the first request's execution
+        body_required=False,
     ),
 )

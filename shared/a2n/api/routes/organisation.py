@@ -6,7 +6,7 @@ PATCH bodies say what they change: a field sent as ``null`` clears it, a field l
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
@@ -57,8 +57,8 @@ class WorkflowDetailsIn(RequestBody):
     folder_id: uuid.UUID | None = None
 
 
-def _folder_body(view: FolderView) -> dict[str, Any]:
-    return FolderOut.model_validate(view).model_dump(by_alias=True, mode="json")
+def _folder_body(view: FolderView) -> FolderOut:
+    return FolderOut.model_validate(view)
 
 
 def _sent(body: RequestBody, field: str) -> bool:
@@ -79,7 +79,8 @@ def list_folders(request: Request) -> Response:
 
     query = request.parse_query(FolderFilter)
     found = folders(request.principal, page_request(request.query), parent=query.parent_id)
-    return Response(200, {"items": [_folder_body(f) for f in found.items], "nextCursor": found.next_cursor})
+    items = [_folder_body(f) for f in found.items]
+    return Response(200, PageOf[FolderOut](items=items, next_cursor=found.next_cursor))
 
 
 def update_folder(request: Request) -> Response:

@@ -21,9 +21,17 @@ def openapi_json(request: Request) -> Response:
     return Response(200, openapi_document(), headers={"Cache-Control": "public, max-age=300"})
 
 
+_HEALTH_REF = {"$ref": "#/components/schemas/Health"}
 ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
-        "GET", "/health", "Liveness and database reachability", None, Health, public=True, tags=("Public",)
+        "GET", "/health", "Liveness and database reachability", None, Health, public=True, tags=("Public",),
+        # Down is an answer too: the same body, database "unreachable".
+        raw_responses=(("503", {"description": "The database is unreachable",
+                                "content": {"application/json": {"schema": _HEALTH_REF}}}),),
     ),
-    RouteDoc("GET", "/openapi.json", "This OpenAPI 3.1 document", None, None, public=True, tags=("Public",)),
-)
+    RouteDoc(
+        "GET", "/openapi.json", "This OpenAPI 3.1 document", None, None, public=True, tags=("Public",),
+        raw_responses=(("200", {"description": "The OpenAPI 3.1 document",
+                                "content": {"application/json": {"schema": {"type": "object"}}}}),),
+    ),
+)  # fmt: skip

@@ -20,13 +20,17 @@ class TemplateOut(ResponseBody):
 def list_templates(request: Request) -> Response:
     from a2n.services.templates import list_templates as templates
 
-    # The list envelope of every list route; the built-ins fit one page, so nextCursor is null.
+    # The envelope of every list route; the built-ins fit one page, so nextCursor is null.
     items = [TemplateOut.model_validate(t) for t in templates(request.principal)]
     return Response(200, PageOf[TemplateOut](items=items, next_cursor=None))
 
 
 ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
-        "GET", "/templates", "Built-in workflow templates", response_model=PageOf[TemplateOut], tags=("templates",)
+        "GET",
+        "/templates",
+        "Built-in workflow templates",
+        response_model=PageOf[TemplateOut],
+        tags=("templates",),
     ),
 )

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -98,6 +98,8 @@ def receive_webhook(request: Request) -> Response:
         oversize=oversize,
     )
     answer = receive(delivery)
+    if answer.accepted is not None:  # A2N's own 202 (accepted; a sync run still going), not the workflow's
+        return Response(answer.status, WebhookAccepted(execution_id=answer.accepted), answer.headers)
     content_type = next((v for k, v in answer.headers.items() if k.lower() == "content-type"), None)
     if content_type is None:
         return Response(answer.status, answer.body, answer.headers)
@@ -139,6 +141,16 @@ def _workflow_id(request: Request) -> uuid.UUID:
 
 
 
+# A sync webhook answers with what the workflow says: the last node's output as JSON (200), or the
+# respond_webhook node's status, headers and body (any status, any content type).
+_ANY_BODY: dict[str, Any] = {"*/*": {"schema": {}}}
+_WORKFLOW_ANSWERS: tuple[tuple[str, Any], ...] = (
+    ("200", {"description": "Sync mode: the last node's output as JSON, or respond_webhook's answer",
+             "content": _ANY_BODY}),
+    ("default", {"description": "Sync mode: the status, headers and body a respond_webhook node set",
+                 "content": _ANY_BODY}),
+)  # fmt: skip
+
 ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
         "POST",
@@ -171,7 +183,8 @@ ROUTES: tuple[RouteDoc, ...] = (
         status=202,
         public=True,
         tags=("webhooks",),
-        errors=(401, 405, 413, 429),
+        errors=(401, 405, 413, 429, 502),
+        raw_responses=_WORKFLOW_ANSWERS,
     ),
     RouteDoc(
         "ANY",
@@ -181,6 +194,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         status=202,
         public=True,
         tags=("webhooks",),
-        errors=(401, 405, 413, 429),
+        errors=(401, 405, 413, 429, 502),
+        raw_responses=_WORKFLOW_ANSWERS,
     ),
 )

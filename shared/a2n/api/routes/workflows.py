@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
 from a2n.api.http import Request, Response
-from a2n.api.openapi import QueryParam, RouteDoc
+from a2n.api.openapi import IF_MATCH, QueryParam, RouteDoc
 from a2n.api.pagination import page_request
 from a2n.api.schemas import CamelModel, PageOf, RequestBody, ResponseBody, UtcDatetime, WarningOut
 from a2n.errors import NotFound, Problem, ValidationFailed
@@ -118,6 +118,9 @@ class ScheduleOut(ResponseBody):
 
 
 class WorkflowOut(WorkflowSummary):
+    # Every answer with a whole workflow carries its version as the ETag (workflow_response).
+    response_headers: ClassVar[tuple[str, ...]] = ("ETag",)
+
     definition: dict[str, Any] = Field(description="The draft head's definition")
     warnings: list[WarningOut] = Field(
         default_factory=list,
@@ -475,6 +478,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         WorkflowOut,
         tags=_TAGS,
         errors=(409,),
+        request_headers=(IF_MATCH,),
     ),
     RouteDoc("DELETE", _ID, "Delete a workflow", None, None, 204, tags=_TAGS),
     RouteDoc(
