@@ -101,6 +101,61 @@ def test_a_failure_cancels_the_rest_and_starts_the_error_workflow(engine: Engine
     assert stats[0][0] == 1
 
 
+def test_an_error_workflow_starts_at_its_error_trigger_with_the_documented_payload(
+    engine: Engine, hits: HitServer
+) -> None:
+    """Issue 11 item 13: the trigger.error node (not the manual trigger listed first) gets the failed
+    run, shaped as its output schema says."""
+    from jsonschema import Draft202012Validator
+
+    from a2n.nodes.trigger_error import ERROR_PAYLOAD_SCHEMA
+
+    hits.statuses = [404]
+    handler_id = engine.workflow(
+        [trigger("by_hand"), node("failed", "trigger.error"), node("note", "noop"), node("tested", "noop")],
+        [("failed", "note"), ("by_hand", "tested")],
+    )
+    workflow_id = engine.workflow(
+        [trigger(), http("call", hits.url)], [("start", "call")], errorWorkflowId=str(handler_id)
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+
+    handler_run = engine.execution(engine.execution(execution_id)["error_workflow_execution_id"])
+    nodes = engine.nodes(handler_run["id"])
+    assert (nodes["note"]["status"], nodes["tested"]["status"]) == ("SUCCEEDED", "SKIPPED")
+    payload = nodes["note"]["input"]
+    assert not list(Draft202012Validator(ERROR_PAYLOAD_SCHEMA).iter_errors(payload))
+    assert payload["execution"]["id"] == str(execution_id) and payload["execution"]["failedNode"] == "call"
+    assert payload["workflow"]["id"] == str(workflow_id)
+    [(name,)] = sql("SELECT name FROM workflows WHERE id = :w", w=workflow_id)
+    assert payload["workflow"]["name"] == name
+
+
+@pytest.mark.parametrize("target", ["missing", "not-an-id"])
+def test_an_error_workflow_that_cannot_start_is_explained_in_the_failed_runs_log(
+    engine: Engine, hits: HitServer, target: str
+) -> None:
+    hits.statuses = [404]
+    error_workflow_id = str(uuid.uuid4()) if target == "missing" else "not-an-id"
+    workflow_id = engine.workflow(
+        [trigger(), http("call", hits.url)], [("start", "call")], errorWorkflowId=error_workflow_id
+    )
+    execution_id = engine.start(workflow_id)
+    engine.pump()
+
+    assert engine.execution(execution_id)["status"] == "FAILED"
+    lines = sql(
+        "SELECT level, message FROM execution_logs"
+        " WHERE execution_id = :e AND message LIKE 'error workflow%'",
+        e=execution_id,
+    )
+    assert len(lines) == 1 and lines[0][0] == "ERROR"
+    assert f"error workflow {error_workflow_id} did not start" in lines[0][1]
+    expected = "no such workflow in this workspace" if target == "missing" else "is not a workflow id"
+    assert expected in lines[0][1]
+
+
 def test_output_over_the_limit_fails_the_node_with_a_clear_error(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from a2n.db.enums import ExecutionMode
 from a2n.db.repositories.executions import ExecutionRepository
 from a2n.db.uow import UnitOfWork
 from a2n.engine.planner import ExecutionEnd, Outcome
 from a2n.engine.statuses import ExecutionStatus, NodeStatus
-from a2n.errors import A2NError
+from a2n.errors import A2NError, NotFound
 from a2n.execution import clock, timers
 from a2n.execution.outbox import publish_outbox
-from a2n.execution.rows import Completion, Effects, FollowUp, NotifyParent, StartChild, StartErrorWorkflow
+from a2n.execution.rows import (
+    Completion,
+    Effects,
+    FollowUp,
+    NotifyParent,
+    StartChild,
+    StartErrorWorkflow,
+    log_row,
+)
 from a2n.execution.settle import is_current, settle
 from a2n.execution.start import StartedExecution, StartRequest, write_start
 from a2n.observability import get_logger
@@ -145,27 +153,49 @@ def notify_parent(repo: ExecutionRepository, follow_up: NotifyParent) -> Effects
 
 
 def start_error_workflow(repo: ExecutionRepository, follow_up: StartErrorWorkflow) -> Effects:
-    """A failed or timed-out run starts `settings.errorWorkflowId` and records which run that is."""
+    """A failed or timed-out run starts `settings.errorWorkflowId` (at its trigger.error) and records
+    which run that is; when it cannot start, the failed run's log says why."""
+    try:
+        request = StartRequest(
+            workflow_id=uuid.UUID(follow_up.error_workflow_id), workspace_id=follow_up.workspace_id,
+            mode=ExecutionMode.ERROR, trigger_data=error_trigger_data(repo, follow_up),
+        )  # fmt: skip
+        started, effects = write_start(repo.session, request)
+    except (A2NError, ValueError) as problem:  # deleted, another workspace's, or not a workflow id
+        reason = f"error workflow {follow_up.error_workflow_id[:100]} did not start: {_reason(problem)}"
+        logger.warning("error workflow not started", extra={"execution_id": str(follow_up.execution_id),
+                                                             "reason": reason})  # fmt: skip
+        repo.insert_logs([log_row(follow_up.execution_id, None, "ERROR", reason,
+                                  {"errorWorkflowId": follow_up.error_workflow_id[:100]})])  # fmt: skip
+        return Effects()
+    repo.link_error_execution(follow_up.execution_id, started.execution_id)
+    return effects
+
+
+def error_trigger_data(repo: ExecutionRepository, follow_up: StartErrorWorkflow) -> dict[str, Any]:
+    """The trigger.error node's output (its output schema, `a2n.nodes.trigger_error`, documents it)."""
     error = dict(follow_up.end.error or {})
-    trigger_data = {
+    return {
         "execution": {
             "id": str(follow_up.execution_id), "workflowId": str(follow_up.workflow_id),
             "status": follow_up.end.status.value, "mode": follow_up.mode, "error": error,
             "failedNode": error.get("nodeId"),
-        }
+        },
+        "workflow": {
+            "id": str(follow_up.workflow_id), "name": repo.workflow_name(follow_up.workflow_id) or "",
+        },
     }  # fmt: skip
-    try:
-        request = StartRequest(
-            workflow_id=uuid.UUID(follow_up.error_workflow_id), workspace_id=follow_up.workspace_id,
-            mode=ExecutionMode.ERROR, trigger_data=trigger_data,
-        )  # fmt: skip
-        started, effects = write_start(repo.session, request)
-    except (A2NError, ValueError) as problem:  # deleted, another workspace's, or not a workflow id
-        logger.warning("error workflow not started", extra={"execution_id": str(follow_up.execution_id),
-                                                             "reason": str(problem)})  # fmt: skip
-        return Effects()
-    repo.link_error_execution(follow_up.execution_id, started.execution_id)
-    return effects
+
+
+def _reason(problem: Exception) -> str:
+    if isinstance(problem, NotFound):
+        return (
+            "no such workflow in this workspace (deleted, or never published);"
+            " point settings.errorWorkflowId at one with a trigger.error node"
+        )
+    if isinstance(problem, ValueError) and not isinstance(problem, A2NError):
+        return "settings.errorWorkflowId is not a workflow id"
+    return str(problem)
 
 
 def _message(end: ExecutionEnd) -> str:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 MANUAL_TRIGGER = "trigger.manual"
 SCHEDULE_TRIGGER = "trigger.schedule"
+ERROR_TRIGGER = "trigger.error"
 DEFAULT_EXECUTION_TIMEOUT_MS = 3_600_000
 
 
@@ -84,7 +85,7 @@ def write_start(
     if existing is not None:
         return existing, Effects()
     compiled = remember_compiled(head.id, head.version, CompiledWorkflow.of(head.definition))
-    trigger = _trigger_node(compiled.graph, request.trigger_node_id)
+    trigger = _trigger_node(compiled.graph, request.trigger_node_id, request.mode)
     request = _fired_by_hand(request, compiled.graph.nodes[trigger].type)
     plan = plan_start(compiled.graph, trigger, request.trigger_data)
     return write_execution(repo, request, head.version, compiled=compiled, plan=plan)
@@ -180,16 +181,20 @@ def _expired(found: ExistingExecution) -> bool:
     return found.created_at < utcnow() - timedelta(hours=get_settings().idempotency_window_h)
 
 
-def _trigger_node(graph: Graph, requested: str | None) -> str:
-    """The requested trigger, else the first manual trigger, else the first trigger of any kind:
-    a workflow without a manual trigger can still be run by hand (its first trigger gets the input)."""
+def _trigger_node(graph: Graph, requested: str | None, mode: ExecutionMode) -> str:
+    """The requested trigger; else, for an error run, its trigger.error; else the first manual
+    trigger, else the first trigger of any kind: a workflow without a manual trigger can still be
+    run by hand (its first trigger gets the input), and an error workflow saved before trigger.error
+    existed still starts."""
     if requested is not None:
         if requested not in graph.triggers:
             raise BadRequest(f"'{requested}' is not a trigger node of this workflow")
         return requested
-    manual = [node_id for node_id in graph.triggers if graph.nodes[node_id].type == MANUAL_TRIGGER]
-    if manual:
-        return manual[0]
+    preferred = ERROR_TRIGGER if mode is ExecutionMode.ERROR else MANUAL_TRIGGER
+    for kind in dict.fromkeys((preferred, MANUAL_TRIGGER)):
+        found = [node_id for node_id in graph.triggers if graph.nodes[node_id].type == kind]
+        if found:
+            return found[0]
     if not graph.triggers:
         raise BadRequest("The workflow has no trigger node")
     return graph.triggers[0]

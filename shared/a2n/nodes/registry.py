@@ -25,6 +25,7 @@ NODE_MODULES: dict[str, str] = {
     "trigger.webhook": "trigger_webhook",
     "trigger.schedule": "trigger_schedule",
     "trigger.poll": "trigger_poll",
+    "trigger.error": "trigger_error",
     "http_request": "http_request",
     "condition": "condition",
     "switch": "switch",

@@ -134,6 +134,36 @@ def _credential_problems(
     ]
 
 
+ERROR_WORKFLOW = f"{DEFINITION}/settings/errorWorkflowId"
+
+
+def _error_workflow_problems(
+    session: Session, workspace_id: uuid.UUID, definition: Mapping[str, Any]
+) -> list[Problem]:
+    """``settings.errorWorkflowId`` must name a workflow of this workspace whose published version
+    has a trigger.error node: anything else would only be found out when a run fails."""
+    from a2n.db.repositories.workflows import WorkflowRepository
+    from a2n.nodes.trigger_error import ERROR_TRIGGER
+
+    settings = definition.get("settings")
+    target = settings.get("errorWorkflowId") if isinstance(settings, Mapping) else None
+    if not isinstance(target, str):
+        return []  # absent, or a wrong type the shape check reports
+    try:
+        found = WorkflowRepository(session).require_live(workspace_id, uuid.UUID(target))
+    except (ValueError, NotFound):
+        return [Problem(ERROR_WORKFLOW, "no workflow with this id in this workspace")]
+    running = found.published_definition or {}
+    nodes = running.get("nodes") if isinstance(running, Mapping) else None
+    if not any(isinstance(n, Mapping) and n.get("type") == ERROR_TRIGGER for n in nodes or []):
+        return [Problem(
+            ERROR_WORKFLOW,
+            f"workflow {found.name!r} has no {ERROR_TRIGGER} node in its published version: add one (it "
+            "receives the failed run) and publish it, then point errorWorkflowId at it",
+        )]  # fmt: skip
+    return []
+
+
 def _definition_problems(session: Session, workspace_id: uuid.UUID, definition: Any) -> list[Problem]:
     from a2n.workflows.limits import limit_problems
     from a2n.workflows.validation import validate_definition
@@ -145,6 +175,7 @@ def _definition_problems(session: Session, workspace_id: uuid.UUID, definition: 
     problems += unstorable_text_problems(definition, DEFINITION)
     if isinstance(definition, Mapping):
         problems += _credential_problems(session, workspace_id, definition)
+        problems += _error_workflow_problems(session, workspace_id, definition)
     return list(dict.fromkeys(problems))
 
 

@@ -26,6 +26,7 @@ SECTION_7_TYPES = {
     "respond_webhook",
     "noop",
     "code",  # §7 "Later": Python in a sandbox function (issue "Code node")
+    "trigger.error",  # starts an error workflow (issue 11 item 13)
 }
 JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 

@@ -517,6 +517,11 @@ ON CONFLICT DO NOTHING RETURNING id
             },
         )
 
+    def workflow_name(self, workflow_id: uuid.UUID) -> str | None:
+        return self.session.execute(
+            text("SELECT name FROM workflows WHERE id = :w"), {"w": workflow_id}
+        ).scalar_one_or_none()
+
     def link_error_execution(self, execution_id: uuid.UUID, error_execution_id: uuid.UUID) -> None:
         """The error workflow run a failed execution started (set once that run exists)."""
         self.session.execute(
