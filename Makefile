@@ -13,6 +13,8 @@ STAMP_TOOLS := $(TOOLS)/.a2n-installed
 SAM_TOOLS := aws-sam-cli aws-sam-translator cfn-lint
 CHECKOV := .tools/checkov
 STAMP_CHECKOV := $(CHECKOV)/.a2n-installed
+FUZZ := .tools/fuzz
+CLIENTGEN := .tools/openapi-client
 
 # A CPython 3.12 (the Lambda runtime): SAM's python builder insists on finding it on PATH, and the layers
 # are precompiled with it. Looked up on PATH, then in pyenv; an empty result means none.
@@ -51,7 +53,7 @@ $(STAMP_CHECKOV):
 
 venv: $(STAMP_VENV)  ## create/refresh .venv (the app, tests, ruff, mypy)
 
-tools: $(STAMP_TOOLS) $(STAMP_CHECKOV)  ## create .tools/sam (SAM CLI, samtranslator, cfn-lint) and .tools/checkov
+tools: $(STAMP_TOOLS) $(STAMP_CHECKOV) $(FUZZ)/.a2n-installed $(CLIENTGEN)/.a2n-installed  ## create .tools/sam (SAM CLI, samtranslator, cfn-lint), .tools/checkov, .tools/fuzz (schemathesis), .tools/openapi-client
 
 # --- everyday -----------------------------------------------------------------------------------------
 # `make dev PORT=3100 MOTO_PORT=4567 POSTGRES_PORT=54330 DATA_DIR=.a2n/pg ALLOW_NETWORK="127.0.0.1/32"`:
@@ -90,16 +92,24 @@ sandbox-packages: venv  ## install layers/sandbox/requirements.txt for local cod
 		--target layers/sandbox/python -r layers/sandbox/requirements.txt
 
 # schemathesis lives in its own venv (.tools/fuzz): its pins must not move the app's dependencies.
-FUZZ := .tools/fuzz
+# tests/e2e/test_openapi_conformance.py runs it (bounded) in `make test`; `make fuzz` runs every phase.
 FUZZ_URL ?= http://127.0.0.1:3000
 FUZZ_EXAMPLES ?= 25
 $(FUZZ)/.a2n-installed:
 	@echo "==> .tools/fuzz: installing schemathesis"
 	@test -x $(FUZZ)/bin/python || $(PYTHON) -m venv $(FUZZ)
-	$(FUZZ)/bin/python -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
+	$(FUZZ)/bin/python -m pip install --quiet --disable-pip-version-check 'schemathesis>=4.32,<5'
 	@touch $@
 
-fuzz: $(FUZZ)/.a2n-installed  ## schemathesis vs a running `make dev` (FUZZ_URL, FUZZ_EXAMPLES); fails on 5xx/schema breaks
+# openapi-python-client, likewise in its own venv: tests/e2e/test_generated_client.py generates a client
+# from GET /openapi.json with it and drives the API through that client (with the venv's httpx).
+$(CLIENTGEN)/.a2n-installed:
+	@echo "==> .tools/openapi-client: installing openapi-python-client"
+	@test -x $(CLIENTGEN)/bin/python || $(PYTHON) -m venv $(CLIENTGEN)
+	$(CLIENTGEN)/bin/python -m pip install --quiet --disable-pip-version-check 'openapi-python-client>=0.29,<0.30'
+	@touch $@
+
+fuzz: $(FUZZ)/.a2n-installed  ## schemathesis vs a running `make dev` (FUZZ_URL, FUZZ_EXAMPLES); fails on 5xx/undeclared answers
 	$(FUZZ)/bin/python .ci/fuzz.py --url $(FUZZ_URL) --max-examples $(FUZZ_EXAMPLES)
 
 lint: venv tools  ## ruff, mypy --strict on shared/a2n, template checks (cfn-lint, sam validate, checkov)

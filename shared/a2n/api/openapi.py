@@ -157,6 +157,7 @@ def build_openapi(
             # API Gateway's greedy "{rest+}" is not an OpenAPI template; publish it as "{rest}".
             path = route.path.replace("+}", "}")
             paths.setdefault(path, {})[method] = _operation(route, method, refs)
+    _link_created_resources(paths, schemas)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -173,6 +174,35 @@ def build_openapi(
             },
         },
     }
+
+
+# A created or started resource's id, by the response field that carries it, and the path prefix
+# of the operations it is the {id} of: OpenAPI links, so clients and fuzzers (schemathesis's stateful
+# phase) can follow a create to the resource's own routes. Routes added later are linked too.
+_LINKED_IDS = {"id": None, "executionId": "/executions"}
+
+
+def _link_created_resources(paths: dict[str, dict[str, Any]], schemas: dict[str, Any]) -> None:
+    for path, item in paths.items():
+        operation = item.get("post")
+        if operation is None:
+            continue
+        for status, response in operation["responses"].items():
+            ref = response.get("content", {}).get(JSON, {}).get("schema", {}).get("$ref", "")
+            properties = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+            links = {
+                target["operationId"]: {
+                    "operationId": target["operationId"],
+                    "parameters": {"path.id": f"$response.body#/{field}"},
+                }
+                for field, prefix in _LINKED_IDS.items()
+                if field in properties
+                for target_path, target_item in paths.items()
+                if target_path.startswith(f"{prefix or path}/{{id}}")
+                for target in target_item.values()
+            }
+            if links and status.startswith("2"):
+                response["links"] = links
 
 
 def _component_schemas(
