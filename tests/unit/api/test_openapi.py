@@ -169,3 +169,12 @@ def test_webhooks_declare_the_sync_answer_and_every_refusal_they_send() -> None:
             operation["responses"]
         ), method
         assert "*/*" in operation["responses"]["200"]["content"]
+
+
+def test_every_component_schema_has_its_own_plain_name() -> None:
+    # Two models of one name (auth.SessionOut, accounts.SessionOut) become module-qualified names
+    # ("a2n__api__routes__auth__SessionOut") that client generators cannot resolve: openapi-python-client
+    # dropped POST /auth/login's 200 because of it. Give each response model a distinct name.
+    qualified = [name for name in _published()["components"]["schemas"] if "__" in name]
+
+    assert qualified == []

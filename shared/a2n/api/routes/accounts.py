@@ -58,7 +58,7 @@ class EmailOut(ResponseBody):
     email_verified: bool = True
 
 
-class SessionOut(ResponseBody):
+class LoginSessionOut(ResponseBody):
     id: uuid.UUID
     created_at: UtcDatetime
     last_seen_at: UtcDatetime
@@ -209,7 +209,7 @@ def list_sessions(request: Request) -> Response:
     page = page_request(request.query)
     found = sessions(request.principal, limit=page.limit, after=keyset_after(page))
     items = [
-        SessionOut.model_validate(row).model_copy(update={"current": row.id == found.current})
+        LoginSessionOut.model_validate(row).model_copy(update={"current": row.id == found.current})
         for row in found.page.items
     ]
     last = found.page.next_keyset()
@@ -267,7 +267,7 @@ ROUTES: tuple[RouteDoc, ...] = (
              CodeBody, RecoveryCodesOut, tags=_ME, errors=(409,)),
     RouteDoc("POST", "/me/2fa/totp/disable", "Turn two-factor off (password and a code)",
              DisableTwoFactor, status=204, tags=_ME, errors=(409, 429)),
-    RouteDoc("GET", "/me/sessions", "The caller's signed-in sessions", response_model=PageOf[SessionOut],
+    RouteDoc("GET", "/me/sessions", "The caller's signed-in sessions", response_model=PageOf[LoginSessionOut],
              tags=_ME, query=_PAGING),
     RouteDoc("DELETE", "/me/sessions/{id}", "Sign one session out; its access tokens stop at once",
              status=204, tags=_ME),
