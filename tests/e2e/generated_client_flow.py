@@ -81,7 +81,7 @@ def main(base_url: str) -> dict[str, Any]:
         "status": execution.status.value,
         "workflowName": execution.workflow_name,
         "output": execution.to_dict()["output"],
-        "nodes": [node.node_id for node in execution.nodes],
+        "nodes": sorted(node.node_id for node in execution.nodes),
     }
     return seen
 

@@ -61,5 +61,5 @@ def test_a_generated_client_registers_creates_executes_replays_and_reads(
         "status": "SUCCEEDED",
         "workflowName": "generated",
         "output": {"ok": True, "total": 21},
-        "nodes": sorted(seen["execution"]["nodes"]),
-    } and set(seen["execution"]["nodes"]) == {"start", "double"}
+        "nodes": ["double", "start"],  # sorted: their order in the answer is not part of the contract
+    }
