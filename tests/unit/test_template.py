@@ -647,3 +647,19 @@ def test_links_in_emails_point_at_the_operators_front_end_or_else_the_api(stacks
     assert where.name == "" and value["Fn::If"][:2] == ["HasAppBaseUrl", {"Ref": "AppBaseUrl"}]
     assert value["Fn::If"][2] == {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
     assert where.doc["Parameters"]["AppBaseUrl"]["Default"] == ""
+
+
+def test_webhook_urls_start_with_the_apis_own_address_unless_the_operator_names_one(
+    stacks: list[Stack],
+) -> None:
+    """Activation builds webhook URLs from A2N_PUBLIC_BASE_URL: on AWS that must be the deployed API
+    (or the operator's domain), never the local default of http://127.0.0.1:3000."""
+    api_url = {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    for stack in (s for s in stacks[1:] if s.of_type(FUNCTION) and "ScheduleDlqArn" in s.passed()):
+        variable = globals_of(stack)["Environment"]["Variables"]["A2N_PUBLIC_BASE_URL"]
+        assert origin(stack, variable) == (
+            stacks[0],
+            {"Fn::If": ["HasPublicBaseUrl", {"Ref": "PublicBaseUrl"}, api_url]},
+        ), f"{stack}: A2N_PUBLIC_BASE_URL"
+    assert stacks[0].doc["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"].startswith(api_url["Fn::Sub"])
+
