@@ -663,3 +663,19 @@ def test_webhook_urls_start_with_the_apis_own_address_unless_the_operator_names_
         ), f"{stack}: A2N_PUBLIC_BASE_URL"
     assert stacks[0].doc["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"].startswith(api_url["Fn::Sub"])
 
+
+def test_every_node_type_that_runs_as_a_step_has_its_queue_and_step_function(stacks: list[Stack]) -> None:
+    """A type added to the registry without its queue would fail only when a workflow first used it."""
+    from a2n.nodes.registry import all_specs
+
+    engine = by_name(stacks, "Engine")
+    queue_map = engine.doc["Outputs"]["QueueUrls"]["Value"]["Fn::Sub"]
+    mapped = dict(re.findall(r'"([a-z_.]+)": "\$\{(\w+)\}"', queue_map))
+    steps = {spec.type for spec in all_specs() if not spec.is_trigger}
+    assert set(mapped) == steps, "add the type's queue to A2N_QUEUE_URLS and QueueUrls (docs/extending.md)"
+    consumed = sqs_consumers(engine)
+    for node_type, queue in mapped.items():
+        assert queue in consumed, f"{node_type}: no step function consumes {queue}"
+        function, _ = consumed[queue]
+        code_uri = engine.resources[function]["Properties"]["CodeUri"]
+        assert code_uri == "step/", f"{node_type}: step functions share functions/nodes/step/"

@@ -1,5 +1,7 @@
-"""Step function of the ``sub_workflow`` node type: SQS batches of step messages from SubWorkflowStepQueue.
+"""Step function of every node type: SQS batches of step messages from that type's step queue.
 
+One handler for all of them (each function's template entry names its own queue): what differs per
+type is the node's code, which the engine looks up by the type stored in each step's node state.
 Records are handled one by one by the engine's step protocol; failures are reported per record.
 """
 
@@ -12,7 +14,7 @@ logger = get_logger()
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    # Imported on the first event, not at cold start: the engine pulls in SQLAlchemy (§11: ≤ 300 ms).
+    # Imported on the first event, not at cold start: the engine pulls in SQLAlchemy (cold import ≤ 300 ms).
     from a2n.execution.steps import process_step_batch
 
     return process_step_batch(event, context)
