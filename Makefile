@@ -84,6 +84,9 @@ test: venv tools  ## run every test (unit, integration, e2e; the template tests 
 bench: venv  ## measure the engine and API budgets on embedded Postgres (table + bench-results/bench.json)
 	$(VENV)/bin/a2n bench
 
+docs: venv  ## regenerate the generated parts of docs/ (API reference, node reference)
+	$(A2N) docs
+
 test-unit: venv tools  ## run the pure unit tests only
 	$(VENV)/bin/pytest -q tests/unit
 
@@ -154,4 +157,4 @@ clean:  ## remove build output and caches (keeps .venv, .tools and local data in
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
 	find . -path ./.venv -prune -o -path ./.tools -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
-.PHONY: help venv tools dev invoke db-upgrade db-current test bench test-unit sandbox-packages fuzz lint validate build print-py312 deploy clean
+.PHONY: help venv tools dev invoke db-upgrade db-current test bench docs test-unit sandbox-packages fuzz lint validate build print-py312 deploy clean

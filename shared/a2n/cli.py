@@ -19,6 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("a2n.bench.cli", "measure engine overhead, throughput, latency, imports, routes, AWS cost"),
     "credentials": ("a2n.crypto.cli", "credential keys: rotate-key [--dry-run], new-key (local master key)"),
     "admin": ("a2n.admin.cli", "platform admins: grant EMAIL, revoke EMAIL"),
+
+
+    "docs": ("a2n.docs.cli", "regenerate the API and node references in docs/ [--check]"),
 }
 
 

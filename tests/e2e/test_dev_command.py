@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -129,6 +130,30 @@ def test_the_banner_names_the_chosen_ports_the_allowed_range_and_the_state_file(
     assert json.loads((workdir / "dev.json").read_text())["pid"] == dev.process.pid
 
 
+def test_the_readme_shows_the_banner_as_a2n_dev_prints_it(dev: DevProcess) -> None:
+    """Issue 11, item 2: the quick start's banner is what `make dev` prints, line for line. Ports,
+    the database URL and the state file's place are this run's own; `…` stands for the counts that
+    every new route or queue changes."""
+    readme = (ROOT / "README.md").read_text()
+    after = readme.split("`make dev` prints what is running:", 1)[1]
+    shown = after.split("```text\n", 1)[1].split("```", 1)[0]
+    printed = [line for line in dev.banner().splitlines() if line.strip() and "HTTP node" not in line]
+    port, moto = flag(dev, "--port"), flag(dev, "--moto-port")
+
+    def normalised(line: str) -> str:
+        line = line.replace(f"127.0.0.1:{port}", "127.0.0.1:3000")
+        line = line.replace(f"127.0.0.1:{moto}", "127.0.0.1:4566")
+        line = re.sub(r"postgresql\+pg8000://\S+", "<database>", line)
+        return re.sub(r"(State +)\S+", r"\1<state file>", line)
+
+    lines = [line for line in shown.splitlines() if line.strip()]
+    patterns = [re.escape(normalised(line)).replace("…", ".+?") for line in lines]
+    actual = [normalised(line) for line in printed]
+    assert len(patterns) == len(actual), f"README shows {len(patterns)} lines, a2n dev prints {actual}"
+    for pattern, line in zip(patterns, actual, strict=True):
+        assert re.fullmatch(pattern, line), f"README: {pattern!r}\n  a2n dev: {line!r}"
+
+
 def test_the_http_node_reaches_a_range_allowed_by_the_flag(user: RegisteredUser) -> None:
     target = HitServer(path="/ping")
     try:
@@ -213,3 +238,4 @@ def test_stopping_dev_removes_its_state_file(dev: DevProcess, workdir: Path) -> 
 
     assert not (workdir / "dev.json").exists()
     assert dev.err[-1] == "Stopped."
+

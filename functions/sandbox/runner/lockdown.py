@@ -1,7 +1,7 @@
 """Locks the sandbox process down before user code runs: network, files, identity, limits.
 
 Each measure is applied where the kernel and our privileges allow it and reported by name, so the
-caller (and the README) can say what held. Standard library only: the sandbox function ships alone.
+caller (and the docs) can say what held. Standard library only: the sandbox function ships alone.
 Linux gives us, in order: a fresh network namespace (as root, or unprivileged through a user
 namespace), Landlock (files outside the allowed directories, TCP, signals to other processes),
 dropping root to ``nobody``, and resource limits. On other systems only the limits apply.

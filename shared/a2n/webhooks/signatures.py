@@ -215,7 +215,7 @@ def sign_request(
     preset: Preset, secret: bytes, body: bytes, now: datetime, *, header: str | None = None,
     message_id: str = "msg_a2n_test",
 ) -> dict[str, str]:  # fmt: skip
-    """Headers a `preset` sender would attach (for tests, the README's curl example, `a2n webhook sign`)."""
+    """Headers a `preset` sender would attach (for tests and the docs' curl examples)."""
     name = header or _SIGNATURE_HEADERS[preset]
     timestamp = int(now.timestamp())
     if preset == "github":

@@ -191,7 +191,7 @@ API_MD_ROUTES = {
 }
 
 
-# Routes beyond API.md (README "Routes beyond API.md").
+# Routes added to the first specification (docs/decisions.md).
 ADDED_ROUTES = {
     "DELETE /workspaces/{id}",
     "GET /workspaces/{id}/api-keys",

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Data = Annotated[
     dict[str, Any],
-    Field(description="Type-specific secret fields (API.md Types); write-only, never returned"),
+    Field(description="Type-specific secret fields (docs/api.md, Credentials); write-only, never returned"),
 ]
 
 

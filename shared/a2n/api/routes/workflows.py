@@ -28,7 +28,7 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=2000)]
 Tag = Annotated[str, Field(min_length=1, max_length=64)]
 Tags = Annotated[list[Tag], Field(max_length=50)]
-Definition = Annotated[dict[str, Any], Field(description="The workflow definition (ARCHITECTURE §4)")]
+Definition = Annotated[dict[str, Any], Field(description="The workflow definition (docs/nodes.md)")]
 Category = Annotated[str, Field(min_length=1, max_length=64)]
 
 
