@@ -63,7 +63,7 @@ def test_create_then_get_returns_the_api_md_shape(user: RegisteredUser) -> None:
         "updatedAt",
         "stats",
         "warnings",
-        # Collaboration (README "Collaboration")
+        # Collaboration (docs/collaboration.md)
         "category",
         "folderId",
         "archivedAt",

@@ -198,7 +198,7 @@ ADDED_ROUTES = {
     "DELETE /workspaces/{id}/api-keys/{keyId}",
     "GET /workflows/{id}/triggers/{nodeId}/deliveries",
     "POST /executions/{id}/resume-token",
-    # Collaboration (README "Collaboration")
+    # Collaboration (docs/collaboration.md)
     "PATCH /workflows/{id}",
     "POST /workflows/{id}/publish",
     "POST /workflows/{id}/unarchive",

@@ -30,7 +30,7 @@ class Execution(IdMixin, TimestampsMixin, Base):
     )
 
     # No foreign key: an execution outlives its workflow when retention purges an archived workflow;
-    # executions follow their own retention (README "Organising workflows").
+    # executions follow their own retention (docs/collaboration.md "Organising workflows").
     workflow_id: Mapped[uuid.UUID]
     workflow_version: Mapped[int]
     workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
