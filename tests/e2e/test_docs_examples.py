@@ -81,6 +81,9 @@ def reader(stack: LocalRuntime) -> RegisteredUser:
     return register_user(ApiClient(stack.url), name="Docs Reader")
 
 
+# The pages describe the default deployment, pure nodes inline (an execution of pure nodes has ended
+# when `execute` answers): the examples run against that stack only.
+@pytest.mark.parametrize("stack", [True], ids=["inline-on"], indirect=True)
 @pytest.mark.usefixtures("any_lateness")
 @pytest.mark.parametrize("page", [p for p in PAGES if _runnable(p)], ids=_page_id)
 def test_every_example_of_the_page_runs_as_shown(
