@@ -102,11 +102,13 @@ def test_the_cycle_finder_finds_cycles_and_only_cycles(
 
 def test_only_the_api_layer_imports_a2n_api() -> None:
     """House style: services (and everything below them) never import `a2n.api`; the API layer maps
-    their results and errors to HTTP, not the other way round."""
+    their results and errors to HTTP, not the other way round. The one package above the API layer is
+    the documentation generator (`a2n docs`), which renders the API's own OpenAPI document into
+    docs/api.md: like the tests, it reads the API, nothing below it reads it."""
     importers = []
     for path in (SHARED / "a2n").rglob("*.py"):
         name = module_name(path)
-        if name == "a2n.api" or name.startswith("a2n.api."):
+        if name.split(".")[:2] in (["a2n", "api"], ["a2n", "docs"]):
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             targets = [a.name for a in node.names] if isinstance(node, ast.Import) else (

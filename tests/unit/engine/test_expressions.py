@@ -228,9 +228,9 @@ def test_format_date_takes_an_optional_iana_time_zone() -> None:
         compile_expression("format_date(a, b, c, d)")
 
 
-def test_every_a2n_expression_of_the_readme_n8n_cheat_sheet_compiles() -> None:
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
-    table = readme.split("| n8n | A2N |", 1)[1].split("\n\n", 1)[0]
+def test_every_a2n_expression_of_the_n8n_cheat_sheet_compiles() -> None:
+    page = (Path(__file__).resolve().parents[3] / "docs" / "expressions.md").read_text(encoding="utf-8")
+    table = page.split("| n8n | A2N |", 1)[1].split("\n\n", 1)[0]
     ours = [
         code.strip("` ")
         for row in table.splitlines()[2:]
