@@ -229,6 +229,8 @@ class Settings(BaseSettings):
     # the webhook function's Timeout is 29 s); a schedule fire older than this is dropped, not run
     # (EventBridge Scheduler's retries stop after 24 h, so only a manual DLQ redrive is later).
     webhook_sync_max_ms: int = 25_000
+    # Pages one paginated integration action may fetch, whatever its manifest's maxPages says.
+    integration_max_pages: int = 20
     # Execution starts per workspace (manual, retry, webhook, schedule, poll): a token bucket refilled
     # at this many starts per second, holding at most the burst. Over it, HTTP callers get 429 +
     # Retry-After; schedule and poll fires are skipped and recorded in the audit log. 0 turns it off.

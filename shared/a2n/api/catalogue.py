@@ -28,6 +28,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.templates",
     "a2n.api.routes.catalog",
     "a2n.api.routes.triggers",
+    "a2n.api.routes.integrations",
 )
 
 

@@ -67,6 +67,8 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     ACCOUNT_MANAGE = "account.manage"
     PLATFORM_ADMIN = "platform.admin"
+    INTEGRATION_READ = "integration.read"
+    INTEGRATION_MANAGE = "integration.manage"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,9 @@ RULES: dict[Action, Rule] = {
     Action.CREDENTIAL_READ: Rule(_V, Scope.CREDENTIALS_READ),
     Action.CREDENTIAL_WRITE: Rule(_M, Scope.CREDENTIALS_WRITE),
     Action.CREDENTIAL_DELETE: Rule(_M, Scope.CREDENTIALS_WRITE),
+    Action.INTEGRATION_READ: Rule(_V, Scope.WORKFLOWS_READ),
+    # Installing decides which hosts the workspace's workflows may reach: member management's level.
+    Action.INTEGRATION_MANAGE: Rule(_A, Scope.WORKSPACES_ADMIN),
 }
 
 _ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
@@ -241,4 +246,9 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "POST /admin/users/{id}/deactivate": Action.PLATFORM_ADMIN,
     "POST /admin/users/{id}/reactivate": Action.PLATFORM_ADMIN,
     "POST /admin/users/{id}/password-reset": Action.PLATFORM_ADMIN,
+    "GET /integrations": Action.INTEGRATION_READ,
+    "POST /integrations": Action.INTEGRATION_MANAGE,
+    "GET /integrations/{name}/upgrade": Action.INTEGRATION_READ,
+    "PUT /integrations/{name}": Action.INTEGRATION_MANAGE,
+    "DELETE /integrations/{name}": Action.INTEGRATION_MANAGE,
 }

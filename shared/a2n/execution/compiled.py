@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from a2n.engine.graph import MAIN_HANDLE, Graph
@@ -25,6 +25,8 @@ class CompiledWorkflow:
     graph: Graph
     variables: Mapping[str, Any]
     settings: Mapping[str, Any]
+    # integration nodes' manifests, attached per step by the claim (never in the shared cache).
+    packages: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, definition: Mapping[str, Any]) -> CompiledWorkflow:

@@ -128,8 +128,26 @@ def claim_step(message: StepMessage) -> tuple[ClaimedStep, CompiledWorkflow, Cre
         compiled = compiled_workflow(repo, step.workflow_id, step.workflow_version)
         node = compiled.graph.nodes[message.nodeId]
         credential = _credential(uow.session, step, node) if node.credential_id else None
+        package = _package(uow.session, step, node) if node.type == "integration" else None
         uow.commit()
+    if package is not None:
+        compiled = replace_node_package(compiled, message.nodeId, package)
     return step, compiled, credential
+
+
+def _package(session: Any, step: ClaimedStep, node: Node) -> Mapping[str, Any] | None:
+    """The manifest an integration node runs: its saved version, if still installed here."""
+    from a2n.services.integrations.installs import manifest_for_run
+
+    return manifest_for_run(session, step.workspace_id, node.config)
+
+
+def replace_node_package(
+    compiled: CompiledWorkflow, node_id: str, package: Mapping[str, Any]
+) -> CompiledWorkflow:
+    """The compiled workflow as this one step sees it: the node's manifest attached (a per-step
+    copy; the cached graph is shared by every step of the version)."""
+    return replace(compiled, packages={**compiled.packages, node_id: package})
 
 
 def _credential(session: Any, step: ClaimedStep, node: Node) -> Credential | None:
@@ -186,6 +204,7 @@ def _context(
         attempt=message.attempt, config=node.config, input=step.input, expression_context=context,
         credential=credential, timeout_s=_timeout_s(node), now=now,
         refresh_credential=_credential_refresher(step, node) if credential is not None else None,
+        package=compiled.packages.get(node.id),
     )  # fmt: skip
 
 

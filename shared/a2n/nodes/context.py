@@ -67,6 +67,8 @@ class NodeContext:
     # the credential's lock, stores and returns the result. None where nothing can be saved (the node
     # then refreshes for itself and the tokens live for this attempt only).
     refresh_credential: Callable[[Renew], Mapping[str, Any]] | None = None
+    # integration nodes: the manifest of the package version the node was saved with (immutable).
+    package: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

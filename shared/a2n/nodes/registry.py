@@ -36,6 +36,8 @@ NODE_MODULES: dict[str, str] = {
     "respond_webhook": "respond_webhook",
     "noop": "noop",
     "code": "code",
+    "integration": "integration",
+    "trigger.integration": "trigger_integration",
 }
 
 

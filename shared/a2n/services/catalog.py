@@ -1,4 +1,4 @@
-"""The node-type catalogue for ``GET /node-types``: any signed-in caller may read it."""
+"""The node-type catalogue for ``GET /node-types``: any signed-in caller may read it, per workspace."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ if TYPE_CHECKING:
 
 
 def node_types(principal: Principal) -> list[dict[str, Any]]:
-    from a2n.nodes.registry import node_type_catalogue
+    """The built-in types, then one entry per action and app trigger of the packages installed in
+    the caller's workspace (so editors and save-time validation see the same schemas)."""
+    import uuid
 
-    # Not workspace-bound (no role lookup, no database): the policy still decides, e.g. for keys.
+    from a2n.db.uow import UnitOfWork
+    from a2n.nodes.registry import node_type_catalogue
+    from a2n.services.integrations.installs import installed_manifests, integration_node_types
+
     authorize(principal, None, Action.CATALOG_READ)
-    return node_type_catalogue()
+    with UnitOfWork() as uow:
+        manifests = installed_manifests(uow.session, uuid.UUID(principal.workspace_id))
+    return node_type_catalogue() + integration_node_types(manifests)

@@ -88,11 +88,11 @@ def create_credential(principal: Principal, draft: CredentialDraft, origin: Orig
     from a2n.db.models import Credential
     from a2n.db.repositories.credentials import CredentialRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.credential_data import field_names, normalize_data
+    from a2n.services.credential_data import field_names
 
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.CREDENTIAL_WRITE)
-        data = normalize_data(draft.type, draft.data)
+        data = _checked_data(uow.session, principal, draft.type, draft.data)
         _check_future(draft.expires_at)
         workspace_id, row_id = uuid.UUID(principal.workspace_id), new_id()
         row = Credential(
@@ -154,7 +154,7 @@ def update_credential(
     from a2n.auth.policy import Action
     from a2n.db.repositories.credentials import CredentialRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.credential_data import field_names, normalize_data
+    from a2n.services.credential_data import field_names
 
     if changes.type is not None and changes.data is None:
         raise ValidationFailed([Problem("/data", "Changing the type requires the new data")])
@@ -168,7 +168,7 @@ def update_credential(
             row.name = changes.name
         if changes.data is not None:
             new_type = changes.type or row.type
-            data = normalize_data(new_type, changes.data)
+            data = _checked_data(uow.session, principal, new_type, changes.data)
             if new_type != row.type:
                 recorded["type"] = {"from": row.type, "to": new_type}
                 row.type = new_type
@@ -355,6 +355,17 @@ def refresh_data(
 
 
 # --- shared pieces -------------------------------------------------------------------------
+
+
+def _checked_data(session: Session, principal: Principal, credential_type: str, data: Any) -> dict[str, Any]:
+    """API.md's types by their fixed shapes; a package's types (``slack:bot_token``) by the fields
+    the package installed in this workspace declares."""
+    from a2n.services.credential_data import normalize_data
+    from a2n.services.integrations.installs import is_package_credential_type, package_credential_data
+
+    if is_package_credential_type(credential_type):
+        return package_credential_data(session, uuid.UUID(principal.workspace_id), credential_type, data)
+    return normalize_data(credential_type, data)
 
 
 def _require(session: Session, principal: Principal, action: Any) -> None:

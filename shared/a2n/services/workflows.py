@@ -14,6 +14,7 @@ from a2n.auth.policy import Action
 from a2n.errors import NotFound, Problem, ValidationFailed
 from a2n.pagination import Page, PageRequest, encode_cursor
 from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.integrations.installs import integration_problems, pin_package_versions
 from a2n.services.workflow_definitions import (
     credential_refs,
     is_storable_text,
@@ -176,6 +177,7 @@ def _definition_problems(session: Session, workspace_id: uuid.UUID, definition: 
     if isinstance(definition, Mapping):
         problems += _credential_problems(session, workspace_id, definition)
         problems += _error_workflow_problems(session, workspace_id, definition)
+        problems += integration_problems(session, workspace_id, definition, DEFINITION)
     return list(dict.fromkeys(problems))
 
 
@@ -218,6 +220,7 @@ def _ensure_saveable(
         if not is_storable_text(text):
             problems.append(Problem(where, "text contains NUL or an unpaired surrogate"))
     problems += unstorable_text_problems(draft.tags, "/tags")
+    pin_package_versions(session, workspace_id, draft.definition)  # the workflow records them
     problems += _definition_problems(session, workspace_id, draft.definition)
     if problems:
         raise ValidationFailed(problems, "the workflow cannot be saved")
@@ -437,6 +440,16 @@ def _save_version(
     )
     session.flush()
     return workflow_view(workflow)
+
+
+def save_as_next_version(
+    session: Session, principal: Principal, workflow: Workflow, definition: dict[str, Any], *,
+    change_note: str, action: str,
+) -> None:  # fmt: skip
+    """A system-made change (a package upgrade re-pinning its nodes) as the next version of a
+    row-locked workflow, audited like a user's save."""
+    draft = WorkflowDraft(workflow.name, definition, workflow.description, list(workflow.tags))
+    _save_version(session, principal, workflow, draft, change_note=change_note, action=action, origin=None)
 
 
 def replace_workflow(

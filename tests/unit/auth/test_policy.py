@@ -59,6 +59,8 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.CREDENTIAL_DELETE: (M, S.CREDENTIALS_WRITE),
     Action.ACCOUNT_MANAGE: (None, "session"),
     Action.PLATFORM_ADMIN: (None, "session"),
+    Action.INTEGRATION_READ: (V, S.WORKFLOWS_READ),
+    Action.INTEGRATION_MANAGE: (A, S.WORKSPACES_ADMIN),  # installing decides where workflows may call
 }
 
 RANK = {V: 1, M: 2, A: 3, OW: 4}
@@ -224,6 +226,12 @@ ADDED_ROUTES = {
     "POST /admin/users/{id}/deactivate",
     "POST /admin/users/{id}/reactivate",
     "POST /admin/users/{id}/password-reset",
+    # Issue 14: a workspace's integration packages.
+    "GET /integrations",
+    "POST /integrations",
+    "GET /integrations/{name}/upgrade",
+    "PUT /integrations/{name}",
+    "DELETE /integrations/{name}",
 }
 
 

@@ -27,6 +27,8 @@ SECTION_7_TYPES = {
     "noop",
     "code",  # §7 "Later": Python in a sandbox function (issue "Code node")
     "trigger.error",  # starts an error workflow (issue 11 item 13)
+    "integration",  # issue 14: one type runs any installed package's action
+    "trigger.integration",  # issue 14: app triggers (provider webhooks, polls)
 }
 JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 
@@ -84,8 +86,10 @@ def test_triggers_take_no_input_and_other_nodes_take_main() -> None:
         assert list(spec.inputs) == ([] if spec.is_trigger else ["main"])
 
 
-def test_only_http_request_and_poll_accept_credentials() -> None:
-    assert {s.type for s in all_specs() if s.accepts_credentials} == {"http_request", "trigger.poll"}
+def test_only_http_request_poll_and_integration_types_accept_credentials() -> None:
+    assert {s.type for s in all_specs() if s.accepts_credentials} == {
+        "http_request", "trigger.poll", "integration", "trigger.integration"
+    }
 
 
 def test_catalogue_is_a_copy_callers_cannot_corrupt() -> None:

@@ -1,9 +1,11 @@
 """Catalogue routes: ``GET /node-types``, the built-in node types with their config/output
-JSON Schemas and handles, served from the registry in code (any member may read it)."""
+JSON Schemas and handles, and the actions and triggers of the workspace's installed packages."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic import Field
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import RouteDoc
@@ -27,6 +29,10 @@ class NodeType(ResponseBody):
     config_schema: dict[str, Any]
     output_schema: dict[str, Any]
     handles: NodeHandles
+    integration: dict[str, Any] | None = Field(
+        default=None,
+        description="Package actions and triggers: package, version, action|trigger, credentialTypes, hosts",
+    )
 
 
 def list_node_types(request: Request) -> Response:
@@ -38,5 +44,8 @@ def list_node_types(request: Request) -> Response:
 
 
 ROUTES: tuple[RouteDoc, ...] = (
-    RouteDoc("GET", "/node-types", "The built-in node types", None, PageOf[NodeType], tags=("Catalogue",)),
+    RouteDoc(
+        "GET", "/node-types", "The built-in node types and the installed packages' actions and triggers",
+        None, PageOf[NodeType], tags=("Catalogue",),
+    ),
 )

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 # --- wire models ----------------------------------------------------------------------------------
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+# A type an installed integration package declares: ``<package>:<credential type>``.
+PackageCredentialType = Annotated[
+    str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}:[a-z][a-z0-9_]{0,62}$", max_length=128)
+]
 Data = Annotated[
     dict[str, Any],
     Field(description="Type-specific secret fields (docs/api.md, Credentials); write-only, never returned"),
@@ -31,7 +35,7 @@ Data = Annotated[
 
 class CredentialIn(RequestBody):
     name: Name
-    type: CredentialType
+    type: CredentialType | PackageCredentialType
     data: Data
     expires_at: UtcDatetime | None = None
 
@@ -41,7 +45,7 @@ class CredentialReplace(RequestBody):
     ``expiresAt: null`` removes the expiry."""
 
     name: Name | None = None
-    type: CredentialType | None = None
+    type: CredentialType | PackageCredentialType | None = None
     data: Data | None = None
     expires_at: UtcDatetime | None = None
 

@@ -27,6 +27,8 @@ class User(IdMixin, TimestampsMixin, Base):
         ForeignKey("workspaces.id", ondelete="RESTRICT"), unique=True
     )
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # Operator-designated (`a2n admin grant EMAIL`): reviews marketplace packages, verifies publishers.
+    is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]

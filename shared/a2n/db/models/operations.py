@@ -1,4 +1,4 @@
-"""Supporting records: credentials, audit trail, node catalogue, webhook receipts and delivery log,
+"""Supporting records: credentials, audit trail, webhook receipts and delivery log,
 poll dedupe."""
 
 from __future__ import annotations
@@ -52,22 +52,6 @@ class AuditLog(Base):
     ip: Mapped[str | None]
     user_agent: Mapped[str | None]
     ts: Mapped[datetime] = mapped_column(default=utcnow, server_default=text("now()"))
-
-
-class NodeDefinition(IdMixin, TimestampsMixin, Base):
-    """The built-in node registry, seeded from code so `GET /node-types` is one query."""
-
-    __tablename__ = "node_definitions"
-    __table_args__ = (UniqueConstraint("type", "version"),)
-
-    type: Mapped[str]
-    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
-    name: Mapped[str]
-    category: Mapped[str]
-    description: Mapped[str | None]
-    config_schema: Mapped[JsonObject]
-    output_schema: Mapped[JsonObject]
-    handles: Mapped[JsonObject] = mapped_column(default=dict, server_default=text("'{}'::jsonb"))
 
 
 class WebhookReceipt(Base):

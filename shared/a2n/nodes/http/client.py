@@ -47,17 +47,34 @@ class Transport:
     deadline: float  # time.monotonic() value
     allow_networks: Sequence[str]
     max_body_bytes: int
+    # An integration package's egress allow-list: every hop (redirects too) must name one of these
+    # hosts, on top of the SSRF guard. None: any public host (the http_request node).
+    allowed_hosts: Sequence[str] | None = None
 
     def send(self, request: OutboundRequest, sensitive: frozenset[str] = frozenset()) -> InboundResponse:
         """The final response after at most five redirects; ``sensitive`` header names (lower case)
         are dropped, with Authorization and Cookie, when a redirect leaves the origin."""
         for _ in range(MAX_REDIRECTS + 1):
+            self._check_allowed_host(request.url)
             response = self._exchange(vet_url(request.url, self.allow_networks), request)
             location = response.headers.get("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 return response
             request = _redirected(request, response.status, urljoin(request.url, location), sensitive)
         raise NodeFailed(f"more than {MAX_REDIRECTS} redirects", details={"url": without_query(request.url)})
+
+    def _check_allowed_host(self, url: str) -> None:
+        if self.allowed_hosts is None:
+            return
+        from a2n.integrations.hosts import host_allowed, url_host
+
+        host = url_host(url)
+        if host is None or not host_allowed(host, self.allowed_hosts):
+            allowed = ", ".join(self.allowed_hosts)
+            raise NodeFailed(
+                f"blocked: host {host!r} is outside the package's allow-list ({allowed})",
+                details={"url": without_query(url)},
+            )
 
     def _exchange(self, target: Target, request: OutboundRequest) -> InboundResponse:
         connection: http.client.HTTPConnection | None = None
@@ -118,7 +135,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._address = target.address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = open_socket(self._address, self.port, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -127,9 +144,15 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self._address = target.address
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = open_socket(self._address, self.port, self.timeout)
         # SNI and certificate check use the URL's host name, not the pinned address.
         self.sock = _tls_context().wrap_socket(sock, server_hostname=self.host)
+
+
+def open_socket(address: str, port: int, timeout: float | None) -> socket.socket:
+    """The TCP connection to a vetted address. Tests replace this function (as they replace
+    ``ssrf.resolve_host``) to serve a provider's host name from a loopback port."""
+    return socket.create_connection((address, port), timeout)
 
 
 def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
