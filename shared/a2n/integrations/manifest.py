@@ -99,18 +99,41 @@ def _semantic_problems(manifest: Mapping[str, Any], pointer: str) -> list[Proble
             rule_at = child(child(where, "errors"), index)
             problems += _bare(rule["when"], child(rule_at, "when"))
             problems += _templates(rule.get("message"), child(rule_at, "message"))
-        pagination = action.get("pagination")
-        if pagination is not None:
-            for key in ("next", "items"):
-                if key in pagination:
-                    problems += _bare(pagination[key], child(child(where, "pagination"), key))
+        problems += _pagination_problems(action, child(where, "pagination"))
     for name, trigger in (manifest.get("triggers") or {}).items():
         problems += _trigger_problems(trigger, credentials, hosts, child(child(pointer, "triggers"), name))
     for index, template in enumerate(manifest.get("nodeTemplates") or []):
-        if template["action"] not in (manifest.get("actions") or {}):
-            where = child(child(child(pointer, "nodeTemplates"), index), "action")
-            problems.append(Problem(where, f"no action named {template['action']!r} in this package"))
+        problems += _node_template_problems(manifest, template, child(child(pointer, "nodeTemplates"), index))
     return problems
+
+
+def _pagination_problems(action: Mapping[str, Any], where: str) -> list[Problem]:
+    pagination = action.get("pagination")
+    if pagination is None:
+        return []
+    problems: list[Problem] = []
+    for key in ("next", "items"):
+        if key in pagination:
+            problems += _bare(pagination[key], child(where, key))
+    if pagination.get("in") == "body" and action["request"].get("bodyType", "json") != "json":
+        problems.append(Problem(child(where, "in"), "a page parameter in the body needs bodyType json"))
+    return problems
+
+
+def _node_template_problems(
+    manifest: Mapping[str, Any], template: Mapping[str, Any], where: str
+) -> list[Problem]:
+    """A shipped template names an action of the package and gives it input its schema accepts."""
+    from jsonschema import Draft202012Validator
+
+    action = (manifest.get("actions") or {}).get(template["action"])
+    if action is None:
+        return [Problem(child(where, "action"), f"no action named {template['action']!r} in this package")]
+    return [
+        Problem(child(where, "input") + _pointer(error.absolute_path), _message(error))
+        for error in Draft202012Validator(action["input"]).iter_errors(template["input"])
+        if not (isinstance(error.instance, str) and "{{" in error.instance)
+    ]
 
 
 def _credential_problems(credential: Mapping[str, Any], hosts: list[str], where: str) -> list[Problem]:
@@ -199,9 +222,15 @@ DEFAULT_POLL_SCHEDULE = "rate(5 minutes)"
 def _host_problems(url: str, hosts: list[str], where: str) -> list[Problem]:
     """A URL whose scheme and host are written out must be https to an allowed host; a templated
     host (e.g. a credential's base URL) is checked on every request at run time instead."""
-    authority = url.split("/", 3)[:3]
-    if "{{" in "/".join(authority):
-        return []
+    authority = "/".join(url.split("/", 3)[:3])
+    if "{{" in authority:
+        # The whole base from one template (a credential's base URL), or the whole host: a host
+        # half written out ("https://evil.example{{ '' }}") would hide its real name from this check.
+        written = authority.removeprefix("https://")
+        one_template = written.startswith("{{") and written.endswith("}}") and written.count("{{") == 1
+        if url.startswith("{{") or one_template:
+            return []
+        return [Problem(where, "a host is written out in full or comes whole from one {{ }}")]
     try:
         parts = urlsplit(url)
         host = parts.hostname

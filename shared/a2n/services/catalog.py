@@ -17,9 +17,12 @@ def node_types(principal: Principal) -> list[dict[str, Any]]:
 
     from a2n.db.uow import UnitOfWork
     from a2n.nodes.registry import node_type_catalogue
+    from a2n.services.access import role_in_workspace
     from a2n.services.integrations.installs import installed_manifests, integration_node_types
 
     authorize(principal, None, Action.CATALOG_READ)
     with UnitOfWork() as uow:
-        manifests = installed_manifests(uow.session, uuid.UUID(principal.workspace_id))
+        # What a workspace installed is its members' to see (a key bound elsewhere sees built-ins).
+        member = role_in_workspace(uow.session, principal) is not None
+        manifests = installed_manifests(uow.session, uuid.UUID(principal.workspace_id)) if member else {}
     return node_type_catalogue() + integration_node_types(manifests)

@@ -3,16 +3,14 @@ upgrade, uninstall. What the packages offer shows in ``GET /node-types``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from a2n.api.http import Request, Response
-from a2n.api.openapi import QueryParam, RouteDoc
-from a2n.api.schemas import RequestBody, ResponseBody, UtcDatetime
-
-if TYPE_CHECKING:
-    from a2n.services.integrations.workspace import InstalledPackage, UpgradePlan
+from a2n.api.openapi import PAGE_QUERY, QueryParam, RouteDoc
+from a2n.api.pagination import Page, page_request
+from a2n.api.schemas import PageOf, RequestBody, ResponseBody, UtcDatetime
 
 PackageName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Version = Annotated[str, Field(min_length=5, max_length=64, pattern=r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")]
@@ -48,9 +46,7 @@ class InstalledOut(ResponseBody):
     credential_types: list[str]
 
 
-class InstalledList(ResponseBody):
-    items: list[InstalledOut]
-    next_cursor: str | None = None
+InstalledList = PageOf[InstalledOut]
 
 
 class ChangelogEntry(ResponseBody):
@@ -81,57 +77,36 @@ class UpgradeOut(ResponseBody):
     migrated: list[MigratedWorkflow]
 
 
-def _installed(item: InstalledPackage) -> dict[str, Any]:
-    return InstalledOut.model_validate(item, from_attributes=True).model_dump(by_alias=True)
-
-
-def _plan(plan: UpgradePlan) -> dict[str, Any]:
-    return {
-        "name": plan.name,
-        "fromVersion": plan.from_version,
-        "toVersion": plan.to_version,
-        "changelog": plan.changelog,
-        "breaking": plan.breaking,
-        "migrated": plan.migrated,
-    }
-
-
 def install_package(request: Request) -> Response:
     from a2n.services.integrations import workspace
 
     body = request.parse(InstallIn)
-    return Response(
-        201,
-        _installed(workspace.install_package(request.principal, body.package, body.version, request.origin)),
-    )
+    installed = workspace.install_package(request.principal, body.package, body.version, request.origin)
+    return Response(201, InstalledOut.model_validate(installed))
 
 
 def list_installed(request: Request) -> Response:
     from a2n.services.integrations import workspace
 
-    return Response(
-        200,
-        {"items": [_installed(i) for i in workspace.list_installed(request.principal)], "nextCursor": None},
-    )
+    found = workspace.list_installed(request.principal, page_request(request.query))
+    return Response(200, Page([InstalledOut.model_validate(i) for i in found.items], found.next_cursor))
 
 
 def plan_upgrade(request: Request) -> Response:
     from a2n.services.integrations import workspace
 
     query = request.parse_query(UpgradeQuery)
-    return Response(
-        200, _plan(workspace.plan_upgrade(request.principal, request.path_param("name"), query.version))
-    )
+    plan = workspace.plan_upgrade(request.principal, request.path_param("name"), query.version)
+    return Response(200, UpgradeOut.model_validate(plan))
 
 
 def upgrade_package(request: Request) -> Response:
     from a2n.services.integrations import workspace
 
     body = request.parse(UpgradeIn)
-    plan = workspace.upgrade_package(
-        request.principal, request.path_param("name"), body.version, request.origin
-    )
-    return Response(200, _plan(plan))
+    name = request.path_param("name")
+    plan = workspace.upgrade_package(request.principal, name, body.version, request.origin)
+    return Response(200, UpgradeOut.model_validate(plan))
 
 
 def uninstall_package(request: Request) -> Response:
@@ -151,9 +126,10 @@ ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
         "GET",
         "/integrations",
-        "Packages installed in this workspace",
+        "Packages installed in this workspace, by name",
         response_model=InstalledList,
         tags=_TAGS,
+        query=PAGE_QUERY,
     ),
     RouteDoc(
         "POST",

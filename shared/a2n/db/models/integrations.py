@@ -27,7 +27,7 @@ class IntegrationPublisher(IdMixin, CreatedAtMixin, Base):
 
 class IntegrationPackage(IdMixin, TimestampsMixin, Base):
     """A package name (global, first publisher owns it) and what listings show of its newest
-    approved version; ``install_count`` counts installs ever made."""
+    approved version; ``install_count`` counts the workspaces that have it installed."""
 
     __tablename__ = "integration_packages"
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,9 +49,10 @@ class IntegrationRepository:
         return found
 
     def installed(
-        self, workspace_id: uuid.UUID
+        self, workspace_id: uuid.UUID, *, limit: int | None = None, after: str | None = None
     ) -> list[tuple[IntegrationInstall, IntegrationPackage, dict[str, Any]]]:
-        """Every install of the workspace with its package and the installed version's manifest."""
+        """The workspace's installs by package name (all, or ``limit + 1`` after the name ``after``)
+        with their package and the installed version's manifest."""
         query = (
             select(IntegrationInstall, IntegrationPackage, IntegrationPackageVersion.manifest)
             .join(IntegrationPackage, IntegrationPackage.id == IntegrationInstall.package_id)
@@ -63,7 +64,19 @@ class IntegrationRepository:
             .where(IntegrationInstall.workspace_id == workspace_id)
             .order_by(IntegrationPackage.name)
         )
+        if after is not None:
+            query = query.where(IntegrationPackage.name > after)
+        if limit is not None:
+            query = query.limit(limit + 1)
         return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
+
+    def count_install(self, package_id: uuid.UUID, delta: int) -> None:
+        """Installs are counted as they are made and removed, in one statement (no lost update)."""
+        self.session.execute(
+            update(IntegrationPackage)
+            .where(IntegrationPackage.id == package_id)
+            .values(install_count=IntegrationPackage.install_count + delta)
+        )
 
     def install_of(
         self, workspace_id: uuid.UUID, package_id: uuid.UUID, *, lock: bool = False

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from a2n.nodes.context import Credential, NodeContext, NodeFailed, NodeResult, expression_failed
+from a2n.nodes.context import Credential, NodeContext, NodeFailed, NodeResult, Renew, expression_failed
 from a2n.nodes.http.client import InboundResponse, OutboundRequest, Transport, without_query
 from a2n.nodes.http.credentials import Authorization
 from a2n.nodes.http.message import as_text, encode_body, response_output, url_with_query
@@ -137,33 +137,69 @@ def apply_credential(
     *,
     force_refresh: bool = False,
 ) -> Authorization:
-    """What the credential type's ``apply`` puts on every request of this run."""
-    from a2n.nodes.http.credentials import _basic, _bearer, _header, _oauth2
-
+    """What the credential type's ``apply`` puts on every request of this run, with the forms the
+    secret travels in (a Basic pair, its token) among the secrets to scrub."""
     if credential is None:
         return Authorization()
     row, declared = credential
     apply = declared["apply"]
-    kind = apply["type"]
-    if kind == "oauth2":
-        if not row.data.get("accessToken") and not row.data.get("refreshToken"):
-            raise NodeFailed(
-                f"credential {row.id} is not connected yet: connect it with "
-                f"POST /credentials/{row.id}/oauth2/authorize"
-            )
-        data = {**row.data, "tokenUrl": apply["tokenUrl"], "clientAuth": apply.get("clientAuth", "body")}
-        return _oauth2(ctx, Credential(row.id, "oauth2", data), transport, force_refresh)
+    if apply["type"] == "oauth2":
+        return _oauth2_authorization(ctx, row, apply, transport, force_refresh)
     values = _render_manifest({k: v for k, v in apply.items() if k != "type"}, {"credential": dict(row.data)})
-    texts = {key: as_text(value) for key, value in values.items()}
-    builders: dict[str, Callable[[], Authorization]] = {
-        "bearer": lambda: _bearer(texts["token"]),
-        "basic": lambda: _basic({"username": texts["username"], "password": texts["password"]}),
-        "header": lambda: _header(apply["name"], texts["value"]),
-        "query": lambda: Authorization(query={apply["name"]: texts["value"]}),
-    }
-    build = builders.get(kind)
+    return _static_authorization(apply, {key: as_text(value) for key, value in values.items()})
+
+
+def _static_authorization(apply: Mapping[str, Any], texts: Mapping[str, str]) -> Authorization:
+    from a2n.nodes.http.credentials import basic_auth, bearer_auth, header_auth
+    from a2n.nodes.secrets import basic_token
+
+    kind = apply["type"]
+    if kind == "bearer":
+        return bearer_auth(texts["token"])
+    if kind == "basic":
+        user, password = texts["username"], texts["password"]
+        derived = frozenset({f"{user}:{password}", basic_token(user, password)})
+        return replace(basic_auth({"username": user, "password": password}), secrets=derived)
+    if kind == "header":
+        return header_auth(apply["name"], texts["value"])
+    if kind == "query":
+        return Authorization(query={apply["name"]: texts["value"]}, secrets=frozenset({texts["value"]}))
     # "none": the request templates use the credential's fields themselves (a token in the path).
-    return build() if build is not None else Authorization()
+    return Authorization()
+
+
+# The connect flow stores the client and the tokens; where tokens come from is the manifest's.
+_OAUTH2_DESCRIPTORS = ("tokenUrl", "clientAuth")
+
+
+def _oauth2_authorization(
+    ctx: NodeContext, row: Credential, apply: Mapping[str, Any], transport: Transport, force: bool
+) -> Authorization:
+    """The HTTP node's OAuth2 bearer and refresh, with the token URL and client authentication of
+    the installed manifest — also inside a refresh that re-reads the stored credential under its
+    lock, whose data holds neither (and must not be made to store them)."""
+    from a2n.nodes.http.credentials import oauth2_auth
+
+    if not row.data.get("accessToken") and not row.data.get("refreshToken"):
+        raise NodeFailed(
+            f"credential {row.id} is not connected yet: connect it with "
+            f"POST /credentials/{row.id}/oauth2/authorize"
+        )
+    descriptors = {"tokenUrl": apply["tokenUrl"], "clientAuth": apply.get("clientAuth", "body")}
+
+    def stored(data: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in data.items() if key not in _OAUTH2_DESCRIPTORS}
+
+    refresh = ctx.refresh_credential
+    if refresh is not None:
+        store = refresh
+
+        def described(renew: Renew) -> Mapping[str, Any]:
+            return {**store(lambda current: stored(renew({**current, **descriptors}))), **descriptors}
+
+        ctx = replace(ctx, refresh_credential=described)
+    described_row = Credential(row.id, "oauth2", {**stored(row.data), **descriptors})
+    return oauth2_auth(ctx, described_row, transport, force)
 
 
 # --- requests and pages ---------------------------------------------------------------------------
@@ -337,7 +373,12 @@ def _with_param(request: OutboundRequest, pagination: Mapping[str, Any], value: 
         return OutboundRequest(
             request.method, url_with_query(request.url, {name: value}), request.headers, request.body
         )
-    body = json.loads(request.body or b"{}")
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise NodeFailed(f"pagination puts '{name}' in the body, which needs a JSON object body")
     body[name] = value
     encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return OutboundRequest(request.method, request.url, request.headers, encoded)

@@ -35,16 +35,16 @@ def authorize(ctx: NodeContext, transport: Transport, *, force_refresh: bool = F
         return static(credential.data)
     if credential.type == "oauth2_client_credentials":
         token = oauth2.client_credentials_token(credential, ctx.now, transport)
-        return _bearer(token, derived=True)
+        return bearer_auth(token, derived=True)
     if credential.type == "oauth2":
-        return _oauth2(ctx, credential, transport, force_refresh)
+        return oauth2_auth(ctx, credential, transport, force_refresh)
     raise NodeFailed(f"credential type '{credential.type}' cannot be used by an HTTP request")
 
 
-def _oauth2(ctx: NodeContext, credential: Credential, transport: Transport, force: bool) -> Authorization:
+def oauth2_auth(ctx: NodeContext, credential: Credential, transport: Transport, force: bool) -> Authorization:
     data = credential.data
     if not (force or oauth2.needs_refresh(data, ctx.now)):
-        return _bearer(_text(data, "accessToken"))
+        return bearer_auth(_text(data, "accessToken"))
     def renew(current: Mapping[str, Any]) -> Mapping[str, Any]:
         refreshed_meanwhile = current.get("accessToken") != data.get("accessToken")
         if refreshed_meanwhile and not oauth2.needs_refresh(current, ctx.now):
@@ -53,7 +53,7 @@ def _oauth2(ctx: NodeContext, credential: Credential, transport: Transport, forc
 
     refresh = ctx.refresh_credential
     renewed = dict(refresh(renew) if refresh is not None else renew(data))
-    bearer = _bearer(renewed["accessToken"], derived=True)
+    bearer = bearer_auth(renewed["accessToken"], derived=True)
     rotated = {renewed["accessToken"], str(renewed.get("refreshToken") or "")} - {""}
     return Authorization(
         headers=bearer.headers,
@@ -69,7 +69,7 @@ def _api_key(data: Mapping[str, Any]) -> Authorization:
     if placement == "query":
         return Authorization(query={name: key})
     if placement == "header":
-        return _header(name, key)
+        return header_auth(name, key)
     raise NodeFailed("api_key credential: 'in' must be 'header' or 'query'")
 
 
@@ -83,8 +83,8 @@ def _custom_headers(data: Mapping[str, Any]) -> Authorization:
     )
 
 
-def _bearer(token: str, *, derived: bool = False) -> Authorization:
-    header = _header("Authorization", f"Bearer {token}")
+def bearer_auth(token: str, *, derived: bool = False) -> Authorization:
+    header = header_auth("Authorization", f"Bearer {token}")
     if not derived:
         return header
     return Authorization(
@@ -92,7 +92,7 @@ def _bearer(token: str, *, derived: bool = False) -> Authorization:
     )
 
 
-def _header(name: str, value: str) -> Authorization:
+def header_auth(name: str, value: str) -> Authorization:
     return Authorization(headers={name: value}, sensitive_headers=frozenset({name.lower()}))
 
 
@@ -103,15 +103,15 @@ def _text(data: Mapping[str, Any], name: str, *, empty_ok: bool = False) -> str:
     return value
 
 
-def _basic(data: Mapping[str, Any]) -> Authorization:
+def basic_auth(data: Mapping[str, Any]) -> Authorization:
     token = basic_token(_text(data, "username", empty_ok=True), _text(data, "password", empty_ok=True))
-    return _header("Authorization", f"Basic {token}")
+    return header_auth("Authorization", f"Basic {token}")
 
 
 # Types whose data alone decides what goes on the request.
 STATIC_TYPES: dict[str, Callable[[Mapping[str, Any]], Authorization]] = {
     "api_key": _api_key,
-    "bearer": lambda data: _bearer(_text(data, "token")),
-    "basic": _basic,
+    "bearer": lambda data: bearer_auth(_text(data, "token")),
+    "basic": basic_auth,
     "custom_headers": _custom_headers,
 }

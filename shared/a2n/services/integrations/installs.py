@@ -144,11 +144,11 @@ def integration_problems(
     problems: list[Problem] = []
     for index, node in found:
         where = f"{prefix}/nodes/{index}"
-        problems += _node_problems(node, manifests, types.get(str(node.get("credentialId"))), where)
+        problems += node_problems(node, manifests, types.get(str(node.get("credentialId"))), where)
     return problems
 
 
-def _node_problems(
+def node_problems(
     node: Mapping[str, Any],
     manifests: Mapping[str, Mapping[str, Any]],
     credential_type: str | None,

@@ -14,6 +14,7 @@ from a2n.errors import Conflict, NotFound, Problem, ValidationFailed
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import IntegrationPackage, IntegrationPackageVersion, Workflow
     from a2n.services.audit import Origin
@@ -109,7 +110,7 @@ def install_package(principal: Principal, name: str, version: str | None, origin
             ),
             conflict=f"{name} is already installed",
         )
-        package.install_count += 1
+        repo.count_install(package.id, +1)
         _audit(
             uow.session,
             principal,
@@ -122,14 +123,18 @@ def install_package(principal: Principal, name: str, version: str | None, origin
         return _installed(install, package, row.manifest)
 
 
-def list_installed(principal: Principal) -> list[InstalledPackage]:
+def list_installed(principal: Principal, page: PageRequest) -> Page[InstalledPackage]:
+    """The workspace's installs by package name (the cursor is the last name)."""
+    from a2n.api.pagination import page_of
     from a2n.db.repositories.integrations import IntegrationRepository
     from a2n.db.uow import UnitOfWork
 
+    after = str(page.cursor.sort_key) if page.cursor is not None else None
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.INTEGRATION_READ)
-        rows = IntegrationRepository(uow.session).installed(_workspace(principal))
-        return [_installed(install, package, manifest) for install, package, manifest in rows]
+        repo = IntegrationRepository(uow.session)
+        rows = repo.installed(_workspace(principal), limit=page.limit, after=after)
+        return page_of([_installed(*row) for row in rows], page.limit, lambda item: (item.name, item.name))
 
 
 def uninstall_package(principal: Principal, name: str, *, force: bool, origin: Origin) -> None:
@@ -149,6 +154,7 @@ def uninstall_package(principal: Principal, name: str, *, force: bool, origin: O
                 extra={"workflows": [{"id": str(w.id), "name": w.name} for w in users]},
             )
         uow.session.delete(install)
+        repo.count_install(install.package_id, -1)
         _audit(
             uow.session,
             principal,
@@ -235,38 +241,48 @@ def _plan(
     )
     changelog = [{"version": row.version, "changelog": row.changelog or ""} for row in passed]
     workflows = repo.workflows_using(_workspace(principal), name, lock=lock)
-    breaking = [problem for workflow in workflows for problem in _breaks(workflow, name, target.manifest)]
+    types = repo.credential_types(_workspace(principal), _credential_ids(workflows, name))
+    breaking = [
+        problem for workflow in workflows for problem in _breaks(workflow, name, target.manifest, types)
+    ]
     plan = UpgradePlan(name, install.version, target.version, changelog, breaking)
     return plan, (install, workflows, target.version)
 
 
-def _breaks(workflow: Workflow, name: str, manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    from a2n.services.integrations.installs import input_problems, integration_nodes
+def _credential_ids(workflows: list[Workflow], name: str) -> set[uuid.UUID]:
+    from a2n.services.integrations.installs import integration_nodes
+
+    found: set[uuid.UUID] = set()
+    for workflow in workflows:
+        for _, node in integration_nodes(workflow.definition):
+            if node["config"].get("package") == name and node.get("credentialId"):
+                try:
+                    found.add(uuid.UUID(str(node["credentialId"])))
+                except ValueError:
+                    continue
+    return found
+
+
+def _breaks(
+    workflow: Workflow, name: str, manifest: dict[str, Any], credential_types: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each node of the package the new manifest would refuse, as the save-time checks would: its
+    action or trigger gone, its input, events or credential's type no longer accepted."""
+    from a2n.services.integrations.installs import integration_nodes, node_problems
 
     found: list[dict[str, Any]] = []
+    target = {name: manifest}
     for index, node in integration_nodes(workflow.definition):
-        config = node["config"]
-        if config.get("package") != name:
+        if node["config"].get("package") != name:
             continue
-        is_trigger = node["type"] == "trigger.integration"
-        key = "trigger" if is_trigger else "action"
-        item = (manifest.get("triggers" if is_trigger else "actions") or {}).get(config.get(key))
-        where = f"/nodes/{index}/config"
-        problems = (
-            [Problem(f"{where}/{key}", f"{key} {config.get(key)!r} no longer exists")]
-            if item is None
-            else input_problems(item.get("input"), config.get("input") or {}, f"{where}/input")
-        )
+        repinned = {**node, "config": {**node["config"], "version": manifest["version"]}}
+        credential_type = credential_types.get(str(node.get("credentialId")))
+        problems = node_problems(repinned, target, credential_type, f"/nodes/{index}")
         found += [
-            {
-                "workflowId": str(workflow.id),
-                "workflowName": workflow.name,
-                "nodeId": node.get("id"),
-                "pointer": p.pointer,
-                "message": p.message,
-            }
+            {"workflowId": str(workflow.id), "workflowName": workflow.name, "nodeId": node.get("id"),
+             "pointer": p.pointer, "message": p.message}
             for p in problems
-        ]
+        ]  # fmt: skip
     return found
 
 
