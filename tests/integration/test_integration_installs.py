@@ -19,7 +19,7 @@ from a2n.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from a2n.services.catalog import node_types
 from a2n.services.credentials import CredentialDraft, create_credential
 from a2n.services.integrations import workspace
-from a2n.services.workflows import WorkflowDraft, create_workflow, get_workflow
+from a2n.services.workflows import WorkflowDraft, create_workflow, get_workflow, replace_workflow
 
 pytestmark = pytest.mark.usefixtures("local_keys")
 __all__ = ["local_keys"]
@@ -195,3 +195,38 @@ def test_uninstall_is_refused_while_a_workflow_uses_the_package_unless_forced(db
     workspace.uninstall_package(owner.principal, "acme-crm", force=True, origin=ORIGIN)
     assert workspace.list_installed(owner.principal, PageRequest()).items == []
     assert db_session.get(Workflow, saved.id).definition["nodes"][1]["config"]["package"] == "acme-crm"
+
+
+def test_an_upgrade_moves_what_runs_and_the_unpublished_draft_each_to_the_new_version(db_session) -> None:
+    """Issue 13's drafts: the published definition is re-pinned and republished (its triggers follow),
+    a draft ahead of it is re-pinned and stays a draft."""
+    seed_package(db_session, acme_manifest("1.0.0"), acme_manifest("1.1.0"))
+    owner, credential_id = installed_with_credential(db_session)
+    saved = create_workflow(owner.principal, WorkflowDraft("w", acme_workflow(credential_id)), origin=ORIGIN)
+    edited = acme_workflow(credential_id, email="draft@b.c")
+    replace_workflow(owner.principal, str(saved.id), WorkflowDraft("w", edited), origin=ORIGIN)  # v2, a draft
+
+    done = workspace.upgrade_package(owner.principal, "acme-crm", "1.1.0", ORIGIN)
+
+    row = db_session.get(Workflow, saved.id)
+    assert [m["version"] for m in done.migrated] == [4] and (row.version, row.published_version) == (4, 3)
+    published, draft = row.published_definition["nodes"][1]["config"], row.definition["nodes"][1]["config"]
+    assert (published["version"], published["input"]) == ("1.1.0", {"email": "{{ trigger.body.email }}"})
+    assert (draft["version"], draft["input"]) == ("1.1.0", {"email": "draft@b.c"})
+
+
+def test_what_runs_blocks_the_upgrade_when_the_new_version_would_refuse_it_though_the_draft_is_fine(
+    db_session,
+) -> None:
+    breaking = acme_manifest("2.0.0")
+    breaking["actions"]["create_contact"]["input"]["properties"]["email"] = {"type": "string", "maxLength": 5}
+    seed_package(db_session, acme_manifest("1.0.0"), breaking)
+    owner, credential_id = installed_with_credential(db_session)
+    long_email = acme_workflow(credential_id, email="someone@example.com")
+    saved = create_workflow(owner.principal, WorkflowDraft("w", long_email), origin=ORIGIN)  # published v1
+    short = acme_workflow(credential_id, email="a@b")
+    replace_workflow(owner.principal, str(saved.id), WorkflowDraft("w", short), origin=ORIGIN)  # a v2 draft
+
+    plan = workspace.plan_upgrade(owner.principal, "acme-crm", "2.0.0")
+
+    assert [(b["nodeId"], b["pointer"]) for b in plan.breaking] == [("add", "/nodes/1/config/input/email")]

@@ -679,3 +679,17 @@ def test_every_node_type_that_runs_as_a_step_has_its_queue_and_step_function(sta
         function, _ = consumed[queue]
         code_uri = engine.resources[function]["Properties"]["CodeUri"]
         assert code_uri == "step/", f"{node_type}: step functions share functions/nodes/step/"
+
+
+# Functions that answer without the database (a document built from code).
+NO_DATABASE = {"OpenApiFunction", "TemplatesListFunction", "CodeSandboxFunction"}
+
+
+def test_every_function_but_the_code_only_ones_may_read_the_database_secret(stacks: list[Stack]) -> None:
+    """A route that reads Postgres without this policy works locally (no IAM) and fails on AWS."""
+    missing = [
+        lid for _, lid, props in functions(stacks)
+        if lid not in NO_DATABASE
+        and not any("AWSSecretsManagerGetSecretValuePolicy" in p for p in props.get("Policies") or [])
+    ]  # fmt: skip
+    assert missing == []

@@ -33,7 +33,8 @@ class IntegrationRepository:
     # --- what runs ------------------------------------------------------------------------------
 
     def installed_manifest(self, workspace_id: uuid.UUID, name: str, version: str) -> dict[str, Any] | None:
-        """The manifest of ``name``@``version`` if the workspace has that version installed."""
+        """The manifest of ``name``@``version`` while the workspace has the package installed (at
+        that version or, for runs that started before an upgrade, another one)."""
         query = (
             select(IntegrationPackageVersion.manifest)
             .join(IntegrationPackage, IntegrationPackage.id == IntegrationPackageVersion.package_id)
@@ -42,7 +43,6 @@ class IntegrationRepository:
                 IntegrationPackage.name == name,
                 IntegrationPackageVersion.version == version,
                 IntegrationInstall.workspace_id == workspace_id,
-                IntegrationInstall.version == version,
             )
         )
         found: dict[str, Any] | None = self.session.scalars(query).one_or_none()
@@ -235,14 +235,15 @@ class IntegrationRepository:
     # --- workflows using a package ---------------------------------------------------------------------
 
     def workflows_using(self, workspace_id: uuid.UUID, name: str, *, lock: bool = False) -> list[Workflow]:
-        """Live workflows of the workspace with a node of this package (action or app trigger)."""
+        """Live workflows of the workspace with a node of this package (action or app trigger) in
+        their draft head or in what runs (the published version)."""
         needle = {"nodes": [{"config": {"package": name}}]}
         query = (
             select(Workflow)
             .where(
                 Workflow.workspace_id == workspace_id,
                 Workflow.archived_at.is_(None),
-                Workflow.definition.contains(needle),
+                or_(Workflow.definition.contains(needle), Workflow.published_definition.contains(needle)),
             )
             .order_by(Workflow.created_at)
         )

@@ -21,8 +21,9 @@ INTEGRATION_TYPES = ("integration", "trigger.integration")
 def manifest_for_run(
     session: Session, workspace_id: uuid.UUID, config: Mapping[str, Any]
 ) -> dict[str, Any] | None:
-    """The manifest of the node's saved package version, when the workspace still has that version
-    installed (None otherwise: the node fails with a message saying so)."""
+    """The manifest of the node's saved package version while the workspace has the package installed
+    (None otherwise: the node fails with a message saying so). An upgrade re-pins and republishes the
+    workflows, so only runs that started before it still name the version they were made with."""
     from a2n.db.repositories.integrations import IntegrationRepository
 
     name, version = config.get("package"), config.get("version")

@@ -180,7 +180,6 @@ def upgrade_package(principal: Principal, name: str, version: str | None, origin
     """Re-pin the install and every workflow node of the package to ``version`` in one transaction;
     refused (409, with the plan) when a saved node would break."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.workflows import save_as_next_version
 
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.INTEGRATION_MANAGE)
@@ -191,18 +190,10 @@ def upgrade_package(principal: Principal, name: str, version: str | None, origin
                 "change them first (nothing was changed)",
                 extra={"breaking": plan.breaking, "changelog": plan.changelog},
             )
+        note = f"package {name} upgraded {plan.from_version} → {plan.to_version}"
         migrated: list[dict[str, Any]] = []
         for workflow in workflows:
-            definition = _repinned(workflow.definition, name, target)
-            note = f"package {name} upgraded {plan.from_version} → {plan.to_version}"
-            save_as_next_version(
-                uow.session,
-                principal,
-                workflow,
-                definition,
-                change_note=note,
-                action="workflow.package_upgrade",
-            )
+            _repin_workflow(uow.session, principal, workflow, name, version=target, note=note)
             migrated.append({"id": str(workflow.id), "name": workflow.name, "version": workflow.version})
         install.version = target
         _audit(
@@ -254,7 +245,8 @@ def _credential_ids(workflows: list[Workflow], name: str) -> set[uuid.UUID]:
 
     found: set[uuid.UUID] = set()
     for workflow in workflows:
-        for _, node in integration_nodes(workflow.definition):
+        published = workflow.published_definition or {}
+        for _, node in [*integration_nodes(workflow.definition), *integration_nodes(published)]:
             if node["config"].get("package") == name and node.get("credentialId"):
                 try:
                     found.add(uuid.UUID(str(node["credentialId"])))
@@ -272,18 +264,48 @@ def _breaks(
 
     found: list[dict[str, Any]] = []
     target = {name: manifest}
-    for index, node in integration_nodes(workflow.definition):
+    definitions = [workflow.definition]
+    if workflow.published_definition not in (None, workflow.definition):
+        definitions.append(workflow.published_definition)
+    nodes = [found for definition in definitions for found in integration_nodes(definition)]
+    seen: set[tuple[str, str, str]] = set()
+    for index, node in nodes:
         if node["config"].get("package") != name:
             continue
         repinned = {**node, "config": {**node["config"], "version": manifest["version"]}}
         credential_type = credential_types.get(str(node.get("credentialId")))
         problems = node_problems(repinned, target, credential_type, f"/nodes/{index}")
+        problems = [p for p in problems if (str(node.get("id")), p.pointer, p.message) not in seen]
+        seen.update((str(node.get("id")), p.pointer, p.message) for p in problems)
         found += [
             {"workflowId": str(workflow.id), "workflowName": workflow.name, "nodeId": node.get("id"),
              "pointer": p.pointer, "message": p.message}
             for p in problems
         ]  # fmt: skip
     return found
+
+
+def _repin_workflow(
+    session: Session, principal: Principal, workflow: Workflow, name: str, *, version: str, note: str
+) -> None:
+    """What runs and what is being edited both move to ``version``: the published definition,
+    re-pinned, is saved and published as the next version (triggers follow); a draft ahead of it is
+    then saved, re-pinned, on top — unpublished edits stay unpublished."""
+    from a2n.db.repositories.workflows import WorkflowVersionRepository
+    from a2n.services.publishing import publish_version
+    from a2n.services.workflows import save_as_next_version
+
+    draft_ahead = workflow.published_version is not None and workflow.published_version != workflow.version
+    draft = workflow.definition
+    if workflow.published_definition is not None:
+        published = _repinned(workflow.published_definition, name, version)
+        save_as_next_version(session, principal, workflow, published, change_note=note,
+                             action="workflow.package_upgrade")  # fmt: skip
+        row = WorkflowVersionRepository(session).require_version(workflow.id, workflow.version)
+        publish_version(session, workflow, row, publisher=uuid.UUID(principal.user_id))
+    if draft_ahead or workflow.published_definition is None:
+        save_as_next_version(session, principal, workflow, _repinned(draft, name, version), change_note=note,
+                             action="workflow.package_upgrade")  # fmt: skip
 
 
 def _repinned(definition: dict[str, Any], name: str, version: str) -> dict[str, Any]:
