@@ -27,8 +27,6 @@ class User(IdMixin, TimestampsMixin, Base):
         ForeignKey("workspaces.id", ondelete="RESTRICT"), unique=True
     )
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
-    # Operator-designated (`a2n admin grant EMAIL`): reviews marketplace packages, verifies publishers.
-    is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
@@ -40,7 +38,7 @@ class User(IdMixin, TimestampsMixin, Base):
     timezone: Mapped[str | None]
     avatar_url: Mapped[str | None]
     # Operator-designated (``a2n admin grant EMAIL``): may list, deactivate and reactivate users and
-    # force password resets.
+    # force password resets; reviews marketplace packages and verifies publishers (issue 14).
     is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # TOTP secret sealed with the credential envelope (purpose "totp", bound to the user); set and
     # not enabled while an enrolment waits for its first code. The last time step accepted, so a

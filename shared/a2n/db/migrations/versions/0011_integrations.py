@@ -1,11 +1,12 @@
 """Integration packages (issue 14): publishers, packages and immutable versions, installs, reviews,
-collections, node templates, OAuth2 connect states, and the platform-admin flag on users.
+collections, node templates and OAuth2 connect states. Platform admins (who review packages) are
+issue 12's ``users.is_platform_admin`` (0010).
 
 ``node_definitions`` (never read or written) goes: node types live in code, packages in these
 tables.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 10:00:00
 """
 
@@ -18,8 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,9 +40,6 @@ def _updated() -> sa.Column[Any]:
 
 
 def upgrade() -> None:
-    op.add_column(
-        "users", sa.Column("is_platform_admin", sa.Boolean(), server_default=sa.text("false"), nullable=False)
-    )
     op.create_table(
         "integration_publishers",
         _id(),
@@ -272,4 +270,3 @@ def downgrade() -> None:
         "integration_publishers",
     ):
         op.drop_table(table)
-    op.drop_column("users", "is_platform_admin")
