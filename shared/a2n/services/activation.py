@@ -199,11 +199,22 @@ def trigger_view(row: WorkflowTrigger, now: datetime) -> TriggerView:
 # --- rows -----------------------------------------------------------------------------------------
 
 
-def _trigger_nodes(definition: Mapping[str, Any]) -> dict[str, tuple[int, Mapping[str, Any]]]:
-    """Trigger nodes that own a row (webhook, schedule, poll) by id, with their index."""
+def _runnable_definition(session: Session, workflow: Workflow) -> Mapping[str, Any]:
+    """What runs, with its app triggers compiled into the webhook or poll trigger each runs as."""
+    from a2n.services.integrations.triggers import compiled_triggers
+
+    return compiled_triggers(session, workflow.workspace_id, running_definition(workflow))
+
+
+def _trigger_nodes(
+    definition: Mapping[str, Any], *, with_apps: bool = False
+) -> dict[str, tuple[int, Mapping[str, Any]]]:
+    """Trigger nodes that own a row (webhook, schedule, poll) by id, with their index (app triggers
+    too with ``with_apps``: their index, where a row's problems point)."""
     found: dict[str, tuple[int, Mapping[str, Any]]] = {}
+    kinds = {*TRIGGER_TYPES, "trigger.integration"} if with_apps else TRIGGER_TYPES
     for index, node in enumerate(definition.get("nodes") or []):
-        if isinstance(node, Mapping) and node.get("type") in TRIGGER_TYPES:
+        if isinstance(node, Mapping) and node.get("type") in kinds:
             found[str(node["id"])] = (index, node)
     return found
 
@@ -215,7 +226,7 @@ def _sync_rows(
     from a2n.db.repositories.triggers import TriggerRepository
 
     triggers = TriggerRepository(session)
-    nodes = _trigger_nodes(running_definition(workflow))
+    nodes = _trigger_nodes(_runnable_definition(session, workflow))
     kept: list[WorkflowTrigger] = []
     for row in triggers.of_workflow(workflow.id):
         entry = nodes.get(row.node_id)
@@ -301,7 +312,7 @@ def stored_blob(packed: bytes | None) -> Any:
 
 def _ensure_runnable(workflow: Workflow, rows: list[WorkflowTrigger], now: datetime) -> None:
     """Every trigger must be able to run before the workflow goes live (SECURITY case 26)."""
-    nodes = _trigger_nodes(running_definition(workflow))
+    nodes = _trigger_nodes(running_definition(workflow), with_apps=True)
     problems: list[Problem] = []
     for row in rows:
         pointer = f"/definition/nodes/{nodes[row.node_id][0]}/config"
@@ -375,7 +386,7 @@ def _schedule_settings() -> dict[str, str]:
 
 
 def _webhook_auth(node: Any) -> dict[str, Any] | None:
-    if not isinstance(node, dict) or node.get("type") != "trigger.webhook":
+    if not isinstance(node, dict) or node.get("type") not in ("trigger.webhook", "trigger.integration"):
         return None
     config = node.get("config")
     auth = config.get("auth") if isinstance(config, dict) else None

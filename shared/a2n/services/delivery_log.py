@@ -42,6 +42,8 @@ class Outcome(StrEnum):
     BAD_REQUEST = "bad_request"  # headers, path or query the run could not store
     RATE_LIMITED = "rate_limited"  # the workspace's execution starts are over their rate (429)
     REFUSED = "refused"  # any other refusal (its detail says which)
+    FILTERED = "filtered"  # authenticated, but an event the app trigger does not start on (2xx)
+    HANDSHAKE = "handshake"  # a provider's verification request, answered by the app trigger (2xx)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,18 @@ def record_accepted(
         repo.add(record)
         return record.id
     return record.id if repo.add_within_cap(record, cap=_cap()) else None
+
+
+def record_unstarted(
+    session: Session, trigger_id: uuid.UUID, delivery: Received, *, status: int, outcome: str,
+    detail: str | None, provider_id: str | None,
+) -> None:  # fmt: skip
+    """In the caller's transaction, capped: an authenticated delivery answered without a run (an app
+    trigger's filtered event or provider handshake)."""
+    from a2n.db.repositories.deliveries import DeliveryLogRepository
+
+    record = _record(trigger_id, delivery, status, Outcome(outcome), detail=detail, provider_id=provider_id)
+    DeliveryLogRepository(session).add_within_cap(record, cap=_cap())
 
 
 def record_refusal(

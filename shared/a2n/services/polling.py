@@ -36,7 +36,10 @@ def poll_once(uow: UnitOfWork, live: LiveTrigger, scheduled_time: datetime) -> t
 
     trigger = live.trigger
     credential = _credential(uow, live)
-    response = _fetch(trigger.config, trigger.id, credential, scheduled_time)
+    if "app" in trigger.config:
+        response = _fetch_app(uow, live, credential, scheduled_time)
+    else:
+        response = _fetch(trigger.config, trigger.id, credential, scheduled_time)
     keyed = keyed_items(trigger.config, response)
     started, messages = _start_new(uow, live, keyed)
     uow.commit()
@@ -157,5 +160,30 @@ def _fetch(config: dict[str, Any], trigger_id: uuid.UUID, credential: Credential
     )
     try:
         return run(ctx).output
+    except NodeFailed as failure:
+        raise PollFailed(f"poll request failed: {failure.message}") from None
+
+
+def _fetch_app(uow: UnitOfWork, live: LiveTrigger, credential: Credential | None, at: datetime) -> Any:
+    """An app trigger's polling request, run by the integration interpreter (the package's hosts,
+    credential types and error rules); ``{status, headers, body}`` like ``_fetch``'s."""
+    from a2n.nodes.context import NodeContext, NodeFailed
+    from a2n.nodes.http.actions import ActionCall, run_action
+    from a2n.services.integrations.installs import manifest_for_run
+    from a2n.services.integrations.triggers import POLL_ACTION, poll_action
+
+    app = live.trigger.config["app"]
+    manifest = manifest_for_run(uow.session, live.workflow.workspace_id, app)
+    if manifest is None:
+        package = f"{app.get('package')!r} {app.get('version')!r}"
+        raise PollFailed(f"package {package} is not installed in this workspace")
+    ctx = NodeContext(
+        execution_id=f"poll-{live.trigger.id}", node_id="poll", node_type="trigger.integration", attempt=1,
+        config={}, input=None, expression_context={}, credential=credential, timeout_s=_POLL_TIMEOUT_S,
+        now=at,
+    )  # fmt: skip
+    call = ActionCall(poll_action(manifest, str(app["trigger"])), POLL_ACTION, app.get("input") or {})
+    try:
+        return run_action(ctx, call).output
     except NodeFailed as failure:
         raise PollFailed(f"poll request failed: {failure.message}") from None

@@ -107,6 +107,8 @@ def receive_webhook(delivery: WebhookDelivery) -> WebhookAnswer:
     """Start the workflow behind ``delivery.token``; 202 ``{executionId}`` or, in sync mode, its answer.
     A provider's retry of an accepted delivery gets the same answer for the same execution."""
     accepted = _accept(delivery)
+    if isinstance(accepted, WebhookAnswer):  # an app trigger's handshake or filtered event
+        return accepted
     if accepted.sync_timeout_ms is None:
         return WebhookAnswer(202, {"executionId": str(accepted.execution_id)}, accepted=accepted.execution_id)
     try:
@@ -145,7 +147,7 @@ def _answered_at_start(accepted: _Accepted) -> WebhookAnswer | None:
     return None
 
 
-def _accept(delivery: WebhookDelivery) -> _Accepted:
+def _accept(delivery: WebhookDelivery) -> _Accepted | WebhookAnswer:
     """The delivery's transaction; a refusal of a known trigger is then recorded in its own."""
     from a2n.db.repositories.triggers import TriggerRepository
     from a2n.db.uow import UnitOfWork
@@ -176,7 +178,7 @@ def _accept(delivery: WebhookDelivery) -> _Accepted:
 
 def _admit(
     session: Session, trigger: WorkflowTrigger, delivery: WebhookDelivery
-) -> tuple[_Accepted, list[OutboxMessage]]:
+) -> tuple[_Accepted | WebhookAnswer, list[OutboxMessage]]:
     """Checks, then either a first delivery's execution or a provider retry's answer; raises the
     refusal otherwise. The dedupe is decided here, in the transaction that records the execution:
     a concurrent duplicate waits on the receipt's unique key until this one commits."""
@@ -186,7 +188,9 @@ def _admit(
     from a2n.settings import get_settings
     from a2n.webhooks.identity import provider_delivery_id
 
-    config = WebhookTriggerConfig.model_validate(trigger.config)
+    stored = dict(trigger.config)
+    app = stored.pop("app", None)  # an app trigger's package part (services.integrations.triggers)
+    config = WebhookTriggerConfig.model_validate(stored)
     if delivery.oversize is not None:
         raise PayloadTooLarge(f"Request body exceeds {get_settings().max_body_bytes} bytes")
     if config.method not in {"ANY", delivery.method}:
@@ -195,6 +199,10 @@ def _admit(
     data = trigger_data(delivery, config)
     preset = (config.auth.preset or "generic") if config.auth.type == "hmac" else None
     provider_id = provider_delivery_id(preset, delivery.headers, data["body"])
+    if app is not None:
+        answer = _app_answer(session, trigger, delivery, app, data=data, provider_id=provider_id)
+        if answer is not None:
+            return answer, []
     receipts = WebhookReceiptRepository(session)
     claimed: list[uuid.UUID] = []
     if provider_id is not None:
@@ -210,6 +218,22 @@ def _admit(
         claimed.append(receipt)
     admit_start(session, trigger.workspace_id)  # 429 + Retry-After: senders retry (duplicates start nothing)
     return _start(session, trigger, delivery, config, data=data, receipts=claimed, provider_id=provider_id)
+
+
+def _app_answer(
+    session: Session, trigger: WorkflowTrigger, delivery: WebhookDelivery, app: dict[str, Any], *,
+    data: dict[str, Any], provider_id: str | None,
+) -> WebhookAnswer | None:  # fmt: skip
+    """The answer to an authenticated delivery an app trigger does not start a run for (logged)."""
+    from a2n.services.delivery_log import record_unstarted
+    from a2n.services.integrations.triggers import gate_delivery
+
+    gate = gate_delivery(app, data)
+    if gate.start:
+        return None
+    record_unstarted(session, trigger.id, delivery.logged(), status=gate.status, outcome=str(gate.outcome),
+                     detail=gate.detail, provider_id=provider_id)  # fmt: skip
+    return WebhookAnswer(gate.status, gate.body)
 
 
 def _start(
