@@ -682,7 +682,7 @@ def test_every_node_type_that_runs_as_a_step_has_its_queue_and_step_function(sta
 
 
 # Functions that answer without the database (a document built from code).
-NO_DATABASE = {"OpenApiFunction", "TemplatesListFunction", "CodeSandboxFunction"}
+NO_DATABASE = {"OpenApiFunction", "TemplatesListFunction", "CodeSandboxFunction", "MarketplaceSchemaFunction"}
 
 
 def test_every_function_but_the_code_only_ones_may_read_the_database_secret(stacks: list[Stack]) -> None:

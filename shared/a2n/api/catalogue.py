@@ -29,6 +29,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.catalog",
     "a2n.api.routes.triggers",
     "a2n.api.routes.integrations",
+    "a2n.api.routes.marketplace",
 )
 
 

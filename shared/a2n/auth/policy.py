@@ -69,6 +69,7 @@ class Action(StrEnum):
     PLATFORM_ADMIN = "platform.admin"
     INTEGRATION_READ = "integration.read"
     INTEGRATION_MANAGE = "integration.manage"
+    INTEGRATION_REVIEW = "integration.review"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ RULES: dict[Action, Rule] = {
     Action.INTEGRATION_READ: Rule(_V, Scope.WORKFLOWS_READ),
     # Installing decides which hosts the workspace's workflows may reach: member management's level.
     Action.INTEGRATION_MANAGE: Rule(_A, Scope.WORKSPACES_ADMIN),
+    # A rating is a person's: members and up, keys that may write workflows.
+    Action.INTEGRATION_REVIEW: Rule(_M, Scope.WORKFLOWS_WRITE),
 }
 
 _ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
@@ -251,4 +254,15 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /integrations/{name}/upgrade": Action.INTEGRATION_READ,
     "PUT /integrations/{name}": Action.INTEGRATION_MANAGE,
     "DELETE /integrations/{name}": Action.INTEGRATION_MANAGE,
+    "GET /marketplace/manifest-schema": Action.CATALOG_READ,
+    "POST /marketplace/packages": Action.INTEGRATION_MANAGE,
+    "GET /marketplace/packages": Action.INTEGRATION_READ,
+    "GET /marketplace/packages/{name}": Action.INTEGRATION_READ,
+    "GET /marketplace/packages/{name}/reviews": Action.INTEGRATION_READ,
+    "PUT /marketplace/packages/{name}/reviews/mine": Action.INTEGRATION_REVIEW,
+    "GET /marketplace/collections": Action.INTEGRATION_READ,
+    "GET /admin/marketplace/versions": Action.PLATFORM_ADMIN,
+    "POST /admin/marketplace/packages/{name}/versions/{version}/decision": Action.PLATFORM_ADMIN,
+    "PUT /admin/marketplace/publishers/{name}": Action.PLATFORM_ADMIN,
+    "PUT /admin/marketplace/collections/{slug}": Action.PLATFORM_ADMIN,
 }

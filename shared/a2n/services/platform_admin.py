@@ -56,7 +56,7 @@ def list_users(
     from a2n.db.uow import UnitOfWork
 
     with UnitOfWork() as uow:
-        _require_admin(uow.session, principal)
+        require_platform_admin(uow.session, principal)
         page = UserRepository(uow.session).page_all(query=query, limit=limit, after=after)
         for user in page.items:
             uow.session.expunge(user)
@@ -72,7 +72,7 @@ def set_active(principal: Principal, user_id: str, active: bool, *, origin: Orig
 
     now = datetime.now(UTC)
     with UnitOfWork() as uow:
-        _require_admin(uow.session, principal)
+        require_platform_admin(uow.session, principal)
         user = _target(uow.session, user_id)
         if not active and str(user.id) == principal.user_id:
             raise Conflict("You cannot deactivate your own account")
@@ -98,7 +98,7 @@ def force_password_reset(principal: Principal, user_id: str, *, origin: Origin |
 
     now = datetime.now(UTC)
     with UnitOfWork() as uow:
-        _require_admin(uow.session, principal)
+        require_platform_admin(uow.session, principal)
         user = _target(uow.session, user_id)
         user.password_reset_required = True
         end_all_sessions(uow.session, user.id, now)
@@ -109,7 +109,8 @@ def force_password_reset(principal: Principal, user_id: str, *, origin: Origin |
     send_later([MailJob(account_mail.PASSWORD_RESET, {"userId": target, "forced": "true"})])
 
 
-def _require_admin(session: Session, principal: Principal) -> None:
+def require_platform_admin(session: Session, principal: Principal) -> None:
+    """People flagged platform admin only (the marketplace's review uses it too)."""
     from a2n.auth.policy import Action, authorize
     from a2n.db.repositories.identity import UserRepository
 

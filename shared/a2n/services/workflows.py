@@ -14,7 +14,12 @@ from a2n.auth.policy import Action
 from a2n.errors import NotFound, Problem, ValidationFailed
 from a2n.pagination import Page, PageRequest, encode_cursor
 from a2n.services.audit import Actor, Origin, record_audit
-from a2n.services.integrations.installs import integration_problems, pin_package_versions
+from a2n.services.integrations.installs import (
+    integration_problems,
+    package_versions,
+    pin_package_versions,
+    resolve_imported_versions,
+)
 from a2n.services.workflow_definitions import (
     credential_refs,
     is_storable_text,
@@ -630,6 +635,8 @@ def export_workflow(principal: Principal, workflow_id: str) -> dict[str, Any]:
             "description": workflow.description,
             "tags": list(workflow.tags),
             "definition": definition,
+            # The package versions its integration nodes use: an import resolves them (informative).
+            "packages": package_versions(definition),
         }
 
 
@@ -676,6 +683,8 @@ def import_workflow(
             None,
         )
         _default_schedule_timezone(uow.session, principal, saveable.definition)
+        workspace_id = _workspace(principal)
+        problems += resolve_imported_versions(uow.session, workspace_id, saveable.definition, DEFINITION)
         _ensure_saveable(uow.session, _workspace(principal), saveable, extra=problems + masked)
         view = _save_new(uow.session, principal, saveable, action="workflow.import", origin=origin)
         uow.commit()

@@ -61,6 +61,7 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.PLATFORM_ADMIN: (None, "session"),
     Action.INTEGRATION_READ: (V, S.WORKFLOWS_READ),
     Action.INTEGRATION_MANAGE: (A, S.WORKSPACES_ADMIN),  # installing decides where workflows may call
+    Action.INTEGRATION_REVIEW: (M, S.WORKFLOWS_WRITE),  # a rating is a person's
 }
 
 RANK = {V: 1, M: 2, A: 3, OW: 4}
@@ -232,6 +233,17 @@ ADDED_ROUTES = {
     "GET /integrations/{name}/upgrade",
     "PUT /integrations/{name}",
     "DELETE /integrations/{name}",
+    "GET /marketplace/manifest-schema",
+    "POST /marketplace/packages",
+    "GET /marketplace/packages",
+    "GET /marketplace/packages/{name}",
+    "GET /marketplace/packages/{name}/reviews",
+    "PUT /marketplace/packages/{name}/reviews/mine",
+    "GET /marketplace/collections",
+    "GET /admin/marketplace/versions",
+    "POST /admin/marketplace/packages/{name}/versions/{version}/decision",
+    "PUT /admin/marketplace/publishers/{name}",
+    "PUT /admin/marketplace/collections/{slug}",
 }
 
 

@@ -72,6 +72,9 @@ class WorkflowExport(RequestBody):
     description: Description | None = None
     tags: Tags = Field(default_factory=list)
     definition: Definition
+    packages: dict[Annotated[str, Field(max_length=63)], Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=100, description="Package versions the nodes use (each node names its own)"
+    )
 
 
 class WorkflowStats(ResponseBody):

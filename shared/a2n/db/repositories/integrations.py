@@ -129,6 +129,17 @@ class IntegrationRepository:
         # publishers; the oldest is the one.
         return self.session.scalars(query.order_by(IntegrationPublisher.created_at).limit(1)).first()
 
+    def publisher_named(self, name: str) -> IntegrationPublisher | None:
+        query = select(IntegrationPublisher).where(IntegrationPublisher.name == name)
+        return self.session.scalars(query.order_by(IntegrationPublisher.created_at).limit(1)).first()
+
+    def user_display_name(self, user_id: uuid.UUID) -> str:
+        """A review's author as other tenants see it: the profile name, never the email."""
+        from a2n.db.models import User
+
+        name = self.session.scalar(select(User.name).where(User.id == user_id))
+        return name or "A2N user"
+
     def builtin_versions(self) -> set[tuple[str, str]]:
         """(name, version) of every version published by A2N itself (no workspace)."""
         query = (

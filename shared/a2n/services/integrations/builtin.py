@@ -46,6 +46,20 @@ def ensure_builtin_packages(session: Session) -> None:
             _publish(repo, publisher.id, manifest)
         except Conflict:
             continue  # another request published it meanwhile
+    _seed_collections(repo)
+
+
+def _seed_collections(repo: Any) -> None:
+    """The shipped collections whose slug is still free (platform admins may replace them)."""
+    from a2n.db.models import IntegrationCollection
+
+    shipped = json.loads(resources.files("a2n.integrations").joinpath("collections.json").read_text("utf-8"))
+    for entry in shipped:
+        if repo.collection(entry["slug"]) is None:
+            try:
+                repo.add(IntegrationCollection(**entry), conflict="collection")
+            except Conflict:
+                continue
 
 
 def _publish(repo: Any, publisher_id: Any, manifest: dict[str, Any]) -> None:

@@ -131,6 +131,35 @@ def pin_package_versions(session: Session, workspace_id: uuid.UUID, definition: 
                 config["version"] = manifest["version"]
 
 
+def package_versions(definition: Any) -> dict[str, str]:
+    """name → version of the packages a definition's nodes are pinned to (what an export names)."""
+    return {
+        str(node["config"]["package"]): str(node["config"]["version"])
+        for _, node in integration_nodes(definition)
+        if isinstance(node["config"].get("package"), str) and isinstance(node["config"].get("version"), str)
+    }
+
+
+def resolve_imported_versions(
+    session: Session, workspace_id: uuid.UUID, definition: Any, prefix: str
+) -> list[Problem]:
+    """An imported workflow's nodes against this workspace's installs (in place): a package not
+    installed here is a problem naming the version to install; one installed at another version is
+    re-pinned to it, and the save's checks then say whether the node still fits that version."""
+    manifests = installed_manifests(session, workspace_id)
+    problems: list[Problem] = []
+    for index, node in integration_nodes(definition):
+        config = node["config"]
+        manifest = manifests.get(config.get("package")) if isinstance(config.get("package"), str) else None
+        if manifest is None:
+            wanted = f"{config.get('package')} {config.get('version') or ''}".strip()
+            message = f"install {wanted} first (POST /integrations), then import again"
+            problems.append(Problem(f"{prefix}/nodes/{index}/config/package", message))
+        elif config.get("version") != manifest["version"]:
+            config["version"] = manifest["version"]
+    return problems
+
+
 def integration_problems(
     session: Session, workspace_id: uuid.UUID, definition: Any, prefix: str
 ) -> list[Problem]:
