@@ -30,6 +30,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.triggers",
     "a2n.api.routes.integrations",
     "a2n.api.routes.marketplace",
+    "a2n.api.routes.node_templates",
 )
 
 

@@ -81,6 +81,14 @@ def _nodes_problems(nodes: list[Mapping[str, Any] | None]) -> tuple[list[Problem
     return problems, sound
 
 
+def single_node_problems(node: Mapping[str, Any], pointer: str) -> list[Problem]:
+    """One node on its own (a node template): its type is known and its config fits that type."""
+    spec = get_spec(node["type"]) if isinstance(node.get("type"), str) else None
+    if spec is None:
+        return [Problem(f"{pointer}/type", f"unknown node type {node.get('type')!r}")]
+    return _node_type_problems(spec, node, pointer)
+
+
 def _node_type_problems(spec: NodeSpec, node: Mapping[str, Any], pointer: str) -> list[Problem]:
     problems: list[Problem] = []
     if node.get("credentialId") is not None and not spec.accepts_credentials:

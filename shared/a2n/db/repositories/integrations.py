@@ -280,6 +280,19 @@ class IntegrationRepository:
         query = query.order_by(NodeTemplate.created_at.desc(), NodeTemplate.id.desc()).limit(limit + 1)
         return list(self.session.scalars(query))
 
+    def all_node_templates(self, workspace_id: uuid.UUID) -> list[NodeTemplate]:
+        query = select(NodeTemplate).where(NodeTemplate.workspace_id == workspace_id)
+        return list(self.session.scalars(query))
+
+    def node_template_count(self, workspace_id: uuid.UUID) -> int:
+        query = select(func.count()).select_from(NodeTemplate)
+        query = query.where(NodeTemplate.workspace_id == workspace_id)
+        return int(self.session.scalar(query) or 0)
+
+    def delete(self, row: Any) -> None:
+        self.session.delete(row)
+        self.session.flush()
+
     def node_template(self, workspace_id: uuid.UUID, template_id: uuid.UUID) -> NodeTemplate | None:
         query = select(NodeTemplate).where(
             NodeTemplate.workspace_id == workspace_id, NodeTemplate.id == template_id
