@@ -33,6 +33,7 @@ PUBLIC = {
     ("GET", "/auth/oidc/{provider}/authorize"),
     ("POST", "/auth/oidc/{provider}/callback"),
     ("POST", "/auth/oidc/link"),
+    ("GET", "/oauth2/callback"),  # issue 14: the OAuth2 provider sends the browser back (the state is the key)
     ("ANY", "/webhooks/{token}"),
     ("ANY", "/webhooks/{token}/{rest+}"),
 }

@@ -48,6 +48,7 @@ PUBLIC_ROUTES = {
     "GET /auth/oidc/{provider}/authorize",
     "POST /auth/oidc/{provider}/callback",
     "POST /auth/oidc/link",
+    "GET /oauth2/callback",
     "ANY /webhooks/{token}",
     "ANY /webhooks/{token}/{rest+}",
 }

@@ -31,6 +31,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.integrations",
     "a2n.api.routes.marketplace",
     "a2n.api.routes.node_templates",
+    "a2n.api.routes.oauth2_connect",
 )
 
 

@@ -254,6 +254,7 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /integrations/{name}/upgrade": Action.INTEGRATION_READ,
     "PUT /integrations/{name}": Action.INTEGRATION_MANAGE,
     "DELETE /integrations/{name}": Action.INTEGRATION_MANAGE,
+    "POST /credentials/{id}/oauth2/authorize": Action.CREDENTIAL_WRITE,
     "GET /node-templates": Action.WORKFLOW_READ,
     "POST /node-templates": Action.WORKFLOW_WRITE,
     "GET /node-templates/{id}": Action.WORKFLOW_READ,

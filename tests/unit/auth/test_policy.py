@@ -235,6 +235,7 @@ ADDED_ROUTES = {
     "DELETE /integrations/{name}",
     "GET /marketplace/manifest-schema",
     "GET /node-templates",
+    "POST /credentials/{id}/oauth2/authorize",
     "POST /node-templates",
     "GET /node-templates/{id}",
     "DELETE /node-templates/{id}",

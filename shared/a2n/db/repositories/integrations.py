@@ -20,6 +20,7 @@ from a2n.db.models import (
     IntegrationPublisher,
     IntegrationReview,
     NodeTemplate,
+    OAuth2ConnectState,
     Workflow,
 )
 from a2n.db.repositories.base import UNIQUE_VIOLATION, _sqlstate
@@ -292,6 +293,16 @@ class IntegrationRepository:
     def delete(self, row: Any) -> None:
         self.session.delete(row)
         self.session.flush()
+
+    def take_connect_state(self, state_hash: str) -> OAuth2ConnectState | None:
+        """The OAuth2 connect state with this hash, deleted (a state works once); None if unknown."""
+        query = select(OAuth2ConnectState).where(OAuth2ConnectState.state_hash == state_hash)
+        query = query.with_for_update()
+        row = self.session.scalars(query).one_or_none()
+        if row is not None:
+            self.session.delete(row)
+            self.session.flush()
+        return row
 
     def node_template(self, workspace_id: uuid.UUID, template_id: uuid.UUID) -> NodeTemplate | None:
         query = select(NodeTemplate).where(
