@@ -33,7 +33,8 @@ PUBLIC = {
     ("GET", "/auth/oidc/{provider}/authorize"),
     ("POST", "/auth/oidc/{provider}/callback"),
     ("POST", "/auth/oidc/link"),
-    ("GET", "/oauth2/callback"),  # issue 14: the OAuth2 provider sends the browser back (the state is the key)
+    # Issue 14: the OAuth2 provider sends the browser back here (the state is the key).
+    ("GET", "/oauth2/callback"),
     ("ANY", "/webhooks/{token}"),
     ("ANY", "/webhooks/{token}/{rest+}"),
 }
