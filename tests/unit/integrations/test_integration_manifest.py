@@ -8,23 +8,14 @@ import copy
 from typing import Any
 
 import pytest
+from integration_support import acme_manifest
 
 from a2n.integrations.hosts import host_allowed
 from a2n.integrations.manifest import manifest_problems, semver_key
 
 
 def package(**changes: Any) -> dict[str, Any]:
-    manifest: dict[str, Any] = {
-        "name": "acme-crm", "version": "1.0.0", "title": "Acme CRM", "description": "Contacts",
-        "category": "productivity", "hosts": ["api.acme.example"],
-        "credentials": {"key": {"title": "API key", "fields": {"key": {"title": "Key"}},
-                                "apply": {"type": "bearer", "token": "{{ credential.key }}"}}},
-        "actions": {"create_contact": {
-            "title": "Create contact", "credentials": ["key"],
-            "input": {"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}},
-            "request": {"method": "POST", "url": "https://api.acme.example/contacts",
-                        "body": {"email": "{{ input.email }}"}}}},
-    }  # fmt: skip
+    manifest = acme_manifest("1.0.0")
     manifest.update(changes)
     return manifest
 

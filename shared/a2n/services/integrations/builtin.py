@@ -63,32 +63,36 @@ def _seed_collections(repo: Any) -> None:
 
 
 def _publish(repo: Any, publisher_id: Any, manifest: dict[str, Any]) -> None:
-    from a2n.db.models import IntegrationPackage, IntegrationPackageVersion
+    package = repo.package(manifest["name"]) or new_package(repo, publisher_id, manifest, conflict="package")
+    add_version(repo, package, manifest, status="approved", published_by=None, conflict="version")
+    list_if_newest(package, manifest)
+
+
+def new_package(repo: Any, publisher_id: Any, manifest: dict[str, Any], *, conflict: str) -> Any:
+    """The package row of a first publication, with the manifest's listing text."""
+    from a2n.db.models import IntegrationPackage
+
+    package = IntegrationPackage(name=manifest["name"], publisher_id=publisher_id, title=manifest["title"],
+                                 description=manifest["description"], category=manifest["category"],
+                                 icon_url=manifest.get("iconUrl"))  # fmt: skip
+    return repo.add(package, conflict=conflict)
+
+
+def add_version(
+    repo: Any, package: Any, manifest: dict[str, Any], *, status: str, published_by: Any, conflict: str
+) -> None:
+    from a2n.db.models import IntegrationPackageVersion
+
+    row = IntegrationPackageVersion(package_id=package.id, version=manifest["version"], manifest=manifest,
+                                    changelog=manifest.get("changelog"), status=status,
+                                    published_by=published_by)  # fmt: skip
+    repo.add(row, conflict=conflict)
+
+
+def list_if_newest(package: Any, manifest: dict[str, Any]) -> None:
+    """An approved version newer than the listed one becomes the listing (its text included)."""
     from a2n.integrations.manifest import semver_key
 
-    package = repo.package(manifest["name"])
-    if package is None:
-        package = repo.add(
-            IntegrationPackage(
-                name=manifest["name"],
-                publisher_id=publisher_id,
-                title=manifest["title"],
-                description=manifest["description"],
-                category=manifest["category"],
-                icon_url=manifest.get("iconUrl"),
-            ),
-            conflict="package",
-        )
-    repo.add(
-        IntegrationPackageVersion(
-            package_id=package.id,
-            version=manifest["version"],
-            manifest=manifest,
-            changelog=manifest.get("changelog"),
-            status="approved",
-        ),
-        conflict="version",
-    )
     if package.listed_version is None or semver_key(manifest["version"]) > semver_key(package.listed_version):
         package.listed_version = manifest["version"]
         package.title, package.description = manifest["title"], manifest["description"]

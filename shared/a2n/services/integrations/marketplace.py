@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
-    from a2n.db.models import IntegrationPackage, IntegrationPackageVersion, IntegrationPublisher
+    from a2n.db.models import IntegrationPackage, IntegrationPublisher
     from a2n.services.audit import Origin
 
 RESERVED_PUBLISHERS = frozenset({"a2n"})  # the built-in catalogue's; nobody else may claim it
@@ -95,7 +95,7 @@ def publish_version(principal: Principal, manifest: Any, origin: Origin | None) 
     from a2n.db.repositories.integrations import IntegrationRepository
     from a2n.db.uow import UnitOfWork
     from a2n.integrations.manifest import manifest_problems
-    from a2n.services.integrations.builtin import ensure_builtin_packages
+    from a2n.services.integrations.builtin import add_version, ensure_builtin_packages
 
     problems = manifest_problems(manifest)
     if problems:
@@ -108,7 +108,8 @@ def publish_version(principal: Principal, manifest: Any, origin: Origin | None) 
         package = _own_package(repo, publisher, manifest)
         if repo.version(package.id, manifest["version"]) is not None:
             raise Conflict(f"{manifest['name']} {manifest['version']} is published; versions never change")
-        _add_version(repo, package, manifest, principal)
+        add_version(repo, package, manifest, status="pending", published_by=uuid.UUID(principal.user_id),
+                    conflict=f"{manifest['name']} {manifest['version']} was published meanwhile")  # fmt: skip
         _audit(
             uow.session,
             principal,
@@ -143,43 +144,16 @@ def _own_publisher(session: Session, repo: Any, principal: Principal, name: Any)
 
 
 def _own_package(repo: Any, publisher: IntegrationPublisher, manifest: dict[str, Any]) -> IntegrationPackage:
-    from a2n.db.models import IntegrationPackage
+    from a2n.services.integrations.builtin import new_package
 
     package: IntegrationPackage | None = repo.package(manifest["name"], lock=True)
     if package is None:
-        created: IntegrationPackage = repo.add(
-            IntegrationPackage(
-                name=manifest["name"],
-                publisher_id=publisher.id,
-                title=manifest["title"],
-                description=manifest["description"],
-                category=manifest["category"],
-                icon_url=manifest.get("iconUrl"),
-            ),
-            conflict=f"{manifest['name']} was published meanwhile; publish again",
-        )
+        conflict = f"{manifest['name']} was published meanwhile; publish again"
+        created: IntegrationPackage = new_package(repo, publisher.id, manifest, conflict=conflict)
         return created
     if package.publisher_id != publisher.id:
         raise Conflict(f"the package name {manifest['name']!r} belongs to another publisher")
     return package
-
-
-def _add_version(
-    repo: Any, package: IntegrationPackage, manifest: dict[str, Any], principal: Principal
-) -> None:
-    from a2n.db.models import IntegrationPackageVersion
-
-    repo.add(
-        IntegrationPackageVersion(
-            package_id=package.id,
-            version=manifest["version"],
-            manifest=manifest,
-            changelog=manifest.get("changelog"),
-            status="pending",
-            published_by=uuid.UUID(principal.user_id),
-        ),
-        conflict=f"{manifest['name']} {manifest['version']} was published meanwhile",
-    )
 
 
 def review_queue(principal: Principal, limit: int) -> list[PublishedVersion]:
@@ -204,6 +178,7 @@ def decide_version(
     a pending version; a decided version is not decided again (409)."""
     from a2n.db.repositories.integrations import IntegrationRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.services.integrations.builtin import list_if_newest
     from a2n.services.platform_admin import require_platform_admin
 
     with UnitOfWork() as uow:
@@ -222,7 +197,7 @@ def decide_version(
             note,
         )
         if approve:
-            _list_newest(package, row)
+            list_if_newest(package, row.manifest)
         _audit(
             uow.session,
             principal,
@@ -233,16 +208,6 @@ def decide_version(
         )
         uow.commit()
         return PublishedVersion(name, version, row.status, _publisher_name(repo, package))
-
-
-def _list_newest(package: IntegrationPackage, row: IntegrationPackageVersion) -> None:
-    from a2n.integrations.manifest import semver_key
-
-    if package.listed_version is None or semver_key(row.version) > semver_key(package.listed_version):
-        manifest = row.manifest
-        package.listed_version = row.version
-        package.title, package.description = manifest["title"], manifest["description"]
-        package.category, package.icon_url = manifest["category"], manifest.get("iconUrl")
 
 
 def set_publisher_verified(principal: Principal, publisher_name: str, verified: bool) -> str:
@@ -314,15 +279,7 @@ def package_detail(principal: Principal, name: str) -> PackageDetail:
         _require(uow.session, principal, Action.INTEGRATION_READ)
         ensure_builtin_packages(uow.session)
         repo = IntegrationRepository(uow.session)
-        rows = repo.listing(
-            viewer_workspace=_workspace(principal),
-            q=None,
-            category=None,
-            name=name,
-            names=None,
-            limit=1,
-            after=None,
-        )
+        rows = _visible(repo, principal, name)
         uow.commit()
         if not rows:
             raise NotFound(f"No package named {name!r}")
@@ -354,6 +311,13 @@ def package_detail(principal: Principal, name: str) -> PackageDetail:
             ],
             hosts=list(manifest.get("hosts") or []),
         )
+
+
+def _visible(repo: Any, principal: Principal, name: str) -> list[Any]:
+    """The package as the viewer may see it (listed, or the viewer's own): one row, or none."""
+    found: list[Any] = repo.listing(viewer_workspace=_workspace(principal), q=None, category=None, name=name,
+                                    names=None, limit=1, after=None)  # fmt: skip
+    return found
 
 
 def _semver(version: str) -> Any:
@@ -423,15 +387,7 @@ def list_reviews(principal: Principal, name: str, page: PageRequest) -> Page[Pac
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.INTEGRATION_READ)
         repo = IntegrationRepository(uow.session)
-        rows = repo.listing(
-            viewer_workspace=_workspace(principal),
-            q=None,
-            category=None,
-            name=name,
-            names=None,
-            limit=1,
-            after=None,
-        )
+        rows = _visible(repo, principal, name)
         if not rows:
             raise NotFound(f"No package named {name!r}")
         after = (page.cursor.sort_key, page.cursor.id_uuid()) if page.cursor is not None else None
