@@ -128,7 +128,8 @@ def test_an_oauth2_connect_round_trip_stores_tokens_that_the_action_then_uses(
     slack.answer("POST", "/api/oauth.v2.access", GRANTED)
 
     # The user consents; Slack redirects the browser to the callback with a code and the state.
-    callback = f"/oauth2/callback?code=ABC123-code&state={params['state']}"
+    # (Providers add parameters of their own, e.g. RFC 9207's iss: ignored.)
+    callback = f"/oauth2/callback?code=ABC123-code&state={params['state']}&iss=https%3A%2F%2Fslack.com"
     connected = api.get(callback)
     replayed = api.get(callback)
 

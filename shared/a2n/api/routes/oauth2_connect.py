@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
@@ -19,15 +19,14 @@ class AuthorizeOut(ResponseBody):
 
 
 class CallbackQuery(RequestBody):
+    """What the provider appends to the redirect URI. Providers add parameters of their own (Google:
+    scope, authuser, prompt; RFC 9207: iss), so unknown ones are ignored, never a refusal."""
+
+    model_config = ConfigDict(extra="ignore")
+
     code: Annotated[str, Field(max_length=4096)] | None = None
     state: Annotated[str, Field(max_length=200)] | None = None
     error: Annotated[str, Field(max_length=200)] | None = None
-    error_description: Annotated[str, Field(max_length=1000)] | None = None
-    # Some providers add their own parameters (Google: scope, authuser, prompt …).
-    scope: Annotated[str, Field(max_length=4096)] | None = None
-    authuser: Annotated[str, Field(max_length=20)] | None = None
-    prompt: Annotated[str, Field(max_length=100)] | None = None
-    hd: Annotated[str, Field(max_length=255)] | None = None
 
 
 class ConnectedOut(ResponseBody):
