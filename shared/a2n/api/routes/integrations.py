@@ -139,7 +139,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         InstalledOut,
         status=201,
         tags=_TAGS,
-        errors=(409,),
+        errors=(404, 409),
     ),
     RouteDoc(
         "GET",

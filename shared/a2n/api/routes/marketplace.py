@@ -282,6 +282,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         response_model=ListedList,
         tags=_TAGS,
         query=_SEARCH + PAGE_QUERY,
+        errors=(404,),
     ),
     RouteDoc(
         "GET",
