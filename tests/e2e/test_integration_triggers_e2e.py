@@ -188,3 +188,49 @@ def test_telegram_updates_start_a_run_only_with_the_secret_token(
     run = wait_for_execution(user, right.json["executionId"])
     assert run["triggerData"]["body"]["message"]["text"] == "/start"
     assert "x-telegram-bot-api-secret-token" not in run["triggerData"]["headers"]
+
+
+def test_stripe_events_start_a_run_only_for_the_event_types_filtered(
+    api: ApiClient, user: RegisteredUser
+) -> None:
+    # https://docs.stripe.com/webhooks#verify-manually (Stripe-Signature: t=…,v1=…) and the event object
+    installed(user, "stripe")
+    trigger = {
+        "package": "stripe",
+        "trigger": "events",
+        "events": ["payment_intent.succeeded"],
+        "auth": {"secret": SECRET},
+    }
+    _, path = app_workflow(user, trigger, "stripe")
+
+    def event(kind: str) -> bytes:
+        return json.dumps(
+            {
+                "id": f"evt_{kind}",
+                "object": "event",
+                "type": kind,
+                "data": {"object": {"id": "pi_3MtwBwLkdIwHu7ix28a3tqPa", "amount": 2000}},
+            }
+        ).encode()
+
+    def signed(body: bytes) -> dict[str, str]:
+        return {"Content-Type": "application/json"} | sign_request(
+            "stripe", SECRET.encode(), body, datetime.now(UTC)
+        )
+
+    paid = api.request(
+        "POST",
+        path,
+        body=event("payment_intent.succeeded"),
+        headers=signed(event("payment_intent.succeeded")),
+    )
+    refunded = api.request(
+        "POST", path, body=event("charge.refunded"), headers=signed(event("charge.refunded"))
+    )
+
+    assert paid.status == 202, paid.body
+    assert (
+        wait_for_execution(user, paid.json["executionId"])["triggerData"]["body"]["data"]["object"]["amount"]
+        == 2000
+    )
+    assert refunded.status == 200 and refunded.json == {"ignored": True, "event": "charge.refunded"}
