@@ -234,3 +234,15 @@ def test_stripe_events_start_a_run_only_for_the_event_types_filtered(
         == 2000
     )
     assert refunded.status == 200 and refunded.json == {"ignored": True, "event": "charge.refunded"}
+
+
+def test_a_forced_uninstall_stops_the_packages_app_triggers(api: ApiClient, user: RegisteredUser) -> None:
+    installed(user, "github")
+    _, path = app_workflow(user, github_trigger(["issues"]), "until uninstalled")
+    assert api.request("POST", path, body=ISSUE_OPENED, headers=github_headers("issues", ISSUE_OPENED)).status == 202
+
+    assert user.client.delete("/integrations/github").status == 409
+    assert user.client.delete("/integrations/github?force=true").status == 204
+
+    after = api.request("POST", path, body=ISSUE_OPENED, headers=github_headers("issues", ISSUE_OPENED))
+    assert after.status == 404

@@ -154,7 +154,9 @@ def uninstall_package(principal: Principal, name: str, *, force: bool, origin: O
                 extra={"workflows": [{"id": str(w.id), "name": w.name} for w in users]},
             )
         uow.session.delete(install)
+        uow.session.flush()
         repo.count_install(install.package_id, -1)
+        _stop_app_triggers(uow.session, users)
         _audit(
             uow.session,
             principal,
@@ -164,6 +166,16 @@ def uninstall_package(principal: Principal, name: str, *, force: bool, origin: O
             changes={"version": install.version, "forced": bool(users)},
         )
         uow.commit()
+
+
+def _stop_app_triggers(session: Session, workflows: list[Workflow]) -> None:
+    """After a forced uninstall: the app triggers of the package stop (webhooks 404, polls
+    unscheduled) — re-syncing what runs leaves out app triggers whose package is gone."""
+    from a2n.services.activation import sync_published_triggers
+
+    for workflow in workflows:
+        if workflow.published_definition is not None:
+            sync_published_triggers(session, workflow, {})
 
 
 def plan_upgrade(principal: Principal, name: str, version: str | None) -> UpgradePlan:
