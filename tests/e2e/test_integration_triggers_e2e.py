@@ -239,7 +239,8 @@ def test_stripe_events_start_a_run_only_for_the_event_types_filtered(
 def test_a_forced_uninstall_stops_the_packages_app_triggers(api: ApiClient, user: RegisteredUser) -> None:
     installed(user, "github")
     _, path = app_workflow(user, github_trigger(["issues"]), "until uninstalled")
-    assert api.request("POST", path, body=ISSUE_OPENED, headers=github_headers("issues", ISSUE_OPENED)).status == 202
+    before = api.request("POST", path, body=ISSUE_OPENED, headers=github_headers("issues", ISSUE_OPENED))
+    assert before.status == 202
 
     assert user.client.delete("/integrations/github").status == 409
     assert user.client.delete("/integrations/github?force=true").status == 204
