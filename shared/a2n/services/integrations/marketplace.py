@@ -15,7 +15,6 @@ from a2n.errors import Conflict, NotFound, Problem, ValidationFailed
 from a2n.services.integrations.workspace import _audit, _require, _workspace
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
     from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
@@ -104,7 +103,7 @@ def publish_version(principal: Principal, manifest: Any, origin: Origin | None) 
         _require(uow.session, principal, Action.INTEGRATION_MANAGE)
         ensure_builtin_packages(uow.session)  # built-in names are taken before anyone claims them
         repo = IntegrationRepository(uow.session)
-        publisher = _own_publisher(uow.session, repo, principal, manifest.get("publisher"))
+        publisher = _own_publisher(repo, principal, manifest.get("publisher"))
         package = _own_package(repo, publisher, manifest)
         if repo.version(package.id, manifest["version"]) is not None:
             raise Conflict(f"{manifest['name']} {manifest['version']} is published; versions never change")
@@ -122,7 +121,7 @@ def publish_version(principal: Principal, manifest: Any, origin: Origin | None) 
         return PublishedVersion(manifest["name"], manifest["version"], "pending", publisher.name)
 
 
-def _own_publisher(session: Session, repo: Any, principal: Principal, name: Any) -> IntegrationPublisher:
+def _own_publisher(repo: Any, principal: Principal, name: Any) -> IntegrationPublisher:
     from a2n.db.models import IntegrationPublisher
 
     publisher: IntegrationPublisher | None = repo.publisher_of_workspace(_workspace(principal))
