@@ -16,9 +16,9 @@ from a2n.services.integrations.workspace import _audit, _require, _workspace
 
 if TYPE_CHECKING:
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import IntegrationPackage, IntegrationPublisher
+    from a2n.pagination import Page, PageRequest
     from a2n.services.audit import Origin
 
 RESERVED_PUBLISHERS = frozenset({"a2n"})  # the built-in catalogue's; nobody else may claim it
@@ -238,9 +238,9 @@ def browse(
 ) -> Page[ListedPackage]:
     """Listed packages (and this workspace's own, approved or not) by name, searched by text in
     name, title and description, filtered by category or collection."""
-    from a2n.api.pagination import page_of
     from a2n.db.repositories.integrations import IntegrationRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import page_of
     from a2n.services.integrations.builtin import ensure_builtin_packages
 
     after = str(page.cursor.sort_key) if page.cursor is not None else None
@@ -379,9 +379,9 @@ def put_review(
 
 def list_reviews(principal: Principal, name: str, page: PageRequest) -> Page[PackageReview]:
     """A listed package's reviews, most recently written first."""
-    from a2n.api.pagination import page_of
     from a2n.db.repositories.integrations import IntegrationRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import page_of
 
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.INTEGRATION_READ)

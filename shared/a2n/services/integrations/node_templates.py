@@ -17,8 +17,8 @@ from a2n.services.integrations.workspace import _require, _workspace
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
+    from a2n.pagination import Page, PageRequest
 
 # A workspace's own templates are few by nature; the cap keeps the merged, name-sorted list cheap.
 MAX_WORKSPACE_TEMPLATES = 500
@@ -36,8 +36,8 @@ class NodeTemplateView:
 
 def list_node_templates(principal: Principal, page: PageRequest) -> Page[NodeTemplateView]:
     """The workspace's templates and those of its installed packages, by name."""
-    from a2n.api.pagination import page_of
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import page_of
 
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.WORKFLOW_READ)

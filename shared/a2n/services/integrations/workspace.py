@@ -14,9 +14,9 @@ from a2n.errors import Conflict, NotFound, Problem, ValidationFailed
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import IntegrationPackage, IntegrationPackageVersion, Workflow
+    from a2n.pagination import Page, PageRequest
     from a2n.services.audit import Origin
 
 
@@ -125,9 +125,9 @@ def install_package(principal: Principal, name: str, version: str | None, origin
 
 def list_installed(principal: Principal, page: PageRequest) -> Page[InstalledPackage]:
     """The workspace's installs by package name (the cursor is the last name)."""
-    from a2n.api.pagination import page_of
     from a2n.db.repositories.integrations import IntegrationRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import page_of
 
     after = str(page.cursor.sort_key) if page.cursor is not None else None
     with UnitOfWork() as uow:
