@@ -246,7 +246,7 @@ def _host_problems(url: str, hosts: list[str], where: str) -> list[Problem]:
 def _templates(value: Any, where: str) -> list[Problem]:
     from a2n.engine.expressions import expression_problems
 
-    return [Problem(at, message) for at, message in expression_problems(value, where)]
+    return [Problem(p.pointer, p.message, p.line, p.column) for p in expression_problems(value, where)]
 
 
 def _bare(expression: str, where: str) -> list[Problem]:

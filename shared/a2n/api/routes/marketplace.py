@@ -27,18 +27,18 @@ class ManifestSchema(ResponseBody):
     model_config = {"extra": "allow"}
 
 
-class PublishIn(RequestBody):
+class PackagePublishIn(RequestBody):
     manifest: dict[str, Any] = Field(description="The package manifest (GET /marketplace/manifest-schema)")
 
 
-class PublishedOut(ResponseBody):
+class PackageVersionOut(ResponseBody):
     name: str
     version: str
     status: Literal["pending", "approved", "rejected"]
     publisher: str
 
 
-class ListedOut(ResponseBody):
+class ListedPackageOut(ResponseBody):
     name: str
     title: str
     description: str
@@ -52,33 +52,33 @@ class ListedOut(ResponseBody):
     rating_count: int
 
 
-class VersionOut(ResponseBody):
+class PackageVersionEntry(ResponseBody):
     version: str
     status: str
     changelog: str | None
     published_at: UtcDatetime
 
 
-class NamedItem(ResponseBody):
+class PackageItem(ResponseBody):
     name: str
     title: str
     kind: str | None = None
 
 
-class PackageOut(ResponseBody):
-    package: ListedOut
-    versions: list[VersionOut]
-    actions: list[NamedItem]
-    triggers: list[NamedItem]
+class PackageDetailOut(ResponseBody):
+    package: ListedPackageOut
+    versions: list[PackageVersionEntry]
+    actions: list[PackageItem]
+    triggers: list[PackageItem]
     hosts: list[str]
 
 
-class ReviewIn(RequestBody):
+class PackageReviewIn(RequestBody):
     rating: Annotated[int, Field(ge=1, le=5)]
     body: ReviewText | None = None
 
 
-class ReviewOut(ResponseBody):
+class PackageReviewOut(ResponseBody):
     id: str
     package: str
     rating: int
@@ -88,27 +88,27 @@ class ReviewOut(ResponseBody):
     updated_at: UtcDatetime
 
 
-class DecisionIn(RequestBody):
+class PackageDecisionIn(RequestBody):
     decision: Literal["approve", "reject"]
     note: Annotated[str, Field(max_length=2000, pattern=_PLAIN)] | None = None
 
 
-class PublisherIn(RequestBody):
+class PublisherVerifiedIn(RequestBody):
     verified: bool
 
 
-class PublisherOut(ResponseBody):
+class PublisherVerifiedOut(ResponseBody):
     name: str
     verified: bool
 
 
-class CollectionIn(RequestBody):
+class PackageCollectionIn(RequestBody):
     title: Title
     description: Annotated[str, Field(max_length=2000, pattern=_PLAIN)] | None = None
     packages: Annotated[list[PackageName], Field(max_length=100)]
 
 
-class CollectionOut(ResponseBody):
+class PackageCollectionOut(ResponseBody):
     slug: str
     title: str
     description: str | None
@@ -128,10 +128,10 @@ class QueueQuery(RequestBody):
     cursor: str | None = None
 
 
-PublishedList = PageOf[PublishedOut]
-ListedList = PageOf[ListedOut]
-ReviewList = PageOf[ReviewOut]
-CollectionList = PageOf[CollectionOut]
+PackageVersionList = PageOf[PackageVersionOut]
+ListedPackageList = PageOf[ListedPackageOut]
+PackageReviewList = PageOf[PackageReviewOut]
+PackageCollectionList = PageOf[PackageCollectionOut]
 
 
 def manifest_schema(request: Request) -> Response:
@@ -143,9 +143,9 @@ def manifest_schema(request: Request) -> Response:
 def publish_package(request: Request) -> Response:
     from a2n.services.integrations import marketplace
 
-    body = request.parse(PublishIn)
+    body = request.parse(PackagePublishIn)
     published = marketplace.publish_version(request.principal, body.manifest, request.origin)
-    return Response(201, PublishedOut.model_validate(published))
+    return Response(201, PackageVersionOut.model_validate(published))
 
 
 def browse_packages(request: Request) -> Response:
@@ -159,14 +159,14 @@ def browse_packages(request: Request) -> Response:
         category=query.category,
         collection=query.collection,
     )
-    return Response(200, Page([ListedOut.model_validate(p) for p in found.items], found.next_cursor))
+    return Response(200, Page([ListedPackageOut.model_validate(p) for p in found.items], found.next_cursor))
 
 
 def get_package(request: Request) -> Response:
     from a2n.services.integrations import marketplace
 
     detail = marketplace.package_detail(request.principal, request.path_param("name"))
-    return Response(200, PackageOut.model_validate(detail))
+    return Response(200, PackageDetailOut.model_validate(detail))
 
 
 def list_reviews(request: Request) -> Response:
@@ -181,15 +181,15 @@ def list_reviews(request: Request) -> Response:
 def put_review(request: Request) -> Response:
     from a2n.services.integrations import marketplace
 
-    body = request.parse(ReviewIn)
+    body = request.parse(PackageReviewIn)
     review = marketplace.put_review(
         request.principal, request.path_param("name"), body.rating, body.body, request.origin
     )
     return Response(200, _review(review))
 
 
-def _review(review: Any) -> ReviewOut:
-    return ReviewOut(
+def _review(review: Any) -> PackageReviewOut:
+    return PackageReviewOut(
         id=str(review.id),
         package=review.package,
         rating=review.rating,
@@ -204,7 +204,7 @@ def list_collections(request: Request) -> Response:
     from a2n.services.integrations import marketplace
 
     found = marketplace.list_collections(request.principal)
-    return Response(200, Page([CollectionOut.model_validate(c) for c in found], None))
+    return Response(200, Page([PackageCollectionOut.model_validate(c) for c in found], None))
 
 
 def review_queue(request: Request) -> Response:
@@ -212,13 +212,13 @@ def review_queue(request: Request) -> Response:
 
     request.parse_query(QueueQuery)
     found = marketplace.review_queue(request.principal, page_request(request.query).limit)
-    return Response(200, Page([PublishedOut.model_validate(v) for v in found], None))
+    return Response(200, Page([PackageVersionOut.model_validate(v) for v in found], None))
 
 
 def decide_version(request: Request) -> Response:
     from a2n.services.integrations import marketplace
 
-    body = request.parse(DecisionIn)
+    body = request.parse(PackageDecisionIn)
     name, version = request.path_param("name"), request.path_param("version")
     decided = marketplace.decide_version(
         request.principal,
@@ -228,25 +228,25 @@ def decide_version(request: Request) -> Response:
         note=body.note,
         origin=request.origin,
     )
-    return Response(200, PublishedOut.model_validate(decided))
+    return Response(200, PackageVersionOut.model_validate(decided))
 
 
 def verify_publisher(request: Request) -> Response:
     from a2n.services.integrations import marketplace
 
-    body = request.parse(PublisherIn)
+    body = request.parse(PublisherVerifiedIn)
     name = marketplace.set_publisher_verified(request.principal, request.path_param("name"), body.verified)
-    return Response(200, PublisherOut(name=name, verified=body.verified))
+    return Response(200, PublisherVerifiedOut(name=name, verified=body.verified))
 
 
 def put_collection(request: Request) -> Response:
     from a2n.services.integrations import marketplace
 
-    body = request.parse(CollectionIn)
+    body = request.parse(PackageCollectionIn)
     saved = marketplace.put_collection(
         request.principal, request.path_param("slug"), body.title, body.description, list(body.packages)
     )
-    return Response(200, CollectionOut.model_validate(saved))
+    return Response(200, PackageCollectionOut.model_validate(saved))
 
 
 _TAGS = ("Marketplace",)
@@ -269,8 +269,8 @@ ROUTES: tuple[RouteDoc, ...] = (
         "POST",
         "/marketplace/packages",
         "Publish a package version (ADMIN); listed once a platform admin approves it",
-        PublishIn,
-        PublishedOut,
+        PackagePublishIn,
+        PackageVersionOut,
         status=201,
         tags=_TAGS,
         errors=(409,),
@@ -279,7 +279,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         "GET",
         "/marketplace/packages",
         "Browse and search listed packages (and this workspace's own)",
-        response_model=ListedList,
+        response_model=ListedPackageList,
         tags=_TAGS,
         query=_SEARCH + PAGE_QUERY,
         errors=(404,),
@@ -288,14 +288,14 @@ ROUTES: tuple[RouteDoc, ...] = (
         "GET",
         _PACKAGE,
         "A package: listing, versions with changelogs, actions, triggers, hosts",
-        response_model=PackageOut,
+        response_model=PackageDetailOut,
         tags=_TAGS,
     ),
     RouteDoc(
         "GET",
         f"{_PACKAGE}/reviews",
         "A package's ratings and reviews, newest first",
-        response_model=ReviewList,
+        response_model=PackageReviewList,
         tags=_TAGS,
         query=PAGE_QUERY,
     ),
@@ -303,22 +303,22 @@ ROUTES: tuple[RouteDoc, ...] = (
         "PUT",
         f"{_PACKAGE}/reviews/mine",
         "Rate and review an installed package (one per user, editable)",
-        ReviewIn,
-        ReviewOut,
+        PackageReviewIn,
+        PackageReviewOut,
         tags=_TAGS,
     ),
     RouteDoc(
         "GET",
         "/marketplace/collections",
         "Curated collections of packages",
-        response_model=CollectionList,
+        response_model=PackageCollectionList,
         tags=_TAGS,
     ),
     RouteDoc(
         "GET",
         "/admin/marketplace/versions",
         "Versions waiting for review, oldest first (platform admins)",
-        response_model=PublishedList,
+        response_model=PackageVersionList,
         tags=_TAGS,
         query=PAGE_QUERY,
     ),
@@ -326,8 +326,8 @@ ROUTES: tuple[RouteDoc, ...] = (
         "POST",
         "/admin/marketplace/packages/{name}/versions/{version}/decision",
         "Approve or reject a pending version (platform admins)",
-        DecisionIn,
-        PublishedOut,
+        PackageDecisionIn,
+        PackageVersionOut,
         tags=_TAGS,
         errors=(409,),
     ),
@@ -335,16 +335,16 @@ ROUTES: tuple[RouteDoc, ...] = (
         "PUT",
         "/admin/marketplace/publishers/{name}",
         "Mark a publisher verified or not (platform admins)",
-        PublisherIn,
-        PublisherOut,
+        PublisherVerifiedIn,
+        PublisherVerifiedOut,
         tags=_TAGS,
     ),
     RouteDoc(
         "PUT",
         "/admin/marketplace/collections/{slug}",
         "Create or replace a collection (platform admins)",
-        CollectionIn,
-        CollectionOut,
+        PackageCollectionIn,
+        PackageCollectionOut,
         tags=_TAGS,
     ),
 )
