@@ -302,6 +302,13 @@ ID_ROUTES = [
     ("GET", "/workflows/{id}/versions/1", None),
     ("POST", "/workflows/{id}/versions/1/restore", None),
     ("GET", "/workflows/{id}/export", None),
+    # Collaboration: without a share, another workspace's workflow does not exist here either.
+    ("PATCH", "/workflows/{id}", {"name": "stolen"}),
+    ("POST", "/workflows/{id}/publish", {}),
+    ("POST", "/workflows/{id}/unarchive", None),
+    ("POST", "/workflows/{id}/execute", {"input": {}}),
+    ("POST", "/workflows/{id}/shares", {"workspace": True, "level": "edit"}),
+    ("GET", "/workflows/{id}/shares", None),
 ]
 
 

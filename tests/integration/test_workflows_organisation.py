@@ -210,7 +210,11 @@ def test_patching_details_changes_no_version_and_is_audited(db_session: Session,
     assert (view.name, view.tags, view.category, view.folder_id, view.version) == (
         "after", ["b", "c"], None, folder.id, 1,
     )  # fmt: skip
-    entry = db_session.query(AuditLog).filter_by(action="workflow.update_details").one()
+    entry = (
+        db_session.query(AuditLog)
+        .filter_by(action="workflow.update_details", entity_id=str(workflow_id))
+        .one()
+    )
     assert entry.changes == {
         "name": {"from": "before", "to": "after"},
         "category": {"from": "x", "to": None},
@@ -222,7 +226,10 @@ def test_patching_details_changes_no_version_and_is_audited(db_session: Session,
     )
     assert (
         untouched.name == "after"
-        and db_session.query(AuditLog).filter_by(action="workflow.update_details").count() == 1
+        and db_session.query(AuditLog)
+        .filter_by(action="workflow.update_details", entity_id=str(workflow_id))
+        .count()
+        == 1
     )
 
 

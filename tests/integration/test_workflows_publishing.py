@@ -115,7 +115,9 @@ def test_publishing_is_audited_with_the_version_it_replaced_and_needs_a_member(d
     publish_workflow(owner.principal, str(workflow_id), 2)
     publish_workflow(owner.principal, str(workflow_id), 2)  # again: nothing changes, nothing audited
 
-    entries = db_session.query(AuditLog).filter_by(action="workflow.publish").all()
+    entries = (
+        db_session.query(AuditLog).filter_by(action="workflow.publish", entity_id=str(workflow_id)).all()
+    )
     assert [e.changes for e in entries] == [{"version": 2, "previousVersion": 1}]
 
 

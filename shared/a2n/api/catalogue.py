@@ -21,6 +21,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.workspaces",
     "a2n.api.routes.workflows",
     "a2n.api.routes.organisation",
+    "a2n.api.routes.shares",
     "a2n.api.routes.executions_start",
     "a2n.api.routes.executions",
     "a2n.api.routes.credentials",

@@ -1,7 +1,9 @@
-"""The one place that decides who may do what: workspace role, action and API-key scope.
+"""The one place that decides who may do what: workspace role, action and API-key scope, and for
+one workflow, its role and share together.
 
-Routes look up the caller's role in the target workspace and call ``authorize``; no route
-compares roles or scopes itself. Not a member means the object "does not exist" (404, §10).
+Routes look up the caller's role in the target workspace and call ``authorize`` (or, for a
+workflow, its access and ``authorize_workflow``); no route compares roles, scopes or share levels
+itself. Not a member and no share means the object "does not exist" (404, §10).
 """
 
 from __future__ import annotations
@@ -11,9 +13,23 @@ from enum import StrEnum
 
 from a2n.auth.api_keys import Scope
 from a2n.auth.principal import Principal
+from a2n.db.enums import ShareLevel
 from a2n.errors import Forbidden, NotFound
 
-__all__ = ["ROUTE_ACTIONS", "RULES", "Action", "Role", "Rule", "Scope", "authorize", "scopes_for_role"]
+__all__ = [
+    "ROUTE_ACTIONS",
+    "RULES",
+    "SHARE_GRANTS",
+    "Action",
+    "Role",
+    "Rule",
+    "Scope",
+    "ShareLevel",
+    "WorkflowAccess",
+    "authorize",
+    "authorize_workflow",
+    "scopes_for_role",
+]
 
 
 class Role(StrEnum):
@@ -51,6 +67,10 @@ class Action(StrEnum):
     WORKFLOW_ACTIVATE = "workflow.activate"
     TRIGGER_DELIVERIES_READ = "trigger.deliveries.read"
     WORKFLOW_EXECUTE = "workflow.execute"
+    # A manual test run of the draft head: an editor's tool.
+    WORKFLOW_EXECUTE_DRAFT = "workflow.execute_draft"
+    WORKFLOW_SHARE = "workflow.share"
+    SHARED_WITH_ME_READ = "shared_with_me.read"
     WORKFLOW_PUBLISH = "workflow.publish"
     # Moving a workflow between the workspace's folders, un-archiving it.
     WORKFLOW_ORGANISE = "workflow.organise"
@@ -108,7 +128,11 @@ RULES: dict[Action, Rule] = {
     # The workflow's editors debug its webhooks (why a sender got 401); viewers need not see senders.
     Action.TRIGGER_DELIVERIES_READ: Rule(_M, Scope.WORKFLOWS_READ),
     Action.WORKFLOW_EXECUTE: Rule(_M, Scope.EXECUTIONS_WRITE),
+    Action.WORKFLOW_EXECUTE_DRAFT: Rule(_M, Scope.EXECUTIONS_WRITE),
     Action.WORKFLOW_PUBLISH: Rule(_M, Scope.WORKFLOWS_WRITE),
+    # A share hands access to people: a leaked API key must not be able to give a workflow away.
+    Action.WORKFLOW_SHARE: Rule(_M, Scope.WORKFLOWS_WRITE, api_keys=False),
+    Action.SHARED_WITH_ME_READ: Rule(None, None, api_keys=False),
     Action.WORKFLOW_ORGANISE: Rule(_M, Scope.WORKFLOWS_WRITE),
     Action.FOLDER_READ: Rule(_V, Scope.WORKFLOWS_READ),
     Action.FOLDER_WRITE: Rule(_M, Scope.WORKFLOWS_WRITE),
@@ -176,6 +200,65 @@ def is_allowed(principal: Principal, role: Role | None, action: Action) -> bool:
     return True
 
 
+# --- one workflow: role and share ---------------------------------------------------------------------
+
+# What a share of each level lets its holder do on that one workflow. Anything absent (deleting,
+# sharing it on, moving it between the workspace's folders, un-archiving, publishing it as a
+# template) stays with the workspace role.
+SHARE_GRANTS: dict[Action, ShareLevel] = {
+    Action.WORKFLOW_READ: ShareLevel.VIEW,
+    Action.WORKFLOW_EXECUTE: ShareLevel.RUN,
+    Action.WORKFLOW_WRITE: ShareLevel.EDIT,
+    Action.WORKFLOW_EXECUTE_DRAFT: ShareLevel.EDIT,
+    Action.WORKFLOW_PUBLISH: ShareLevel.EDIT,
+    Action.WORKFLOW_ACTIVATE: ShareLevel.EDIT,
+    Action.TRIGGER_DELIVERIES_READ: ShareLevel.EDIT,
+}
+
+
+@dataclass(frozen=True)
+class WorkflowAccess:
+    """The caller's standing toward one workflow. ``role``: in the workflow's workspace (None when not
+    a member); ``acting_there``: the request acts in that workspace; ``share``: the best live share
+    for the caller (their own, or the workspace-wide one when they are a member)."""
+
+    role: Role | None
+    acting_there: bool
+    share: ShareLevel | None
+
+    @property
+    def share_level(self) -> ShareLevel | None:
+        """The share as it counts: outside the workflow's workspace only ``view`` (a run there would
+        use the owner workspace's credentials; an edit could attach them): README "Sharing"."""
+        if self.share is None or self.role is not None:
+            return self.share
+        return ShareLevel.VIEW
+
+
+def authorize_workflow(principal: Principal, access: WorkflowAccess, action: Action) -> None:
+    """Return if the role (when acting in the workflow's workspace) or a share allows ``action``;
+    NotFound when the caller has no standing at all; Forbidden when it has some, but not enough.
+    API keys act by role and scope in their own workspace only: shares are for people."""
+    role = access.role if access.acting_there else None
+    try:
+        authorize(principal, role, action)
+        return
+    except (Forbidden, NotFound) as refused:
+        level = None if principal.is_api_key else access.share_level
+        if level is None:
+            raise
+        needed = SHARE_GRANTS.get(action)
+        if needed is not None and level.rank >= needed.rank:
+            return
+        if isinstance(refused, Forbidden) and role is not None:
+            raise
+        if needed is None:
+            raise Forbidden("A share does not allow this: it takes a role in the workspace") from None
+        raise Forbidden(
+            f"Your {level.value} share of this workflow does not allow this; it needs {needed.value}"
+        ) from None
+
+
 # Every authenticated route of API.md and the action it needs; routes call authorize with these.
 ROUTE_ACTIONS: dict[str, Action] = {
     "GET /me": Action.USER_READ,
@@ -202,6 +285,11 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "GET /folders": Action.FOLDER_READ,
     "PATCH /folders/{id}": Action.FOLDER_WRITE,
     "DELETE /folders/{id}": Action.FOLDER_WRITE,
+    "POST /workflows/{id}/shares": Action.WORKFLOW_SHARE,
+    "GET /workflows/{id}/shares": Action.WORKFLOW_SHARE,
+    "PATCH /workflows/{id}/shares/{shareId}": Action.WORKFLOW_SHARE,
+    "DELETE /workflows/{id}/shares/{shareId}": Action.WORKFLOW_SHARE,
+    "GET /shared-with-me": Action.SHARED_WITH_ME_READ,
     "DELETE /workflows/{id}": Action.WORKFLOW_DELETE,
     "POST /workflows/{id}/activate": Action.WORKFLOW_ACTIVATE,
     "POST /workflows/{id}/deactivate": Action.WORKFLOW_ACTIVATE,

@@ -17,6 +17,7 @@ __all__ = [
     "ExecutionStatus",
     "LogLevel",
     "NodeStatus",
+    "ShareLevel",
     "TriggerType",
     "WorkspaceRole",
 ]
@@ -27,6 +28,18 @@ class WorkspaceRole(StrEnum):
     ADMIN = "ADMIN"
     MEMBER = "MEMBER"
     VIEWER = "VIEWER"
+
+
+class ShareLevel(StrEnum):
+    """What a share of one workflow lets its holder do (a2n.auth.policy decides from it)."""
+
+    VIEW = "view"
+    RUN = "run"
+    EDIT = "edit"
+
+    @property
+    def rank(self) -> int:
+        return {"view": 1, "run": 2, "edit": 3}[self.value]
 
 
 class TriggerType(StrEnum):

@@ -134,16 +134,15 @@ def _set_active(
     principal: Principal, workflow_id: uuid.UUID, *, active: bool, origin: Origin | None
 ) -> ActivationResult:
     from a2n.auth.policy import Action
-    from a2n.db.repositories.workflows import WorkflowRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services import access
     from a2n.services.audit import Actor, record_audit
+    from a2n.services.workflow_access import open_workflow
     from a2n.workflows.warnings import configured_warnings
 
     with UnitOfWork() as uow:
-        access.require(uow.session, principal, Action.WORKFLOW_ACTIVATE)
-        workspace_id = uuid.UUID(principal.workspace_id)
-        workflow = WorkflowRepository(uow.session).require_live(workspace_id, workflow_id, lock=True)
+        action = Action.WORKFLOW_ACTIVATE
+        workflow = open_workflow(uow.session, principal, str(workflow_id), action, lock=True)
+        workspace_id = workflow.workspace_id
         now = datetime.now(UTC)
         # Rows are re-derived from the published definition (a no-op when publishing synced them).
         rows = _sync_rows(uow.session, workflow, {}, now)

@@ -167,18 +167,15 @@ def list_deliveries(
     from a2n.auth.policy import Action
     from a2n.db.repositories.deliveries import DeliveryLogRepository
     from a2n.db.repositories.triggers import TriggerRepository
-    from a2n.db.repositories.workflows import WorkflowRepository
     from a2n.db.uow import UnitOfWork
     from a2n.pagination import Page, encode_cursor
-    from a2n.services.access import require
+    from a2n.services.workflow_access import open_workflow
 
     after = None
     if page.cursor is not None:
         after = (page.cursor.sort_key_datetime(), page.cursor.id_uuid())
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.TRIGGER_DELIVERIES_READ)
-        workspace_id = uuid.UUID(principal.workspace_id)
-        workflow = WorkflowRepository(uow.session).require_live(workspace_id, _uuid_or_404(workflow_id))
+        workflow = open_workflow(uow.session, principal, workflow_id, Action.TRIGGER_DELIVERIES_READ)
         trigger = TriggerRepository(uow.session).webhook_of(workflow.id, node_id)
         if trigger is None:
             raise NotFound("No webhook trigger with this node id in the workflow")
@@ -187,11 +184,3 @@ def list_deliveries(
                               r.execution_id, r.provider_delivery_id) for r in rows]  # fmt: skip
     last = views[-1] if more and views else None
     return Page(items=views, next_cursor=encode_cursor(last.received_at, last.id) if last else None)
-
-
-def _uuid_or_404(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise NotFound("Workflow not found") from None
-

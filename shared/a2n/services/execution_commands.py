@@ -42,12 +42,15 @@ def execute_workflow(
     from a2n.execution.links import start_execution
     from a2n.execution.outbox import publish_outbox
     from a2n.execution.start import StartRequest
-    from a2n.services.access import require, require_verified_address
+    from a2n.services.access import require_verified_address
+    from a2n.services.workflow_access import require_workflow
 
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_EXECUTE)
+        # The run happens in the workflow's workspace (a share holder may act elsewhere): its
+        # credentials, its start rate, its audit trail.
+        action = Action.WORKFLOW_EXECUTE_DRAFT if run_draft else Action.WORKFLOW_EXECUTE
+        workspace_id = require_workflow(uow.session, principal, str(workflow_id), action)
         require_verified_address(uow.session, principal)
-        workspace_id = uuid.UUID(str(principal.workspace_id))
         admit_start(uow.session, workspace_id)
         request = StartRequest(
             workflow_id=workflow_id, workspace_id=workspace_id, mode=ExecutionMode.MANUAL,

@@ -1,5 +1,10 @@
-"""Opening one workflow for a use case: the caller's access decided by the policy, then the row,
-scoped so that another workspace's workflow is indistinguishable from none (404)."""
+"""Opening one workflow for a use case: the caller's standing toward it (role in its workspace and
+best live share, one statement), the policy's verdict, then the row. A workflow of another
+workspace is reachable only through a share; without one it is indistinguishable from none (404).
+
+Use cases that open a workflow act in *its* workspace from then on (credentials, audit, execution
+starts), which for a share holder may not be the workspace the request acts in.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from a2n.errors import NotFound, Problem, ValidationFailed
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.auth.policy import Action
+    from a2n.auth.policy import Action, WorkflowAccess
     from a2n.auth.principal import Principal
     from a2n.db.models import Workflow
 
@@ -24,17 +29,38 @@ def workflow_uuid(text: str) -> uuid.UUID:
         raise NotFound("Workflow not found") from None
 
 
+def workflow_access(
+    session: Session, principal: Principal, workflow_id: uuid.UUID
+) -> tuple[uuid.UUID, WorkflowAccess]:
+    """The workflow's workspace and the caller's standing toward it; NotFound for no live workflow."""
+    from a2n.auth.policy import Role, WorkflowAccess
+    from a2n.db.repositories.shares import ShareRepository
+
+    standing = ShareRepository(session).standing(workflow_id, uuid.UUID(principal.user_id))
+    if standing is None:
+        raise NotFound("Workflow not found")
+    role = Role(standing.role.value) if standing.role is not None else None
+    acting_there = str(standing.workspace_id) == principal.workspace_id
+    return standing.workspace_id, WorkflowAccess(role, acting_there, standing.share)
+
+
+def require_workflow(session: Session, principal: Principal, workflow_id: str, action: Action) -> uuid.UUID:
+    """The workflow's workspace id if the caller may do ``action`` on it (by role or share)."""
+    from a2n.auth.policy import authorize_workflow
+
+    workspace_id, access = workflow_access(session, principal, workflow_uuid(workflow_id))
+    authorize_workflow(principal, access, action)
+    return workspace_id
+
+
 def open_workflow(
     session: Session, principal: Principal, workflow_id: str, action: Action, *, lock: bool = False
 ) -> Workflow:
     """The live workflow if the caller may do ``action`` on it; ``lock`` takes its row lock."""
     from a2n.db.repositories.workflows import WorkflowRepository
-    from a2n.services.access import require
 
-    require(session, principal, action)
-    return WorkflowRepository(session).require_live(
-        uuid.UUID(principal.workspace_id), workflow_uuid(workflow_id), lock=lock
-    )
+    workspace_id = require_workflow(session, principal, workflow_id, action)
+    return WorkflowRepository(session).require_live(workspace_id, workflow_uuid(workflow_id), lock=lock)
 
 
 def require_folder(session: Session, workspace_id: uuid.UUID, folder_id: uuid.UUID, pointer: str) -> None:

@@ -20,6 +20,7 @@ from a2n.services.integrations.installs import (
     pin_package_versions,
     resolve_imported_versions,
 )
+from a2n.services.workflow_access import open_workflow
 from a2n.services.workflow_definitions import (
     credential_refs,
     is_storable_text,
@@ -104,13 +105,6 @@ def _version_view(row: WorkflowVersion, *, with_definition: bool) -> VersionView
         change_note=row.change_note,
         definition=redact_definition(row.definition) if with_definition else None,
     )
-
-
-def _uuid_or_404(text: str, what: str = "Workflow") -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise NotFound(f"{what} not found") from None
 
 
 def _workspace(principal: Principal) -> uuid.UUID:
@@ -358,15 +352,10 @@ def create_workflow_from_template(
 
 
 def get_workflow(principal: Principal, workflow_id: str) -> WorkflowView:
-    from a2n.db.repositories.workflows import WorkflowRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
 
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_READ)
-        workflow = WorkflowRepository(uow.session).require_live(
-            _workspace(principal), _uuid_or_404(workflow_id)
-        )
+        workflow = open_workflow(uow.session, principal, workflow_id, Action.WORKFLOW_READ)
         return workflow_view(workflow)
 
 
@@ -467,16 +456,11 @@ def replace_workflow(
     origin: Origin | None = None,
 ) -> WorkflowView:
     """``PUT /workflows/{id}``: the next version; ``expected_version`` (If-Match) must be current."""
-    from a2n.db.repositories.workflows import WorkflowRepository
     from a2n.db.uow import UnitOfWork
     from a2n.errors import Conflict
-    from a2n.services.access import require
 
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_WRITE)
-        workflow = WorkflowRepository(uow.session).require_live(
-            _workspace(principal), _uuid_or_404(workflow_id), lock=True
-        )
+        workflow = open_workflow(uow.session, principal, workflow_id, Action.WORKFLOW_WRITE, lock=True)
         if expected_version is not None and expected_version != workflow.version:
             raise Conflict(
                 f"If-Match is version {expected_version} but the workflow is at {workflow.version}"
@@ -484,7 +468,7 @@ def replace_workflow(
         draft, problems = draft.with_variables_in_definition()
         draft, masked = _unmasked(draft, workflow.definition)
         _default_schedule_timezone(uow.session, principal, draft.definition, existing=workflow.definition)
-        _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
+        _ensure_saveable(uow.session, workflow.workspace_id, draft, extra=problems + masked)
         view = _save_version(
             uow.session,
             principal,
@@ -501,16 +485,11 @@ def replace_workflow(
 def delete_workflow(principal: Principal, workflow_id: str, *, origin: Origin | None = None) -> None:
     """``DELETE /workflows/{id}``: archived, not erased, so its executions stay readable; every
     workflow lookup skips archived rows, so it is gone for the API."""
-    from a2n.db.repositories.workflows import WorkflowRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
     from a2n.services.activation import detach_triggers
 
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_DELETE)
-        workflow = WorkflowRepository(uow.session).require_live(
-            _workspace(principal), _uuid_or_404(workflow_id), lock=True
-        )
+        workflow = open_workflow(uow.session, principal, workflow_id, Action.WORKFLOW_DELETE, lock=True)
         detach_triggers(uow.session, workflow)  # schedules deleted, webhooks 404, before archiving
         workflow.archived_at = datetime.now(UTC)
         workflow.is_active = False
@@ -527,10 +506,9 @@ def delete_workflow(principal: Principal, workflow_id: str, *, origin: Origin | 
 
 def list_versions(principal: Principal, workflow_id: str, page: PageRequest) -> Page[VersionView]:
     """Newest first; the cursor carries the last version number returned."""
-    from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+    from a2n.db.repositories.workflows import WorkflowVersionRepository
     from a2n.db.uow import UnitOfWork
     from a2n.errors import BadRequest
-    from a2n.services.access import require
 
     before = None
     if page.cursor is not None:
@@ -538,10 +516,7 @@ def list_versions(principal: Principal, workflow_id: str, page: PageRequest) -> 
             raise BadRequest("Invalid cursor")
         before = page.cursor.sort_key
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_READ)
-        workflow = WorkflowRepository(uow.session).require_live(
-            _workspace(principal), _uuid_or_404(workflow_id)
-        )
+        workflow = open_workflow(uow.session, principal, workflow_id, Action.WORKFLOW_READ)
         rows = WorkflowVersionRepository(uow.session).of_workflow(
             workflow.id, limit=page.limit, before=before
         )
@@ -554,24 +529,18 @@ def list_versions(principal: Principal, workflow_id: str, page: PageRequest) -> 
 def _load_version(
     session: Session, principal: Principal, workflow_id: str, version: int
 ) -> tuple[Workflow, WorkflowVersion]:
-    from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+    from a2n.db.repositories.workflows import WorkflowVersionRepository
 
-    workflow = WorkflowRepository(session).require_live(
-        _workspace(principal), _uuid_or_404(workflow_id), lock=True
-    )
+    workflow = open_workflow(session, principal, workflow_id, Action.WORKFLOW_WRITE, lock=True)
     return workflow, WorkflowVersionRepository(session).require_version(workflow.id, version)
 
 
 def get_version(principal: Principal, workflow_id: str, version: int) -> VersionView:
-    from a2n.db.repositories.workflows import WorkflowRepository, WorkflowVersionRepository
+    from a2n.db.repositories.workflows import WorkflowVersionRepository
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
 
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_READ)
-        workflow = WorkflowRepository(uow.session).require_live(
-            _workspace(principal), _uuid_or_404(workflow_id)
-        )
+        workflow = open_workflow(uow.session, principal, workflow_id, Action.WORKFLOW_READ)
         row = WorkflowVersionRepository(uow.session).require_version(workflow.id, version)
         return _version_view(row, with_definition=True)
 
@@ -582,10 +551,8 @@ def restore_version(
     """A new version equal to ``version``'s definition, validated again (a credential deleted since
     makes it a 422). Name, description and tags stay as they are now."""
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
 
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_WRITE)
         workflow, old = _load_version(uow.session, principal, workflow_id, version)
         draft = WorkflowDraft(
             name=workflow.name,
@@ -593,7 +560,7 @@ def restore_version(
             definition=dict(old.definition),
             tags=list(workflow.tags),
         )
-        _ensure_saveable(uow.session, _workspace(principal), draft)
+        _ensure_saveable(uow.session, workflow.workspace_id, draft)
         view = _save_version(
             uow.session,
             principal,
@@ -613,19 +580,15 @@ def restore_version(
 
 def export_workflow(principal: Principal, workflow_id: str) -> dict[str, Any]:
     """The portable document: credentials by name, webhook secrets removed, no ids of this workspace."""
-    from a2n.db.repositories.workflows import CredentialReferences, WorkflowRepository
+    from a2n.db.repositories.workflows import CredentialReferences
     from a2n.db.uow import UnitOfWork
-    from a2n.services.access import require
 
     with UnitOfWork() as uow:
-        require(uow.session, principal, Action.WORKFLOW_READ)
-        workflow = WorkflowRepository(uow.session).require_live(
-            _workspace(principal), _uuid_or_404(workflow_id)
-        )
+        workflow = open_workflow(uow.session, principal, workflow_id, Action.WORKFLOW_READ)
         ids = {
             uuid.UUID(t) for t in credential_refs(workflow.definition, "credentialId").values() if _is_uuid(t)
         }
-        names = CredentialReferences(uow.session).names_by_id(_workspace(principal), ids)
+        names = CredentialReferences(uow.session).names_by_id(workflow.workspace_id, ids)
         definition = with_credential_names(
             without_secrets(workflow.definition), {str(k): v for k, v in names.items()}
         )

@@ -46,6 +46,9 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.TRIGGER_DELIVERIES_READ: (M, S.WORKFLOWS_READ),  # editors; reading needs no write scope
     Action.WORKFLOW_EXECUTE: (M, S.EXECUTIONS_WRITE),
     Action.WORKFLOW_PUBLISH: (M, S.WORKFLOWS_WRITE),
+    Action.WORKFLOW_EXECUTE_DRAFT: (M, S.EXECUTIONS_WRITE),
+    Action.WORKFLOW_SHARE: (M, "session"),
+    Action.SHARED_WITH_ME_READ: (None, "session"),
     Action.WORKFLOW_ORGANISE: (M, S.WORKFLOWS_WRITE),
     Action.FOLDER_READ: (V, S.WORKFLOWS_READ),
     Action.FOLDER_WRITE: (M, S.WORKFLOWS_WRITE),
@@ -249,6 +252,11 @@ ADDED_ROUTES = {
     "POST /admin/marketplace/packages/{name}/versions/{version}/decision",
     "PUT /admin/marketplace/publishers/{name}",
     "PUT /admin/marketplace/collections/{slug}",
+    "POST /workflows/{id}/shares",
+    "GET /workflows/{id}/shares",
+    "PATCH /workflows/{id}/shares/{shareId}",
+    "DELETE /workflows/{id}/shares/{shareId}",
+    "GET /shared-with-me",
 }
 
 

@@ -40,7 +40,13 @@ from a2n.db.models.operations import (
     WebhookDeliveryRecord,
     WebhookReceipt,
 )
-from a2n.db.models.workflows import Workflow, WorkflowFolder, WorkflowTrigger, WorkflowVersion
+from a2n.db.models.workflows import (
+    Workflow,
+    WorkflowFolder,
+    WorkflowShare,
+    WorkflowTrigger,
+    WorkflowVersion,
+)
 
 __all__ = [
     "AccountToken",
@@ -74,6 +80,7 @@ __all__ = [
     "WebhookReceipt",
     "Workflow",
     "WorkflowFolder",
+    "WorkflowShare",
     "WorkflowTrigger",
     "WorkflowVersion",
     "Workspace",

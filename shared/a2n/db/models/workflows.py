@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from a2n.db.base import Base, CreatedAtMixin, IdMixin, JsonObject, TimestampsMixin, text_enum
-from a2n.db.enums import TriggerType
+from a2n.db.enums import ShareLevel, TriggerType
 
 # Full-text search over name, tags and description (`GET /workflows?q=`): an IMMUTABLE SQL function
 # (migration 0009) so one GIN expression index serves it; 'simple' config: no stemming, any language.
@@ -117,3 +117,28 @@ class WorkflowTrigger(IdMixin, TimestampsMixin, Base):
     schedule_expression: Mapped[str | None]
     timezone: Mapped[str | None]
     is_active: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class WorkflowShare(IdMixin, CreatedAtMixin, Base):
+    """One workflow shared with one user (``grantee_user_id``) or, when that is NULL, with every
+    member of the workflow's own workspace, at a level, optionally until ``expires_at``. The access
+    check reads it on every request, so revoking (deleting the row) applies at the next one."""
+
+    __tablename__ = "workflow_shares"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "grantee_user_id"),
+        Index(
+            "uq_workflow_shares_whole_workspace",
+            "workflow_id",
+            unique=True,
+            postgresql_where=text("grantee_user_id IS NULL"),
+        ),
+        Index(None, "grantee_user_id"),
+    )
+
+    workflow_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workflows.id", ondelete="CASCADE"))
+    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    grantee_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    level: Mapped[ShareLevel] = mapped_column(text_enum(ShareLevel, "share_level"))
+    expires_at: Mapped[datetime | None]
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
