@@ -206,6 +206,12 @@ class Settings(BaseSettings):
     # Deleted (archived) workflows can be un-archived this long; then retention purges them with
     # their versions, triggers and collaboration records (their executions follow their own rules).
     retention_archived_workflows_days: int = 30
+
+    # --- collaboration ------------------------------------------------------------------------
+    # People one comment may mention (@email), and mentions one author may make per hour (429 past
+    # it): comments must not become a way to spam a workspace's members.
+    comment_max_mentions: int = Field(default=10, ge=0)
+    comment_mentions_per_hour: int = Field(default=50, ge=0)
     # API Idempotency-Key window (API.md: 24 h); after it the key is cleared and may be reused.
     idempotency_window_h: int = 24
     # Sub-workflow breadth (depth is capped at 10 levels): executions one root execution may start

@@ -22,6 +22,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.workflows",
     "a2n.api.routes.organisation",
     "a2n.api.routes.shares",
+    "a2n.api.routes.comments",
+    "a2n.api.routes.notifications",
     "a2n.api.routes.executions_start",
     "a2n.api.routes.executions",
     "a2n.api.routes.credentials",

@@ -70,6 +70,8 @@ class Action(StrEnum):
     # A manual test run of the draft head: an editor's tool.
     WORKFLOW_EXECUTE_DRAFT = "workflow.execute_draft"
     WORKFLOW_SHARE = "workflow.share"
+    WORKFLOW_COMMENT = "workflow.comment"
+    INBOX = "inbox"
     SHARED_WITH_ME_READ = "shared_with_me.read"
     WORKFLOW_PUBLISH = "workflow.publish"
     # Moving a workflow between the workspace's folders, un-archiving it.
@@ -133,6 +135,11 @@ RULES: dict[Action, Rule] = {
     # A share hands access to people: a leaked API key must not be able to give a workflow away.
     Action.WORKFLOW_SHARE: Rule(_M, Scope.WORKFLOWS_WRITE, api_keys=False),
     Action.SHARED_WITH_ME_READ: Rule(None, None, api_keys=False),
+    # Viewers comment too (unless the workspace says otherwise): reviewing is part of reading, so a
+    # key with workflows:read may comment.
+    Action.WORKFLOW_COMMENT: Rule(_V, Scope.WORKFLOWS_READ),
+    # A user's notifications come from every workspace they belong to; a key is bound to one.
+    Action.INBOX: Rule(None, None, api_keys=False),
     Action.WORKFLOW_ORGANISE: Rule(_M, Scope.WORKFLOWS_WRITE),
     Action.FOLDER_READ: Rule(_V, Scope.WORKFLOWS_READ),
     Action.FOLDER_WRITE: Rule(_M, Scope.WORKFLOWS_WRITE),
@@ -207,6 +214,7 @@ def is_allowed(principal: Principal, role: Role | None, action: Action) -> bool:
 # template) stays with the workspace role.
 SHARE_GRANTS: dict[Action, ShareLevel] = {
     Action.WORKFLOW_READ: ShareLevel.VIEW,
+    Action.WORKFLOW_COMMENT: ShareLevel.VIEW,
     Action.WORKFLOW_EXECUTE: ShareLevel.RUN,
     Action.WORKFLOW_WRITE: ShareLevel.EDIT,
     Action.WORKFLOW_EXECUTE_DRAFT: ShareLevel.EDIT,
@@ -290,6 +298,14 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "PATCH /workflows/{id}/shares/{shareId}": Action.WORKFLOW_SHARE,
     "DELETE /workflows/{id}/shares/{shareId}": Action.WORKFLOW_SHARE,
     "GET /shared-with-me": Action.SHARED_WITH_ME_READ,
+    "POST /workflows/{id}/comments": Action.WORKFLOW_COMMENT,
+    "GET /workflows/{id}/comments": Action.WORKFLOW_READ,
+    "PATCH /workflows/{id}/comments/{commentId}": Action.WORKFLOW_COMMENT,
+    "DELETE /workflows/{id}/comments/{commentId}": Action.WORKFLOW_READ,
+    "GET /notifications": Action.INBOX,
+    "GET /notifications/unread-count": Action.INBOX,
+    "POST /notifications/{id}/read": Action.INBOX,
+    "POST /notifications/read-all": Action.INBOX,
     "DELETE /workflows/{id}": Action.WORKFLOW_DELETE,
     "POST /workflows/{id}/activate": Action.WORKFLOW_ACTIVATE,
     "POST /workflows/{id}/deactivate": Action.WORKFLOW_ACTIVATE,

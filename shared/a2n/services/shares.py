@@ -91,20 +91,30 @@ def share_workflow(
         if shares.of_grantee(workflow.id, grantee) is not None:
             raise Conflict("This workflow is already shared with them; change that share instead")
         share = WorkflowShare(
-            workflow_id=workflow.id, workspace_id=workflow.workspace_id, grantee_user_id=grantee,
-            level=wanted.level, expires_at=wanted.expires_at, created_by=uuid.UUID(principal.user_id),
-        )  # fmt: skip
+            workflow_id=workflow.id,
+            workspace_id=workflow.workspace_id,
+            grantee_user_id=grantee,
+            level=wanted.level,
+            expires_at=wanted.expires_at,
+            created_by=uuid.UUID(principal.user_id),
+        )
         shares.add(share, conflict="This workflow is already shared with them; change that share instead")
         _audit(uow.session, principal, "workflow.share", share, email, origin=origin)
+        _tell_grantee(uow.session, share, workflow.name)
         view = _view(share, email, member)
         uow.commit()
     return view
 
 
 def update_share(
-    principal: Principal, workflow_id: str, share_id: str, *, level: ShareLevel | None,
-    expires_at: Any, origin: Origin | None = None,
-) -> ShareView:  # fmt: skip
+    principal: Principal,
+    workflow_id: str,
+    share_id: str,
+    *,
+    level: ShareLevel | None,
+    expires_at: Any,
+    origin: Origin | None = None,
+) -> ShareView:
     """``PATCH /workflows/{id}/shares/{shareId}``: another level and/or expiry (``expires_at`` None
     removes it; UNSET leaves it)."""
     from a2n.db.repositories.shares import ShareRepository
@@ -161,12 +171,13 @@ def list_shares(principal: Principal, workflow_id: str, page: PageRequest) -> Pa
         members = WorkspaceRepository(uow.session)
         items = [
             _view(
-                row.share, row.grantee_email,
+                row.share,
+                row.grantee_email,
                 row.share.grantee_user_id is None
                 or members.role_of(workflow.workspace_id, row.share.grantee_user_id) is not None,
             )
             for row in rows
-        ]  # fmt: skip
+        ]
     last = items[-1] if more and items else None
     return Page(items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None)
 
@@ -187,11 +198,19 @@ def shared_with_me(principal: Principal, page: PageRequest) -> Page[SharedWithMe
         )
     items = [
         SharedWithMe(
-            r.share_id, r.workflow_id, r.name, r.description, r.workspace_id, r.workspace_name,
-            _effective(r.level, r.member).value, r.shared_by, r.expires_at, r.created_at,
+            r.share_id,
+            r.workflow_id,
+            r.name,
+            r.description,
+            r.workspace_id,
+            r.workspace_name,
+            _effective(r.level, r.member).value,
+            r.shared_by,
+            r.expires_at,
+            r.created_at,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
     last = items[-1] if more and items else None
     return Page(items=items, next_cursor=encode_cursor(last.created_at, last.share_id) if last else None)
 
@@ -271,22 +290,46 @@ def _share_of(repo: Any, workflow_id: uuid.UUID, workspace_id: uuid.UUID, share_
 def _view(share: WorkflowShare, email: str | None, member: bool) -> ShareView:
     live = share.expires_at is None or share.expires_at > _now()
     return ShareView(
-        id=share.id, workflow_id=share.workflow_id, grantee_user_id=share.grantee_user_id,
-        grantee_email=email, level=share.level.value,
+        id=share.id,
+        workflow_id=share.workflow_id,
+        grantee_user_id=share.grantee_user_id,
+        grantee_email=email,
+        level=share.level.value,
         effective_level=_effective(share.level, member).value if live else None,
-        expires_at=share.expires_at, created_at=share.created_at,
-    )  # fmt: skip
+        expires_at=share.expires_at,
+        created_at=share.created_at,
+    )
 
 
 def _audit(
-    session: Session, principal: Principal, action: str, share: WorkflowShare, email: str | None,
-    *, origin: Origin | None,
-) -> None:  # fmt: skip
+    session: Session,
+    principal: Principal,
+    action: str,
+    share: WorkflowShare,
+    email: str | None,
+    *,
+    origin: Origin | None,
+) -> None:
     grantee = {"email": email} if share.grantee_user_id is not None else {"workspace": True}
     record_audit(
-        session, workspace_id=share.workspace_id, actor=Actor.of(principal), action=action,
-        entity_type="workflow", entity_id=share.workflow_id,
-        changes={"shareId": str(share.id), **grantee, "level": share.level.value,
-                 "expiresAt": share.expires_at.isoformat() if share.expires_at else None},
+        session,
+        workspace_id=share.workspace_id,
+        actor=Actor.of(principal),
+        action=action,
+        entity_type="workflow",
+        entity_id=share.workflow_id,
+        changes={
+            "shareId": str(share.id),
+            **grantee,
+            "level": share.level.value,
+            "expiresAt": share.expires_at.isoformat() if share.expires_at else None,
+        },
         origin=origin,
-    )  # fmt: skip
+    )
+
+
+def _tell_grantee(session: Session, share: WorkflowShare, workflow_name: str) -> None:
+    """The recipient's inbox hears of it; a workspace-wide share tells no one in particular."""
+    from a2n.services.notify import share_received
+
+    share_received(session, share, workflow_name)

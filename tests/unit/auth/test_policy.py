@@ -49,6 +49,8 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.WORKFLOW_EXECUTE_DRAFT: (M, S.EXECUTIONS_WRITE),
     Action.WORKFLOW_SHARE: (M, "session"),
     Action.SHARED_WITH_ME_READ: (None, "session"),
+    Action.WORKFLOW_COMMENT: (V, S.WORKFLOWS_READ),
+    Action.INBOX: (None, "session"),
     Action.WORKFLOW_ORGANISE: (M, S.WORKFLOWS_WRITE),
     Action.FOLDER_READ: (V, S.WORKFLOWS_READ),
     Action.FOLDER_WRITE: (M, S.WORKFLOWS_WRITE),
@@ -257,6 +259,14 @@ ADDED_ROUTES = {
     "PATCH /workflows/{id}/shares/{shareId}",
     "DELETE /workflows/{id}/shares/{shareId}",
     "GET /shared-with-me",
+    "POST /workflows/{id}/comments",
+    "GET /workflows/{id}/comments",
+    "PATCH /workflows/{id}/comments/{commentId}",
+    "DELETE /workflows/{id}/comments/{commentId}",
+    "GET /notifications",
+    "GET /notifications/unread-count",
+    "POST /notifications/{id}/read",
+    "POST /notifications/read-all",
 }
 
 

@@ -19,6 +19,7 @@ V, R, E = ShareLevel.VIEW, ShareLevel.RUN, ShareLevel.EDIT
 # action → the least share level that allows it (None: no share ever does)
 NEEDS: dict[Action, ShareLevel | None] = {
     Action.WORKFLOW_READ: V,
+    Action.WORKFLOW_COMMENT: V,
     Action.WORKFLOW_EXECUTE: R,
     Action.WORKFLOW_WRITE: E,
     Action.WORKFLOW_EXECUTE_DRAFT: E,
@@ -73,7 +74,7 @@ def test_a_viewer_of_the_workspace_gains_what_the_share_level_allows(
 ) -> None:
     access = WorkflowAccess(role=Role.VIEWER, acting_there=acting_there, share=share)
     needed = NEEDS[action]
-    by_role = acting_there and action is Action.WORKFLOW_READ
+    by_role = acting_there and action in (Action.WORKFLOW_READ, Action.WORKFLOW_COMMENT)
     by_share = share is not None and needed is not None and RANK[share] >= RANK[needed]
 
     if by_role or by_share:

@@ -132,13 +132,42 @@ _PAGE = (
 _SHARES = "/workflows/{id}/shares"
 
 ROUTES: tuple[RouteDoc, ...] = (
-    RouteDoc("POST", _SHARES, "Share a workflow with a user or its whole workspace", ShareIn, ShareOut, 201,
-             tags=_TAGS, errors=(409, 422)),
+    RouteDoc(
+        "POST",
+        _SHARES,
+        "Share a workflow with a user or its whole workspace",
+        ShareIn,
+        ShareOut,
+        201,
+        tags=_TAGS,
+        errors=(409, 422),
+    ),
     RouteDoc("GET", _SHARES, "List a workflow's shares", None, PageOf[ShareOut], tags=_TAGS, query=_PAGE),
-    RouteDoc("PATCH", f"{_SHARES}/{{shareId}}", "Change a share's level or expiry", ShareChange, ShareOut,
-             tags=_TAGS, errors=(422,)),
-    RouteDoc("DELETE", f"{_SHARES}/{{shareId}}", "Revoke a share (effective on the next request)", None, None,
-             204, tags=_TAGS),
-    RouteDoc("GET", "/shared-with-me", "Workflows shared with me", None, PageOf[SharedWorkflowOut],
-             tags=_TAGS, query=_PAGE),
-)  # fmt: skip
+    RouteDoc(
+        "PATCH",
+        f"{_SHARES}/{{shareId}}",
+        "Change a share's level or expiry",
+        ShareChange,
+        ShareOut,
+        tags=_TAGS,
+        errors=(422,),
+    ),
+    RouteDoc(
+        "DELETE",
+        f"{_SHARES}/{{shareId}}",
+        "Revoke a share (effective on the next request)",
+        None,
+        None,
+        204,
+        tags=_TAGS,
+    ),
+    RouteDoc(
+        "GET",
+        "/shared-with-me",
+        "Workflows shared with me",
+        None,
+        PageOf[SharedWorkflowOut],
+        tags=_TAGS,
+        query=_PAGE,
+    ),
+)

@@ -12,6 +12,7 @@ from a2n.db.models.accounts import (
     UserIdentity,
     UserSession,
 )
+from a2n.db.models.collaboration import Notification, WorkflowComment
 from a2n.db.models.executions import Execution, ExecutionLog, ExecutionNodeState, OutboxMessage
 from a2n.db.models.identity import (
     ApiKey,
@@ -66,6 +67,8 @@ __all__ = [
     "LoginThrottle",
     "NodeTemplate",
     "OAuth2ConnectState",
+    "NodeDefinition",
+    "Notification",
     "OutboxMessage",
     "PollSeenItem",
     "RateCounter",
@@ -79,6 +82,7 @@ __all__ = [
     "WebhookDeliveryRecord",
     "WebhookReceipt",
     "Workflow",
+    "WorkflowComment",
     "WorkflowFolder",
     "WorkflowShare",
     "WorkflowTrigger",

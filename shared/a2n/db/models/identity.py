@@ -93,6 +93,8 @@ class Workspace(IdMixin, TimestampsMixin, Base):
     # or creating API keys; members must sign in with a second factor to act here at all.
     require_verified_email: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Whether members who only view a workflow (VIEWER role, or a view share) may comment on it.
+    viewers_may_comment: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
 
 class WorkspaceStartBucket(Base):

@@ -142,9 +142,18 @@ class ShareRepository(WorkspaceScopedRepository[WorkflowShare]):
         ).all()
         found = [
             SharedWorkflow(
-                r.share_id, ShareLevel(r.level), r.expires_at, r.created_at, r.workflow_id, r.name,
-                r.description, r.workspace_id, r.workspace_name, r.shared_by, r.member,
+                r.share_id,
+                ShareLevel(r.level),
+                r.expires_at,
+                r.created_at,
+                r.workflow_id,
+                r.name,
+                r.description,
+                r.workspace_id,
+                r.workspace_name,
+                r.shared_by,
+                r.member,
             )
             for r in rows[:limit]
-        ]  # fmt: skip
+        ]
         return found, len(rows) > limit
