@@ -206,6 +206,8 @@ class Settings(BaseSettings):
     # Deleted (archived) workflows can be un-archived this long; then retention purges them with
     # their versions, triggers and collaboration records (their executions follow their own rules).
     retention_archived_workflows_days: int = 30
+    # The credential usage log (one row per step that used a credential) is kept this long.
+    retention_credential_usage_days: int = 90
 
     # --- collaboration ------------------------------------------------------------------------
     # People one comment may mention (@email), and mentions one author may make per hour (429 past

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from identity_support import new_user
@@ -71,3 +72,42 @@ SAMPLE_DATA: dict[str, dict] = {
     },
     "custom_headers": {"headers": {"X-Token": CANARY, "X-Tenant": "acme"}},
 }
+
+
+def run_site(session: Any, workspace_id: uuid.UUID, credential_id: str) -> Any:
+    """Where a step would use the credential: a workflow of the workspace it is attached to, and the
+    credential shared with the workspace (as every credential made before sharing existed is). For
+    an id that names nothing usable, only the workflow exists (the load must still refuse it)."""
+    from sqlalchemy import text
+
+    from a2n.db.models import Workflow
+    from a2n.db.repositories.credentials import UseSite
+
+    workflow = Workflow(workspace_id=workspace_id, name="uses it", definition={"nodes": []})
+    session.add(workflow)
+    session.flush()
+    session.execute(
+        text(
+            "INSERT INTO credential_attachments (workflow_id, credential_id, attached_by)"
+            " SELECT :w, c.id, c.created_by FROM credentials c"
+            " WHERE c.id::text = :c AND c.workspace_id = :ws"
+        ),
+        {"w": workflow.id, "c": credential_id, "ws": workspace_id},
+    )
+    session.execute(
+        text(
+            "INSERT INTO credential_shares (id, credential_id, workspace_id)"
+            " SELECT gen_random_uuid(), c.id, c.workspace_id FROM credentials c WHERE c.id::text = :c"
+            " ON CONFLICT DO NOTHING"
+        ),
+        {"c": credential_id},
+    )
+    return UseSite(workflow.id, "node", uuid.uuid4(), 1)
+
+
+def load_for_run(session: Any, *, workspace_id: uuid.UUID, credential_id: str) -> Any:
+    """``load_for_node`` as a step of a workflow the credential is attached to would call it."""
+    from a2n.services.credentials import load_for_node
+
+    site = run_site(session, workspace_id, credential_id)
+    return load_for_node(session, workspace_id=workspace_id, credential_id=credential_id, site=site)

@@ -64,6 +64,25 @@ class Engine:
                     published_version=1, published_definition=definition,
                 )
             )
+            uow.session.flush()
+            # Each credential a node names is attached by its creator and shared with the workspace, as
+            # every credential made before sharing existed is (tests of sharing set up their own).
+            refs = [str(n["credentialId"]) for n in nodes if n.get("credentialId")]
+            uow.session.execute(
+                text(
+                    "INSERT INTO credential_attachments (workflow_id, credential_id, attached_by)"
+                    " SELECT :w, c.id, c.created_by FROM credentials c WHERE c.id::text = ANY(:refs)"
+                ),
+                {"w": workflow_id, "refs": refs},
+            )
+            uow.session.execute(
+                text(
+                    "INSERT INTO credential_shares (id, credential_id, workspace_id)"
+                    " SELECT gen_random_uuid(), c.id, c.workspace_id FROM credentials c"
+                    " WHERE c.id::text = ANY(:refs) ON CONFLICT DO NOTHING"
+                ),
+                {"refs": refs},
+            )
             uow.commit()
         return workflow_id
 

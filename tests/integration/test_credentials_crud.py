@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from credential_support import CANARY, ORIGIN, SAMPLE_DATA, api_key_of, local_keys, member
+from credential_support import CANARY, ORIGIN, SAMPLE_DATA, api_key_of, load_for_run, local_keys, member
 from sqlalchemy import func, select
 
 from a2n.api.pagination import PageRequest, decode_cursor
@@ -22,7 +22,6 @@ from a2n.services.credentials import (
     delete_credential,
     get_credential,
     list_credentials,
-    load_for_node,
     update_credential,
 )
 
@@ -48,7 +47,7 @@ def test_every_type_is_stored_encrypted_and_opens_for_the_engine(db_session, typ
     row = db_session.get(Credential, info.id)
     assert CANARY.encode() not in row.encrypted_data
     assert (row.type, row.created_by, row.key_id) == (type_, me.user.id, "local")
-    loaded = load_for_node(db_session, workspace_id=me.workspace.id, credential_id=str(info.id))
+    loaded = load_for_run(db_session, workspace_id=me.workspace.id, credential_id=str(info.id))
     assert loaded.data == SAMPLE_DATA[type_]
 
 
@@ -163,7 +162,7 @@ def test_update_replaces_data_under_a_fresh_data_key_and_audits_names_only(db_se
     row = db_session.get(Credential, info.id)
     assert (changed.name, changed.type, row.type) == ("renamed", "basic", "basic")
     assert row.data_key_ciphertext != before
-    loaded = load_for_node(db_session, workspace_id=me.workspace.id, credential_id=str(info.id))
+    loaded = load_for_run(db_session, workspace_id=me.workspace.id, credential_id=str(info.id))
     assert loaded.data == {"username": "u", "password": CANARY + "2"}
     update_entry = _audit_rows(db_session, info.id)[-1]
     assert update_entry.action == "credential.update"
@@ -182,7 +181,7 @@ def test_update_type_without_data_rename_clash_and_expiry(db_session) -> None:
         update_credential(me.principal, str(info.id), CredentialChanges(name="b"), ORIGIN)
     cleared = update_credential(me.principal, str(info.id), CredentialChanges(clear_expiry=True), ORIGIN)
     assert cleared.expires_at is None
-    assert load_for_node(db_session, workspace_id=me.workspace.id, credential_id=str(info.id)).data == {
+    assert load_for_run(db_session, workspace_id=me.workspace.id, credential_id=str(info.id)).data == {
         "token": CANARY
     }
 
@@ -194,8 +193,8 @@ def test_delete_removes_it_for_runs_and_audits(db_session) -> None:
 
     with pytest.raises(NotFound):
         get_credential(me.principal, str(info.id))
-    with pytest.raises(NotFound, match="credential not found or inactive"):
-        load_for_node(db_session, workspace_id=me.workspace.id, credential_id=str(info.id))
+    with pytest.raises(NotFound, match="credential not found, inactive, or not shared"):
+        load_for_run(db_session, workspace_id=me.workspace.id, credential_id=str(info.id))
     assert [e.action for e in _audit_rows(db_session, info.id)] == ["credential.create", "credential.delete"]
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from credential_support import load_for_run
 
 from a2n.crypto.envelope import encrypt_credential
 from a2n.db.models import Credential, Workspace
 from a2n.errors import NotFound
-from a2n.services.credentials import load_for_node, refresh_data
+from a2n.services.credentials import refresh_data
 from a2n.settings import reset_settings
 
 
@@ -50,7 +51,7 @@ def test_load_for_node_returns_the_decrypted_data_and_marks_it_used(db_session) 
     ws = _workspace(db_session)
     row = _credential(db_session, ws, {"token": "canary-bearer"})
 
-    loaded = load_for_node(db_session, workspace_id=ws.id, credential_id=str(row.id))
+    loaded = load_for_run(db_session, workspace_id=ws.id, credential_id=str(row.id))
 
     assert (loaded.id, loaded.type, loaded.data) == (str(row.id), "bearer", {"token": "canary-bearer"})
     assert "canary-bearer" not in repr(loaded)
@@ -66,22 +67,22 @@ def test_load_for_node_returns_the_decrypted_data_and_marks_it_used(db_session) 
 def test_load_for_node_refuses_unusable_credentials(db_session, fields) -> None:
     ws = _workspace(db_session)
     row = _credential(db_session, ws, {"token": "t"}, **fields)
-    with pytest.raises(NotFound, match="credential not found or inactive"):
-        load_for_node(db_session, workspace_id=ws.id, credential_id=str(row.id))
+    with pytest.raises(NotFound, match="credential not found, inactive, or not shared"):
+        load_for_run(db_session, workspace_id=ws.id, credential_id=str(row.id))
 
 
 @pytest.mark.parametrize("credential_id", [str(uuid.uuid4()), "not-a-uuid", ""])
 def test_load_for_node_answers_not_found_for_unknown_or_malformed_ids(db_session, credential_id) -> None:
     ws = _workspace(db_session)
-    with pytest.raises(NotFound, match="credential not found or inactive"):
-        load_for_node(db_session, workspace_id=ws.id, credential_id=credential_id)
+    with pytest.raises(NotFound, match="credential not found, inactive, or not shared"):
+        load_for_run(db_session, workspace_id=ws.id, credential_id=credential_id)
 
 
 def test_load_for_node_does_not_open_another_workspaces_credential(db_session) -> None:
     mine, theirs = _workspace(db_session), _workspace(db_session)
     row = _credential(db_session, theirs, {"token": "t"})
     with pytest.raises(NotFound):
-        load_for_node(db_session, workspace_id=mine.id, credential_id=str(row.id))
+        load_for_run(db_session, workspace_id=mine.id, credential_id=str(row.id))
 
 
 def test_refreshed_data_is_reencrypted_under_a_new_data_key(db_session) -> None:
@@ -101,7 +102,7 @@ def test_refreshed_data_is_reencrypted_under_a_new_data_key(db_session) -> None:
     assert stored.data_key_ciphertext != before_data_key
     assert b"new" not in stored.encrypted_data
     assert stored.updated_at == before_updated  # a refresh is not a user edit
-    loaded = load_for_node(db_session, workspace_id=ws.id, credential_id=str(row.id))
+    loaded = load_for_run(db_session, workspace_id=ws.id, credential_id=str(row.id))
     assert loaded.data == {"accessToken": "new"}
 
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import engine_harness
 import pytest
+from credential_support import load_for_run
 from engine_harness import Engine, node, trigger
 from scripted_http import JsonHandler, serve
 
@@ -21,7 +22,6 @@ from a2n.crypto.envelope import encrypt_credential
 from a2n.db.models import Credential
 from a2n.db.uow import UnitOfWork
 from a2n.execution.steps import StepMessage, handle_step_message
-from a2n.services.credentials import load_for_node
 from a2n.settings import reset_settings
 
 engine = engine_harness.engine
@@ -114,7 +114,7 @@ def test_parallel_steps_refresh_a_shared_oauth2_credential_once(
     assert {nodes[n]["status"] for n in ("a", "b")} == {"SUCCEEDED"}
     assert {nodes[n]["output"]["status"] for n in ("a", "b")} == {200}
     with UnitOfWork() as uow:
-        stored = load_for_node(
+        stored = load_for_run(
             uow.session, workspace_id=engine.workspace_id, credential_id=str(credential_id)
         )
     assert stored.data["refreshToken"] == "rt-2" and stored.data["accessToken"] == "at-1"

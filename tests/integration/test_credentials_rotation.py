@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from credential_support import CANARY, ORIGIN, SAMPLE_DATA, local_keys, member
+from credential_support import CANARY, ORIGIN, SAMPLE_DATA, load_for_run, local_keys, member
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,6 @@ from a2n.db.url import connect_args_for, to_pg8000_url
 from a2n.services.credentials import (
     CredentialDraft,
     create_credential,
-    load_for_node,
     rotate_credential_keys,
 )
 from a2n.settings import get_settings, reset_settings
@@ -43,7 +42,7 @@ def _assert_all_current_and_intact(session: Session, expected: dict[uuid.UUID, d
         row = session.get(Credential, row_id)
         assert (row.key_id, row.key_version) == ("local", version)
         # One layer: the stored envelope opens straight to the original JSON object.
-        assert load_for_node(session, workspace_id=row.workspace_id, credential_id=str(row_id)).data == data
+        assert load_for_run(session, workspace_id=row.workspace_id, credential_id=str(row_id)).data == data
 
 
 def test_ciphertext_copied_onto_another_row_or_workspace_does_not_open(db_session) -> None:
@@ -57,13 +56,13 @@ def test_ciphertext_copied_onto_another_row_or_workspace_does_not_open(db_sessio
         target.encrypted_data, target.data_key_ciphertext = source.encrypted_data, source.data_key_ciphertext
         db_session.flush()
         with pytest.raises(CredentialDecryptError) as caught:
-            load_for_node(db_session, workspace_id=workspace.id, credential_id=str(target_id))
+            load_for_run(db_session, workspace_id=workspace.id, credential_id=str(target_id))
         assert CANARY not in str(caught.value)
     # Moving the row itself to another workspace breaks the binding too.
     source.workspace_id = other.workspace.id
     db_session.flush()
     with pytest.raises(CredentialDecryptError):
-        load_for_node(db_session, workspace_id=other.workspace.id, credential_id=str(victim.id))
+        load_for_run(db_session, workspace_id=other.workspace.id, credential_id=str(victim.id))
 
 
 def test_nonces_and_data_keys_never_repeat(db_session) -> None:
@@ -195,6 +194,6 @@ def test_rotation_from_the_local_key_to_kms_after_a_key_id_change(db_session, aw
     for row_id, data in seeded.items():
         row = db_session.get(Credential, row_id)
         assert row.key_id == key["Arn"]
-        loaded = load_for_node(db_session, workspace_id=row.workspace_id, credential_id=str(row_id))
+        loaded = load_for_run(db_session, workspace_id=row.workspace_id, credential_id=str(row_id))
         assert loaded.data == data
     kms.reset_client()

@@ -34,7 +34,7 @@ def test_migrations_on_an_empty_database_match_the_models_without_drift(empty_da
     migrate.upgrade(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert migrate.current(empty_database_url) == migrate.head() == "0012"
+    assert migrate.current(empty_database_url) == migrate.head() == "0013"
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
 
 
@@ -210,3 +210,50 @@ def test_0009_publishes_every_existing_workflow_at_its_current_version(empty_dat
         engine.dispose()
     assert tuple(published) == (3, {"nodes": [{"id": "v3"}]}, "00000000-0000-4000-8000-0000000000b1")
     assert keys == 0
+
+
+def test_0013_shares_every_credential_with_its_workspace_and_attaches_what_workflows_use(
+    empty_database_url: str,
+) -> None:
+    """Before sharing existed every member could use every credential of the workspace: each one is
+    shared with its whole workspace, and each credential any version of a workflow names is attached
+    by the workflow's creator, so every run that worked keeps working."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_database_url, "0012")
+    ws, user, cred, other, wf = (
+        f"00000000-0000-4000-8000-0000000000{n}" for n in ("a1", "b1", "c1", "c2", "d1")
+    )
+    rows = f"""
+    INSERT INTO workspaces (id, name, slug) VALUES ('{ws}', 'W', 'w');
+    INSERT INTO users (id, email, password_hash, personal_workspace_id)
+      VALUES ('{user}', 'ada@example.com', 'x', '{ws}');
+    INSERT INTO credentials
+      (id, workspace_id, created_by, name, type, encrypted_data, data_key_ciphertext, key_id)
+      VALUES ('{cred}', '{ws}', '{user}', 'used', 'bearer', 'x', 'k', 'local'),
+             ('{other}', '{ws}', '{user}', 'unused', 'bearer', 'x', 'k', 'local');
+    INSERT INTO workflows (id, workspace_id, created_by, name, definition, version, published_version,
+                           published_definition)
+      VALUES ('{wf}', '{ws}', '{user}', 'wf', '{{"nodes": "not a list"}}', 2, 1,
+              '{{"nodes": [{{"id": "a", "credentialId": "{cred}"}},
+                           {{"id": "b", "credentialId": "nope"}}]}}');
+    INSERT INTO workflow_versions (id, workflow_id, version, definition)
+      VALUES (gen_random_uuid(), '{wf}', 1, '{{"nodes": [{{"id": "a", "credentialId": "{cred}"}}]}}')
+    """
+    engine = _engine_with(empty_database_url, rows)
+    try:
+        migrate.upgrade(empty_database_url)
+        with engine.connect() as conn:
+            shares = conn.execute(
+                text("SELECT credential_id::text, grantee_user_id FROM credential_shares")
+            ).all()
+            attached = conn.execute(
+                text(
+                    "SELECT workflow_id::text, credential_id::text, attached_by::text"
+                    " FROM credential_attachments"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert sorted(tuple(r) for r in shares) == [(cred, None), (other, None)]
+    assert [tuple(r) for r in attached] == [(wf, cred, user)]

@@ -231,7 +231,7 @@ def test_deleting_an_active_workflow_removes_its_schedule_and_its_webhook_answer
 def test_each_template_becomes_a_valid_workflow_named_after_it(owner: Principal) -> None:
     from a2n.services.templates import list_templates
 
-    for template in list_templates(owner):
+    for template in list_templates(owner).items:
         view = workflows.create_workflow_from_template(owner, template.id)
 
         assert (view.name, view.description, view.version) == (template.name, template.description, 1)

@@ -72,6 +72,10 @@ class Action(StrEnum):
     WORKFLOW_SHARE = "workflow.share"
     WORKFLOW_COMMENT = "workflow.comment"
     INBOX = "inbox"
+    CREDENTIAL_SHARE = "credential.share"
+    TEMPLATE_PUBLISH = "template.publish"
+    TEMPLATE_RATE = "template.rate"
+    TEMPLATE_REVIEW = "template.review"
     SHARED_WITH_ME_READ = "shared_with_me.read"
     WORKFLOW_PUBLISH = "workflow.publish"
     # Moving a workflow between the workspace's folders, un-archiving it.
@@ -140,6 +144,12 @@ RULES: dict[Action, Rule] = {
     Action.WORKFLOW_COMMENT: Rule(_V, Scope.WORKFLOWS_READ),
     # A user's notifications come from every workspace they belong to; a key is bound to one.
     Action.INBOX: Rule(None, None, api_keys=False),
+    # Lending a credential to people: never through an API key (a leaked key must not spread it).
+    Action.CREDENTIAL_SHARE: Rule(_M, Scope.CREDENTIALS_WRITE, api_keys=False),
+    Action.TEMPLATE_PUBLISH: Rule(_M, Scope.WORKFLOWS_WRITE),
+    Action.TEMPLATE_RATE: Rule(None, None, api_keys=False),
+    # Platform admins are users, not workspace roles: the service checks the flag; never a key.
+    Action.TEMPLATE_REVIEW: Rule(None, None, api_keys=False),
     Action.WORKFLOW_ORGANISE: Rule(_M, Scope.WORKFLOWS_WRITE),
     Action.FOLDER_READ: Rule(_V, Scope.WORKFLOWS_READ),
     Action.FOLDER_WRITE: Rule(_M, Scope.WORKFLOWS_WRITE),
@@ -333,6 +343,15 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "DELETE /credentials/{id}": Action.CREDENTIAL_DELETE,
     "GET /audit-logs": Action.AUDIT_READ,
     "GET /templates": Action.CATALOG_READ,
+    "POST /credentials/{id}/shares": Action.CREDENTIAL_SHARE,
+    "GET /credentials/{id}/shares": Action.CREDENTIAL_SHARE,
+    "DELETE /credentials/{id}/shares/{shareId}": Action.CREDENTIAL_SHARE,
+    "GET /credentials/{id}/usage": Action.CREDENTIAL_READ,
+    "GET /templates/{id}": Action.CATALOG_READ,
+    "POST /templates": Action.TEMPLATE_PUBLISH,
+    "DELETE /templates/{id}": Action.TEMPLATE_PUBLISH,
+    "PUT /templates/{id}/rating": Action.TEMPLATE_RATE,
+    "POST /templates/{id}/review": Action.TEMPLATE_REVIEW,
     "GET /node-types": Action.CATALOG_READ,
     # Issue 12: the caller's own account, and a workspace's member policies.
     "POST /me/email/verification": Action.ACCOUNT_MANAGE,

@@ -127,7 +127,7 @@ def claim_step(message: StepMessage) -> tuple[ClaimedStep, CompiledWorkflow, Cre
             return None
         compiled = compiled_workflow(repo, step.workflow_id, step.workflow_version)
         node = compiled.graph.nodes[message.nodeId]
-        credential = _credential(uow.session, step, node) if node.credential_id else None
+        credential = _credential(uow.session, step, node, message) if node.credential_id else None
         package = _package(uow.session, step, node) if node.type == "integration" else None
         uow.commit()
     if package is not None:
@@ -150,9 +150,13 @@ def replace_node_package(
     return replace(compiled, packages={**compiled.packages, node_id: package})
 
 
-def _credential(session: Any, step: ClaimedStep, node: Node) -> Credential | None:
+def _credential(session: Any, step: ClaimedStep, node: Node, message: StepMessage) -> Credential | None:
+    from a2n.db.repositories.credentials import UseSite
+
+    site = UseSite(step.workflow_id, node.id, message.executionId, message.attempt)
     try:
-        found = load_for_node(session, workspace_id=step.workspace_id, credential_id=str(node.credential_id))
+        found = load_for_node(session, workspace_id=step.workspace_id, credential_id=str(node.credential_id),
+                              site=site)  # fmt: skip
     except NotFound:
         return None  # the run fails with a clear error (see run_claimed)
     return Credential(id=found.id, type=found.type, data=found.data)
@@ -170,7 +174,10 @@ def run_claimed(
     logs: tuple[NodeLog, ...] = ()
     try:
         if node.credential_id and credential is None:
-            raise NodeFailed(f"credential {node.credential_id} is missing, inactive or expired")
+            raise NodeFailed(
+                f"credential {node.credential_id} is missing, inactive, expired, or not shared with whoever"
+                " attached it to this workflow"
+            )
         ctx = _context(message, step, compiled, credential=credential, node=node, now=now)
         result = _run_with_timeout(node, ctx)
         secret_set |= result.secrets

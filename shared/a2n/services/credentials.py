@@ -8,10 +8,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from a2n.errors import NotFound, Problem, ValidationFailed
+from a2n.errors import Forbidden, NotFound, Problem, ValidationFailed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -22,14 +22,11 @@ if TYPE_CHECKING:
     from a2n.crypto.envelope import EncryptedBlob
     from a2n.crypto.providers import KeyProvider, KeyRef
     from a2n.db.models import Credential
-    from a2n.db.repositories.credentials import CredentialRepository
+    from a2n.db.repositories.credentials import CredentialRepository, RunCredential, UseSite
     from a2n.pagination import Page, PageRequest
     from a2n.services.audit import Origin
 
-# last_used_at is informative; writing it once a minute at most keeps busy credentials off the
-# write path of every step.
-_LAST_USED_RESOLUTION = timedelta(minutes=1)
-_UNUSABLE = "credential not found or inactive"
+_UNUSABLE = "credential not found, inactive, or not shared with whoever attached it to the workflow"
 _MISSING = "Credential not found"
 _NAME_TAKEN = "A credential with this name already exists in this workspace"
 ENTITY = "credential"
@@ -57,6 +54,9 @@ class CredentialInfo:
     last_used_at: datetime | None
     is_active: bool
     fields: list[str] | None = None
+    # Whether the caller may use it (attach it to a workflow); how often steps used it (detail only).
+    can_use: bool | None = None
+    usage_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def create_credential(principal: Principal, draft: CredentialDraft, origin: Orig
         changes = {"name": row.name, "type": row.type, "fields": field_names(row.type, data)}
         _audit(uow.session, principal, origin, "credential.create", row, changes={**changes, **_expiry(row)})
         uow.commit()
-        return _info(row)
+        return _info(row, can_use=True)  # its creator, or an ADMIN: both may use it
 
 
 def list_credentials(principal: Principal, page: PageRequest) -> Page[CredentialInfo]:
@@ -118,6 +118,7 @@ def list_credentials(principal: Principal, page: PageRequest) -> Page[Credential
     from a2n.db.repositories.credentials import CredentialRepository
     from a2n.db.uow import UnitOfWork
     from a2n.pagination import Page, encode_cursor
+    from a2n.services.credential_sharing import usable_ids
 
     after = None
     if page.cursor is not None:
@@ -128,8 +129,9 @@ def list_credentials(principal: Principal, page: PageRequest) -> Page[Credential
             uuid.UUID(principal.workspace_id), limit=page.limit, after=after
         )
         keyset = found.next_keyset()
+        usable = usable_ids(uow.session, principal, {row.id for row in found.items})
         return Page(
-            items=[_info(row) for row in found.items],
+            items=[_info(row, can_use=row.id in usable) for row in found.items],
             next_cursor=encode_cursor(keyset.created_at, keyset.id) if keyset else None,
         )
 
@@ -137,14 +139,20 @@ def list_credentials(principal: Principal, page: PageRequest) -> Page[Credential
 def get_credential(principal: Principal, credential_id: str) -> CredentialInfo:
     """Metadata plus the names of the data's fields (decrypted here, only to read its keys)."""
     from a2n.auth.policy import Action
+    from a2n.db.repositories.credential_sharing import UsageRepository
     from a2n.db.repositories.credentials import CredentialRepository
     from a2n.db.uow import UnitOfWork
     from a2n.services.credential_data import field_names
+    from a2n.services.credential_sharing import usable_ids
 
     with UnitOfWork() as uow:
         _require(uow.session, principal, Action.CREDENTIAL_READ)
         row = _in_workspace(CredentialRepository(uow.session), principal, credential_id)
-        return _info(row, fields=field_names(row.type, _open(row)))
+        return _info(
+            row, fields=field_names(row.type, _open(row)),
+            can_use=row.id in usable_ids(uow.session, principal, {row.id}),
+            usage_count=UsageRepository(uow.session).count(row.id),
+        )  # fmt: skip
 
 
 def update_credential(
@@ -159,9 +167,10 @@ def update_credential(
     if changes.type is not None and changes.data is None:
         raise ValidationFailed([Problem("/data", "Changing the type requires the new data")])
     with UnitOfWork() as uow:
-        _require(uow.session, principal, Action.CREDENTIAL_WRITE)
+        role = _require(uow.session, principal, Action.CREDENTIAL_WRITE)
         repo = CredentialRepository(uow.session)
         row = _in_workspace(repo, principal, credential_id)
+        _check_manager(principal, role, row)
         recorded: dict[str, Any] = {}
         if changes.name is not None and changes.name != row.name:
             recorded["name"] = {"from": row.name, "to": changes.name}
@@ -181,20 +190,28 @@ def update_credential(
         repo.save(conflict=_NAME_TAKEN)
         _audit(uow.session, principal, origin, "credential.update", row, changes=recorded)
         uow.commit()
-        return _info(row)
+        return _info(row, can_use=True)  # its creator, or an ADMIN: both may use it
 
 
-def delete_credential(principal: Principal, credential_id: str, origin: Origin) -> None:
-    """Delete for good: nodes that reference it fail at run time with "credential not found"."""
+def delete_credential(
+    principal: Principal, credential_id: str, origin: Origin, *, force: bool = False
+) -> None:
+    """Delete for good, by its owner or a workspace ADMIN: a 409 lists the active workflows using it
+    unless ``force``; nodes that reference it then fail at run time with "credential not found"."""
     from a2n.auth.policy import Action
     from a2n.db.repositories.credentials import CredentialRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.services.credential_sharing import check_delete
 
     with UnitOfWork() as uow:
-        _require(uow.session, principal, Action.CREDENTIAL_DELETE)
+        role = _require(uow.session, principal, Action.CREDENTIAL_DELETE)
         repo = CredentialRepository(uow.session)
         row = _in_workspace(repo, principal, credential_id)
-        deleted = {"name": row.name, "type": row.type}
+        _check_manager(principal, role, row)
+        dependents = check_delete(uow.session, row, force=force)
+        deleted: dict[str, Any] = {"name": row.name, "type": row.type}
+        if dependents:
+            deleted.update(forced=True, workflows=dependents)
         _audit(uow.session, principal, origin, "credential.delete", row, changes=deleted)
         repo.delete(row)
         uow.commit()
@@ -304,24 +321,20 @@ def _ref(ref: KeyRef) -> tuple[str, int]:
 # --- for the engine ------------------------------------------------------------------------
 
 
-def load_for_node(session: Session, *, workspace_id: uuid.UUID, credential_id: str) -> DecryptedCredential:
-    """Decrypt the credential a node references; NotFound if it is missing, inactive, expired or
-    in another workspace (one message for all, so a run cannot probe other tenants).
-
-    Marks it used in the caller's transaction without waiting for any row lock; commit soon after.
-    """
-    from a2n.db.base import utcnow
+def load_for_node(
+    session: Session, *, workspace_id: uuid.UUID, credential_id: str, site: UseSite
+) -> DecryptedCredential:
+    """Decrypt the credential a node references; NotFound if it is missing, inactive, expired, in
+    another workspace, or no longer usable by whoever attached it to the workflow (unshared, share
+    expired): one message for all, so a run cannot probe other tenants. The use is logged (credential,
+    workflow, execution, node, attempt, time) by the statement that loads it; commit soon after."""
     from a2n.db.repositories.credentials import CredentialRepository
 
     repo = CredentialRepository(session)
-    now = utcnow()
-    row = repo.usable(workspace_id, _parse_id(credential_id, _UNUSABLE), now)
-    if row is None:
+    row = repo.for_run(workspace_id, _parse_id(credential_id, _UNUSABLE), site)
+    if row is None or not row.allowed:
         raise NotFound(_UNUSABLE)
-    data = _open(row)
-    if row.last_used_at is None or now - row.last_used_at >= _LAST_USED_RESOLUTION:
-        repo.mark_used(row.id, now)
-    return DecryptedCredential(id=str(row.id), type=row.type, data=data)
+    return DecryptedCredential(id=str(row.id), type=row.type, data=_open(row))
 
 
 def refresh_data(
@@ -368,10 +381,20 @@ def _checked_data(session: Session, principal: Principal, credential_type: str, 
     return normalize_data(credential_type, data)
 
 
-def _require(session: Session, principal: Principal, action: Any) -> None:
+def _require(session: Session, principal: Principal, action: Any) -> Any:
     from a2n.services.access import require
 
-    require(session, principal, action)
+    return require(session, principal, action)
+
+
+def _check_manager(principal: Principal, role: Any, row: Credential) -> None:
+    """Changing or deleting a credential is its owner's, or a workspace ADMIN's: a share only lends
+    it for use (README "Credential sharing")."""
+    from a2n.auth.policy import Role
+
+    own = row.created_by is not None and str(row.created_by) == principal.user_id
+    if not own and not (role is not None and role.at_least(Role.ADMIN)):
+        raise Forbidden("Only the credential's owner or a workspace ADMIN changes or deletes it")
 
 
 def _in_workspace(repo: CredentialRepository, principal: Principal, credential_id: str) -> Credential:
@@ -379,7 +402,6 @@ def _in_workspace(repo: CredentialRepository, principal: Principal, credential_i
     if row is None:
         raise NotFound(_MISSING)
     return row
-
 
 
 def _check_future(expires_at: datetime | None) -> None:
@@ -417,7 +439,13 @@ def _audit(
     )
 
 
-def _info(row: Credential, *, fields: list[str] | None = None) -> CredentialInfo:
+def _info(
+    row: Credential,
+    *,
+    fields: list[str] | None = None,
+    can_use: bool | None = None,
+    usage_count: int | None = None,
+) -> CredentialInfo:
     return CredentialInfo(
         id=row.id,
         name=row.name,
@@ -428,6 +456,8 @@ def _info(row: Credential, *, fields: list[str] | None = None) -> CredentialInfo
         last_used_at=row.last_used_at,
         is_active=row.is_active,
         fields=fields,
+        can_use=can_use,
+        usage_count=usage_count,
     )
 
 
@@ -446,7 +476,7 @@ def _parse_id(text: str, not_found: str) -> uuid.UUID:
         raise NotFound(not_found) from None
 
 
-def _blob_of(row: Credential) -> EncryptedBlob:
+def _blob_of(row: Credential | RunCredential) -> EncryptedBlob:
     from a2n.crypto.envelope import EncryptedBlob
 
     return EncryptedBlob(
@@ -457,7 +487,7 @@ def _blob_of(row: Credential) -> EncryptedBlob:
     )
 
 
-def _open(row: Credential) -> dict[str, Any]:
+def _open(row: Credential | RunCredential) -> dict[str, Any]:
     from a2n.crypto.envelope import decrypt_credential
 
     return decrypt_credential(_blob_of(row), credential_id=str(row.id), workspace_id=str(row.workspace_id))

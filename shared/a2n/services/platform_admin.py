@@ -17,6 +17,7 @@ from a2n.errors import Conflict, Forbidden, NotFound
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from a2n.auth.policy import Action
     from a2n.auth.principal import Principal
     from a2n.db.models import User
     from a2n.db.repositories.base import Keyset, Slice
@@ -109,17 +110,6 @@ def force_password_reset(principal: Principal, user_id: str, *, origin: Origin |
     send_later([MailJob(account_mail.PASSWORD_RESET, {"userId": target, "forced": "true"})])
 
 
-def require_platform_admin(session: Session, principal: Principal) -> None:
-    """People flagged platform admin only (the marketplace's review uses it too)."""
-    from a2n.auth.policy import Action, authorize
-    from a2n.db.repositories.identity import UserRepository
-
-    authorize(principal, None, Action.PLATFORM_ADMIN)
-    caller = UserRepository(session).get(uuid.UUID(principal.user_id))
-    if caller is None or not caller.is_platform_admin:
-        raise Forbidden("Platform administrators only")
-
-
 def _target(session: Session, user_id: str) -> User:
     from a2n.db.repositories.identity import UserRepository
 
@@ -137,3 +127,23 @@ def _audit(session: Session, principal: Principal, action: str, user: User, orig
 
     record_audit(session, workspace_id=None, actor=Actor.of(principal), action=action, entity_type="user",
                  entity_id=user.id, changes={"email": user.email}, origin=origin)  # fmt: skip
+
+
+def is_platform_admin(session: Session, principal: Principal) -> bool:
+    """Read on every request: a revoked admin loses the rights at once. Never through an API key."""
+    from a2n.db.repositories.identity import UserRepository
+
+    if principal.is_api_key:
+        return False
+    caller = UserRepository(session).get(uuid.UUID(principal.user_id))
+    return caller is not None and caller.is_platform_admin
+
+
+def require_platform_admin(session: Session, principal: Principal, action: Action | None = None) -> None:
+    """People flagged platform admin only (platform administration, the marketplace's and the template
+    gallery's reviews), read on every request; ``action`` is the policy's (default PLATFORM_ADMIN)."""
+    from a2n.auth.policy import Action, authorize
+
+    authorize(principal, None, action or Action.PLATFORM_ADMIN)
+    if not is_platform_admin(session, principal):
+        raise Forbidden("Platform administrators only")

@@ -127,9 +127,13 @@ def _credential(uow: UnitOfWork, live: LiveTrigger) -> Credential | None:
     credential_id = node.get("credentialId")
     if not credential_id:
         return None
+    from a2n.db.repositories.credentials import UseSite
     from a2n.services.credentials import load_for_node
 
-    opened = load_for_node(uow.session, workspace_id=live.workflow.workspace_id, credential_id=credential_id)
+    site = UseSite(live.workflow.id, live.trigger.node_id)
+    opened = load_for_node(
+        uow.session, workspace_id=live.workflow.workspace_id, credential_id=credential_id, site=site
+    )
     return Credential(id=opened.id, type=opened.type, data=opened.data)
 
 

@@ -42,6 +42,7 @@ class RetentionReport:
     archived_workflows_purged: int = 0
     account_tokens_deleted: int = 0
     rate_counters_deleted: int = 0
+    credential_uses_deleted: int = 0
 
 
 def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]:
@@ -78,6 +79,9 @@ def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]
         "login_throttles_deleted": lambda r, n: r.delete_login_throttles(now - timedelta(days=1), limit=n),
         # Once expired, no access token of a revoked session can still be valid: the row is moot.
         "revoked_sessions_deleted": lambda r, n: r.delete_revoked_sessions(now, limit=n),
+        "credential_uses_deleted": days_rule(
+            settings.retention_credential_usage_days, lambda r, t, n: r.delete_credential_uses(t, limit=n)
+        ),
         "archived_workflows_purged": days_rule(
             settings.retention_archived_workflows_days, lambda r, t, n: r.purge_archived_workflows(t, limit=n)
         ),

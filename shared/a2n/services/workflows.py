@@ -20,6 +20,7 @@ from a2n.services.integrations.installs import (
     pin_package_versions,
     resolve_imported_versions,
 )
+from a2n.services.credential_sharing import attach
 from a2n.services.workflow_access import open_workflow
 from a2n.services.workflow_definitions import (
     credential_refs,
@@ -212,8 +213,18 @@ def _default_schedule_timezone(
 
 
 def _ensure_saveable(
-    session: Session, workspace_id: uuid.UUID, draft: WorkflowDraft, *, extra: list[Problem] | None = None
-) -> None:
+    session: Session,
+    principal: Principal,
+    workspace_id: uuid.UUID,
+    draft: WorkflowDraft,
+    *,
+    workflow_id: uuid.UUID | None = None,
+    extra: list[Problem] | None = None,
+) -> set[uuid.UUID]:
+    """Every problem at once (422); returns the credentials this save newly attaches (README
+    "Credential sharing": the saver must be allowed to use them)."""
+    from a2n.services.credential_sharing import attachment_problems
+
     problems = list(extra or [])
     for where, text in (("/name", draft.name), ("/description", draft.description or "")):
         if not is_storable_text(text):
@@ -221,8 +232,26 @@ def _ensure_saveable(
     problems += unstorable_text_problems(draft.tags, "/tags")
     pin_package_versions(session, workspace_id, draft.definition)  # the workflow records them
     problems += _definition_problems(session, workspace_id, draft.definition)
+    refs = _known_refs(draft.definition)
+    refused, to_attach = attachment_problems(
+        session, principal, workflow_id=workflow_id, workspace_id=workspace_id, refs=refs, pointer=DEFINITION
+    )
+    problems += refused
     if problems:
-        raise ValidationFailed(problems, "the workflow cannot be saved")
+        raise ValidationFailed(list(dict.fromkeys(problems)), "the workflow cannot be saved")
+    return to_attach
+
+
+def _known_refs(definition: Any) -> dict[int, uuid.UUID]:
+    """node index → the credential id it names (well-formed ids only; others are problems already)."""
+    found: dict[int, uuid.UUID] = {}
+    if isinstance(definition, Mapping):
+        for index, text in credential_refs(definition, "credentialId").items():
+            try:
+                found[index] = uuid.UUID(text)
+            except ValueError:
+                continue
+    return found
 
 
 def _ensure_folder(session: Session, principal: Principal, draft: WorkflowDraft) -> None:
@@ -300,9 +329,12 @@ def create_workflow(
         draft, problems = draft.with_variables_in_definition()
         draft, masked = _unmasked(draft, None)
         _default_schedule_timezone(uow.session, principal, draft.definition)
-        _ensure_saveable(uow.session, _workspace(principal), draft, extra=problems + masked)
+        to_attach = _ensure_saveable(
+            uow.session, principal, _workspace(principal), draft, extra=problems + masked
+        )
         _ensure_folder(uow.session, principal, draft)
         view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
+        attach(uow.session, principal, view.id, to_attach)
         uow.commit()
     return view
 
@@ -319,19 +351,21 @@ def create_workflow_from_template(
     category: str | None = None,
     origin: Origin | None = None,
 ) -> WorkflowView:
-    """``POST /workflows {templateId}``: a new workflow holding a copy of a built-in template's
-    definition (name and description default to the template's; ``variables`` override its own).
-    An unknown id is a 422 at ``/templateId``: it is a bad field of this request, not a missing URL."""
+    """``POST /workflows {templateId}``: a new workflow holding a copy of a gallery template's
+    definition (name and description default to the template's; ``variables`` override its own),
+    counted as a use of the template. An id the caller cannot see is a 422 at ``/templateId``: it is
+    a bad field of this request, not a missing URL."""
     from a2n.db.uow import UnitOfWork
     from a2n.services.access import require
-    from a2n.services.templates import get_template
+    from a2n.services.templates import take_for_workflow
 
     with UnitOfWork() as uow:
         require(uow.session, principal, Action.WORKFLOW_WRITE)
         try:
-            template = get_template(template_id)
+            template = take_for_workflow(uow.session, principal, template_id)
         except NotFound:
-            raise ValidationFailed([Problem("/templateId", "no built-in template has this id")]) from None
+            refused = Problem("/templateId", "no template in your gallery has this id")
+            raise ValidationFailed([refused]) from None
         definition = template.definition
         if variables is not None:
             definition["variables"] = {**(definition.get("variables") or {}), **variables}
@@ -344,7 +378,7 @@ def create_workflow_from_template(
             category=template.category if category is None else category,
         )
         _default_schedule_timezone(uow.session, principal, draft.definition)
-        _ensure_saveable(uow.session, _workspace(principal), draft)
+        _ensure_saveable(uow.session, principal, _workspace(principal), draft)
         _ensure_folder(uow.session, principal, draft)
         view = _save_new(uow.session, principal, draft, action="workflow.create", origin=origin)
         uow.commit()
@@ -468,7 +502,11 @@ def replace_workflow(
         draft, problems = draft.with_variables_in_definition()
         draft, masked = _unmasked(draft, workflow.definition)
         _default_schedule_timezone(uow.session, principal, draft.definition, existing=workflow.definition)
-        _ensure_saveable(uow.session, workflow.workspace_id, draft, extra=problems + masked)
+        to_attach = _ensure_saveable(
+            uow.session, principal, workflow.workspace_id, draft,
+            workflow_id=workflow.id, extra=problems + masked,
+        )  # fmt: skip
+        attach(uow.session, principal, workflow.id, to_attach)
         view = _save_version(
             uow.session,
             principal,
@@ -560,7 +598,10 @@ def restore_version(
             definition=dict(old.definition),
             tags=list(workflow.tags),
         )
-        _ensure_saveable(uow.session, workflow.workspace_id, draft)
+        to_attach = _ensure_saveable(
+            uow.session, principal, workflow.workspace_id, draft, workflow_id=workflow.id
+        )
+        attach(uow.session, principal, workflow.id, to_attach)
         view = _save_version(
             uow.session,
             principal,
@@ -649,7 +690,11 @@ def import_workflow(
         workspace_id = _workspace(principal)
         problems += resolve_imported_versions(uow.session, workspace_id, saveable.definition, DEFINITION)
         _ensure_saveable(uow.session, _workspace(principal), saveable, extra=problems + masked)
+        to_attach = _ensure_saveable(
+            uow.session, principal, _workspace(principal), saveable, extra=problems + masked
+        )
         view = _save_new(uow.session, principal, saveable, action="workflow.import", origin=origin)
+        attach(uow.session, principal, view.id, to_attach)
         uow.commit()
     return view
 

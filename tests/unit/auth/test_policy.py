@@ -51,6 +51,10 @@ EXPECTED: dict[Action, tuple[Role | None, Scope | str | None]] = {
     Action.SHARED_WITH_ME_READ: (None, "session"),
     Action.WORKFLOW_COMMENT: (V, S.WORKFLOWS_READ),
     Action.INBOX: (None, "session"),
+    Action.CREDENTIAL_SHARE: (M, "session"),
+    Action.TEMPLATE_PUBLISH: (M, S.WORKFLOWS_WRITE),
+    Action.TEMPLATE_RATE: (None, "session"),
+    Action.TEMPLATE_REVIEW: (None, "session"),
     Action.WORKFLOW_ORGANISE: (M, S.WORKFLOWS_WRITE),
     Action.FOLDER_READ: (V, S.WORKFLOWS_READ),
     Action.FOLDER_WRITE: (M, S.WORKFLOWS_WRITE),
@@ -267,6 +271,15 @@ ADDED_ROUTES = {
     "GET /notifications/unread-count",
     "POST /notifications/{id}/read",
     "POST /notifications/read-all",
+    "GET /templates/{id}",
+    "POST /credentials/{id}/shares",
+    "GET /credentials/{id}/shares",
+    "DELETE /credentials/{id}/shares/{shareId}",
+    "GET /credentials/{id}/usage",
+    "POST /templates",
+    "DELETE /templates/{id}",
+    "PUT /templates/{id}/rating",
+    "POST /templates/{id}/review",
 }
 
 

@@ -12,7 +12,16 @@ from a2n.db.models.accounts import (
     UserIdentity,
     UserSession,
 )
-from a2n.db.models.collaboration import Notification, WorkflowComment
+from a2n.db.models.collaboration import (
+    CredentialAttachment,
+    CredentialShare,
+    CredentialUsage,
+    Notification,
+    TemplateRating,
+    TemplateStats,
+    WorkflowComment,
+    WorkflowTemplate,
+)
 from a2n.db.models.executions import Execution, ExecutionLog, ExecutionNodeState, OutboxMessage
 from a2n.db.models.identity import (
     ApiKey,
@@ -55,6 +64,9 @@ __all__ = [
     "AuditLog",
     "Base",
     "Credential",
+    "CredentialAttachment",
+    "CredentialShare",
+    "CredentialUsage",
     "Execution",
     "ExecutionLog",
     "ExecutionNodeState",
@@ -76,6 +88,8 @@ __all__ = [
     "RefreshToken",
     "RevokedSession",
     "SecurityEvent",
+    "TemplateRating",
+    "TemplateStats",
     "User",
     "UserIdentity",
     "UserSession",
@@ -85,6 +99,7 @@ __all__ = [
     "WorkflowComment",
     "WorkflowFolder",
     "WorkflowShare",
+    "WorkflowTemplate",
     "WorkflowTrigger",
     "WorkflowVersion",
     "Workspace",

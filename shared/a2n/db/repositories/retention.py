@@ -18,6 +18,7 @@ from a2n.db.enums import ACTIVE_EXECUTION_STATUSES, ExecutionStatus
 from a2n.db.models import (
     AccountToken,
     Credential,
+    CredentialUsage,
     Execution,
     ExecutionLog,
     LoginThrottle,
@@ -61,6 +62,10 @@ class RetentionRepository:
         """Deny-list rows whose session can no longer hold an unexpired access token."""
         batch = _batch(RevokedSession, limit, RevokedSession.expires_at < now, key="session_id")
         return self._rowcount(delete(RevokedSession).where(RevokedSession.session_id == batch.c.session_id))
+
+    def delete_credential_uses(self, before: datetime, *, limit: int) -> int:
+        batch = _batch(CredentialUsage, limit, CredentialUsage.used_at < before)
+        return self._rowcount(delete(CredentialUsage).where(CredentialUsage.id == batch.c.id))
 
     def purge_archived_workflows(self, archived_before: datetime, *, limit: int) -> int:
         """Workflows archived before the cutoff, with no execution still running or waiting (a

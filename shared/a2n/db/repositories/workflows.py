@@ -158,6 +158,16 @@ class CredentialReferences:
         )
         return {row.id: row.name for row in rows}
 
+    def types_by_id(self, workspace_id: uuid.UUID, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(Credential.id, Credential.type).where(
+                Credential.workspace_id == workspace_id, Credential.id.in_(ids)
+            )
+        )
+        return {row.id: row.type for row in rows}
+
     def ids_by_name(self, workspace_id: uuid.UUID, names: Collection[str]) -> dict[str, uuid.UUID]:
         if not names:
             return {}
