@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect
@@ -34,7 +36,7 @@ def test_migrations_on_an_empty_database_match_the_models_without_drift(empty_da
     migrate.upgrade(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert migrate.current(empty_database_url) == migrate.head() == "0013"
+    assert migrate.current(empty_database_url) == migrate.head() == _revision_of("credential_sharing")
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
 
 
@@ -212,7 +214,7 @@ def test_0009_publishes_every_existing_workflow_at_its_current_version(empty_dat
     assert keys == 0
 
 
-def test_0013_shares_every_credential_with_its_workspace_and_attaches_what_workflows_use(
+def test_credential_sharing_migration_shares_each_with_its_workspace_and_attaches_what_workflows_use(
     empty_database_url: str,
 ) -> None:
     """Before sharing existed every member could use every credential of the workspace: each one is
@@ -220,7 +222,7 @@ def test_0013_shares_every_credential_with_its_workspace_and_attaches_what_workf
     by the workflow's creator, so every run that worked keeps working."""
     from sqlalchemy import text
 
-    migrate.upgrade(empty_database_url, "0012")
+    migrate.upgrade(empty_database_url, f"{int(_revision_of('credential_sharing')) - 1:04d}")
     ws, user, cred, other, wf = (
         f"00000000-0000-4000-8000-0000000000{n}" for n in ("a1", "b1", "c1", "c2", "d1")
     )
@@ -257,3 +259,10 @@ def test_0013_shares_every_credential_with_its_workspace_and_attaches_what_workf
         engine.dispose()
     assert sorted(tuple(r) for r in shares) == [(cred, None), (other, None)]
     assert [tuple(r) for r in attached] == [(wf, cred, user)]
+
+
+def _revision_of(name: str) -> str:
+    """A migration's revision from its file name: they are renumbered when branches land in turn."""
+    versions = Path(migrate.__file__).parent / "migrations" / "versions"
+    (path,) = versions.glob(f"[0-9][0-9][0-9][0-9]_{name}.py")
+    return path.name[:4]

@@ -1,4 +1,4 @@
-"""DELETE /credentials/{id}/shares/{shareId} — revoke a credential share (409 when active workflows depend on it)."""
+"""DELETE /credentials/{id}/shares/{shareId}: revoke a credential share (409 while workflows use it)."""
 
 from typing import Any
 
