@@ -4,10 +4,11 @@ a platform admin's approval; usage counted on instantiation; one 1-5 rating per 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
-from credential_support import Member, member
+from credential_support import Member, local_keys, member
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,8 @@ from a2n.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from a2n.services import templates, workflows
 from a2n.services.templates import GalleryFilter, TemplatePublication
 from a2n.services.workflows import WorkflowDraft
+
+__all__ = ["local_keys"]  # a fixture, used by name
 
 SECRET = "hook-secret-never-in-a-template"
 
@@ -45,7 +48,7 @@ def credential(owner: Member) -> str:
     from a2n.services.credentials import CredentialDraft, create_credential
 
     made = create_credential(
-        owner.principal, CredentialDraft("api", "bearer", {"token": "t0k3n-value"}), ORIGIN
+        owner.principal, CredentialDraft(f"api {uuid.uuid4().hex[:6]}", "bearer", {"token": "t0k3n-value"}), ORIGIN
     )
     return str(made.id)
 

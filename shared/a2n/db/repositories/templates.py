@@ -29,7 +29,7 @@ WITH builtin AS (
            CASE WHEN t.workspace_id = :ws THEN 'workspace' ELSE 'public' END, t.public_status, t.definition,
            t.required_credentials, t.node_types
     FROM workflow_templates t
-    WHERE t.workspace_id = :ws OR t.public_status = 'approved' OR (:admin AND t.public_status = 'pending')
+    WHERE t.workspace_id = :ws OR t.public_status = 'approved' OR (:admin AND t.public_status IS NOT NULL)
 ), gallery AS (SELECT * FROM builtin UNION ALL SELECT * FROM published)
 SELECT g.*, coalesce(s.usage_count, 0) AS usage_count, coalesce(s.rating_count, 0) AS rating_count,
        coalesce(s.rating_sum, 0) AS rating_sum
