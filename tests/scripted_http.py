@@ -57,3 +57,31 @@ class HitServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class RecordingServer:
+    """Records every POST (path, lower-cased headers, raw body) and answers the next scripted status
+    (then ``default``): a stand-in for a Slack incoming webhook or a webhook receiver."""
+
+    def __init__(self, statuses: list[int] | None = None, *, default: int = 200) -> None:
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        self.statuses = list(statuses or [])
+        self.default = default
+        outer = self
+
+        class Handler(JsonHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                outer.requests.append((self.path, headers, body))
+                self.send_json(outer.statuses.pop(0) if outer.statuses else outer.default, {"ok": True})
+
+        self.server = serve(Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def bodies(self) -> list[Any]:
+        return [json.loads(body) for _, _, body in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -198,6 +198,12 @@ class Settings(BaseSettings):
     retention_failed_days: int = 180
     retention_logs_days: int = 30
     # Outbox rows still present this long after commit lost their publish: the sweeper resends them.
+    # Notification deliveries: attempts per delivery (the queue retries a failed one every ~90 s),
+    # and deliveries failing in a row (every attempt spent) before a channel is disabled.
+    notification_max_attempts: int = Field(default=5, ge=1, le=20)
+    notification_channel_failure_limit: int = Field(default=3, ge=1)
+    # Poll fires failing in a row before the workflow is deactivated and its owner told.
+    poll_failures_to_deactivate: int = Field(default=10, ge=1)
     outbox_republish_after_s: int = 30
     # Webhook replay ids are kept this long (the signature tolerance is minutes; retries can be days).
     retention_webhook_receipts_days: int = 7

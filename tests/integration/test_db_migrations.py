@@ -36,7 +36,7 @@ def test_migrations_on_an_empty_database_match_the_models_without_drift(empty_da
     migrate.upgrade(empty_database_url)
 
     assert _schema_diff(empty_database_url) == []
-    assert migrate.current(empty_database_url) == migrate.head() == _revision_of("credential_sharing")
+    assert migrate.current(empty_database_url) == migrate.head() == _revision_of("notification_channels")
     assert {t.name for t in Base.metadata.sorted_tables} <= _tables(empty_database_url)
 
 

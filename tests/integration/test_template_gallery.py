@@ -48,7 +48,9 @@ def credential(owner: Member) -> str:
     from a2n.services.credentials import CredentialDraft, create_credential
 
     made = create_credential(
-        owner.principal, CredentialDraft(f"api {uuid.uuid4().hex[:6]}", "bearer", {"token": "t0k3n-value"}), ORIGIN
+        owner.principal,
+        CredentialDraft(f"api {uuid.uuid4().hex[:6]}", "bearer", {"token": "t0k3n-value"}),
+        ORIGIN,
     )
     return str(made.id)
 

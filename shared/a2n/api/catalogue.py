@@ -24,6 +24,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "a2n.api.routes.shares",
     "a2n.api.routes.comments",
     "a2n.api.routes.notifications",
+    "a2n.api.routes.notification_channels",
     "a2n.api.routes.executions_start",
     "a2n.api.routes.executions",
     "a2n.api.routes.credentials",

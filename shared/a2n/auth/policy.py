@@ -96,6 +96,8 @@ class Action(StrEnum):
     INTEGRATION_READ = "integration.read"
     INTEGRATION_MANAGE = "integration.manage"
     INTEGRATION_REVIEW = "integration.review"
+    NOTIFICATION_SETTINGS = "notification.settings"
+    NOTIFICATION_WORKSPACE = "notification.workspace"
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,10 @@ RULES: dict[Action, Rule] = {
     Action.TEMPLATE_RATE: Rule(None, None, api_keys=False),
     # Platform admins are users, not workspace roles: the service checks the flag; never a key.
     Action.TEMPLATE_REVIEW: Rule(None, None, api_keys=False),
+    # Channels and rules send things out of the platform: people only, never a (leakable) API key.
+    # Anyone of the workspace has their own; the workspace's are its ADMINs'.
+    Action.NOTIFICATION_SETTINGS: Rule(_V, None, api_keys=False),
+    Action.NOTIFICATION_WORKSPACE: Rule(_A, None, api_keys=False),
     Action.WORKFLOW_ORGANISE: Rule(_M, Scope.WORKFLOWS_WRITE),
     Action.FOLDER_READ: Rule(_V, Scope.WORKFLOWS_READ),
     Action.FOLDER_WRITE: Rule(_M, Scope.WORKFLOWS_WRITE),
@@ -352,6 +358,14 @@ ROUTE_ACTIONS: dict[str, Action] = {
     "DELETE /templates/{id}": Action.TEMPLATE_PUBLISH,
     "PUT /templates/{id}/rating": Action.TEMPLATE_RATE,
     "POST /templates/{id}/review": Action.TEMPLATE_REVIEW,
+    "POST /notification-channels": Action.NOTIFICATION_SETTINGS,
+    "GET /notification-channels": Action.NOTIFICATION_SETTINGS,
+    "PATCH /notification-channels/{id}": Action.NOTIFICATION_SETTINGS,
+    "DELETE /notification-channels/{id}": Action.NOTIFICATION_SETTINGS,
+    "GET /notification-channels/{id}/deliveries": Action.NOTIFICATION_SETTINGS,
+    "POST /notification-rules": Action.NOTIFICATION_SETTINGS,
+    "GET /notification-rules": Action.NOTIFICATION_SETTINGS,
+    "DELETE /notification-rules/{id}": Action.NOTIFICATION_SETTINGS,
     "GET /node-types": Action.CATALOG_READ,
     # Issue 12: the caller's own account, and a workspace's member policies.
     "POST /me/email/verification": Action.ACCOUNT_MANAGE,

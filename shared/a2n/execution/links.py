@@ -24,6 +24,7 @@ from a2n.execution.rows import (
     Completion,
     Effects,
     FollowUp,
+    NotifyEnded,
     NotifyParent,
     StartChild,
     StartErrorWorkflow,
@@ -80,6 +81,10 @@ def _perform(repo: ExecutionRepository, follow_up: FollowUp) -> Effects:
         return notify_parent(repo, follow_up)
     if isinstance(follow_up, StartErrorWorkflow):
         return start_error_workflow(repo, follow_up)
+    if isinstance(follow_up, NotifyEnded):
+        from a2n.services.notification_routing import execution_ended
+
+        return Effects(execution_ended(repo.session, follow_up))
     raise TypeError(f"{type(follow_up).__name__} is carried out by its caller (see start_child)")
 
 

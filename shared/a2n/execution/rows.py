@@ -212,7 +212,17 @@ class StartErrorWorkflow:
     end: ExecutionEnd
 
 
-FollowUp = StartChild | NotifyParent | StartErrorWorkflow
+@dataclass(frozen=True, slots=True)
+class NotifyEnded:
+    """A run ended: the notification rules it matches tell people and channels (collaboration)."""
+    execution_id: uuid.UUID
+    workflow_id: uuid.UUID
+    workspace_id: uuid.UUID
+    status: str
+    duration_ms: int
+
+
+FollowUp = StartChild | NotifyParent | StartErrorWorkflow | NotifyEnded
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from a2n.execution.rows import (
     Effects,
     FollowUp,
     NodeRowUpdate,
+    NotifyEnded,
     NotifyParent,
     StartErrorWorkflow,
     execution_transition,
@@ -189,7 +190,7 @@ def _finish(
     )  # fmt: skip
     level = "INFO" if end.status is ExecutionStatus.SUCCEEDED else "ERROR"
     logs.append(log_row(locked.id, None, level, f"execution {end.status.value.lower()}", end.error))
-    return ending_follow_ups(locked.id, locked, compiled, end)
+    return ending_follow_ups(locked.id, locked, compiled, end, started_at=locked.started_at)
 
 
 class EndingRun(Protocol):
@@ -208,11 +209,15 @@ class EndingRun(Protocol):
 
 
 def ending_follow_ups(
-    execution_id: uuid.UUID, run: EndingRun, compiled: CompiledWorkflow, end: ExecutionEnd
-) -> list[FollowUp]:
+    execution_id: uuid.UUID, run: EndingRun, compiled: CompiledWorkflow, end: ExecutionEnd,
+    *, started_at: datetime | None = None,
+) -> list[FollowUp]:  # fmt: skip
     """What an execution's end asks for: its parent's node settles; a failure starts the error
-    workflow (never for an error run itself)."""
-    follow_ups: list[FollowUp] = []
+    workflow (never for an error run itself); notification rules are asked about it."""
+    duration_ms = int((utcnow() - started_at).total_seconds() * 1000) if started_at else 0
+    follow_ups: list[FollowUp] = [
+        NotifyEnded(execution_id, run.workflow_id, run.workspace_id, end.status.value, max(duration_ms, 0))
+    ]
     target = compiled.settings.get("errorWorkflowId")
     failed = end.status in (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT)
     if target and failed and run.mode != "error":

@@ -115,6 +115,26 @@ def detach_triggers(session: Session, workflow: Workflow) -> None:
     triggers.deactivate_all(workflow.id)
 
 
+def deactivate_after_errors(session: Session, workflow: Workflow, reason: str) -> list[uuid.UUID]:
+    """A trigger kept failing: the workflow is deactivated as a person would (schedules removed,
+    webhooks answer 404), audited as the system's act, and its owner told; deliveries to send."""
+    from a2n.services.audit import Actor, record_audit
+    from a2n.services.notification_routing import trigger_deactivated
+
+    detach_triggers(session, workflow)
+    workflow.is_active = False
+    record_audit(
+        session,
+        workspace_id=workflow.workspace_id,
+        actor=Actor("system", None),
+        action="workflow.deactivate",
+        entity_type="workflow",
+        entity_id=workflow.id,
+        changes={"isActive": False, "reason": reason[:300]},
+    )
+    return trigger_deactivated(session, workflow, reason)
+
+
 # --- use cases ----------------------------------------------------------------------------------
 
 

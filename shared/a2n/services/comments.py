@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from a2n.auth.policy import Action, Role, ShareLevel
 from a2n.errors import Forbidden, NotFound, Problem, RateLimited, ValidationFailed
 from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.notification_routing import ensure_sent_eventually, send_after_commit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -118,9 +119,11 @@ def add_comment(
         )
         repo.add(comment)
         _audit(uow.session, principal, "comment.create", comment, {"mentions": len(mentioned)}, origin=origin)
-        _tell_mentioned(uow.session, comment, workflow, mentioned, principal)
+        deliveries = _tell_mentioned(uow.session, comment, workflow, mentioned, principal)
         view = _view(comment, _people(uow.session, comment), reply_count=0)
+        ensure_sent_eventually(deliveries, datetime.now(UTC))
         uow.commit()
+    send_after_commit(deliveries)
     return view
 
 
@@ -313,12 +316,15 @@ def _tell_mentioned(
     workflow: Workflow,
     mentioned: list[Person],
     principal: Principal,
-) -> None:
-    from a2n.services.notify import mentioned_in_comment
+) -> list[uuid.UUID]:
+    from a2n.services.notification_routing import mentioned_in_comment
 
+    deliveries: list[uuid.UUID] = []
+    author = uuid.UUID(principal.user_id)
     for person in mentioned:
-        if str(person.id) != principal.user_id:
-            mentioned_in_comment(session, comment, workflow, person.id, uuid.UUID(principal.user_id))
+        if person.id != author:
+            deliveries += mentioned_in_comment(session, comment, workflow, person.id, author)
+    return deliveries
 
 
 def _comment_of(repo: Any, workflow: Workflow, comment_id: str, *, lock: bool) -> WorkflowComment:

@@ -185,7 +185,7 @@ def update_credential(
             recorded["fields"] = field_names(new_type, data)
         if changes.expires_at is not None or changes.clear_expiry:
             _check_future(changes.expires_at)
-            row.expires_at = changes.expires_at
+            row.expires_at, row.expiry_warned_at = changes.expires_at, None
             recorded.update(_expiry(row))
         repo.save(conflict=_NAME_TAKEN)
         _audit(uow.session, principal, origin, "credential.update", row, changes=recorded)

@@ -11,10 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.db.models import Workflow, WorkflowComment, WorkflowShare
 
-MENTION = "comment.mention"
-SHARE_RECEIVED = "share.received"
 
 
 def link(path: str) -> str:
@@ -41,51 +38,7 @@ def notify(
     return item.id
 
 
-def mentioned_in_comment(
-    session: Session, comment: WorkflowComment, workflow: Workflow, user_id: uuid.UUID, by: uuid.UUID
-) -> None:
-    by_email = _email(session, by)
-    notify(
-        session,
-        user_id,
-        kind=MENTION,
-        workspace_id=workflow.workspace_id,
-        title=f"{by_email or 'Someone'} mentioned you on {workflow.name}",
-        data={
-            "workflowId": str(workflow.id),
-            "workflowName": workflow.name,
-            "commentId": str(comment.id),
-            "threadId": str(comment.parent_id or comment.id),
-            "nodeId": comment.node_id,
-            "byUserId": str(by),
-            "byEmail": by_email,
-            "link": link(f"/workflows/{workflow.id}/comments?parentId={comment.parent_id or comment.id}"),
-        },
-    )
-
-
-def share_received(session: Session, share: WorkflowShare, workflow_name: str) -> None:
-    if share.grantee_user_id is None:
-        return
-    by_email = _email(session, share.created_by) if share.created_by else None
-    notify(
-        session,
-        share.grantee_user_id,
-        kind=SHARE_RECEIVED,
-        workspace_id=share.workspace_id,
-        title=f"{by_email or 'Someone'} shared {workflow_name} with you ({share.level.value})",
-        data={
-            "workflowId": str(share.workflow_id),
-            "workflowName": workflow_name,
-            "shareId": str(share.id),
-            "level": share.level.value,
-            "byEmail": by_email,
-            "link": link(f"/workflows/{share.workflow_id}"),
-        },
-    )
-
-
-def _email(session: Session, user_id: uuid.UUID | None) -> str | None:
+def email_of(session: Session, user_id: uuid.UUID | None) -> str | None:
     from a2n.db.repositories.identity import UserRepository
 
     if user_id is None:

@@ -42,9 +42,39 @@ def poll_once(uow: UnitOfWork, live: LiveTrigger, scheduled_time: datetime) -> t
         response = _fetch(trigger.config, trigger.id, credential, scheduled_time)
     keyed = keyed_items(trigger.config, response)
     started, messages = _start_new(uow, live, keyed)
+    if trigger.consecutive_failures:
+        trigger.consecutive_failures = 0
     uow.commit()
     publish_outbox(messages)
     return started
+
+
+def count_poll_failure(trigger_id: uuid.UUID, reason: str) -> bool:
+    """One more failed poll in a row; True when that deactivated the workflow (its schedules gone,
+    audited, its owner told)."""
+    from a2n.db.models import Workflow, WorkflowTrigger
+    from a2n.db.uow import UnitOfWork
+    from a2n.services.activation import deactivate_after_errors
+    from a2n.services.notification_routing import ensure_sent_eventually, send_after_commit
+    from a2n.settings import get_settings
+
+    deliveries: list[uuid.UUID] = []
+    with UnitOfWork() as uow:
+        trigger = uow.session.get(WorkflowTrigger, trigger_id, with_for_update=True)
+        if trigger is None or not trigger.is_active:
+            return False
+        trigger.consecutive_failures += 1
+        failures = trigger.consecutive_failures
+        deactivated = failures >= get_settings().poll_failures_to_deactivate
+        if deactivated:
+            workflow = uow.session.get(Workflow, trigger.workflow_id, with_for_update=True)
+            if workflow is not None:
+                why = f"its poll trigger {trigger.node_id!r} failed {failures} times in a row ({reason})"
+                deliveries = deactivate_after_errors(uow.session, workflow, why)
+            ensure_sent_eventually(deliveries, datetime.now(UTC))
+        uow.commit()
+    send_after_commit(deliveries)
+    return deactivated
 
 
 def keyed_items(config: dict[str, Any], response: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ class FireOutcome(StrEnum):
     MALFORMED = "malformed"
     POLLED = "polled"
     RATE_LIMITED = "rate_limited"  # over the workspace's start rate: skipped, in the audit log
+    DEACTIVATED = "deactivated"  # the poll failed once too often in a row: the workflow was turned off
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,19 @@ def _handle(fire: ScheduleFire, now: datetime) -> FireResult:
 
 
 def start_scheduled_run(fire: ScheduleFire) -> FireResult:
+    """One fire; a failing poll is counted, and re-raised (EventBridge retries) until the trigger has
+    failed A2N_POLL_FAILURES_TO_DEACTIVATE times in a row, which deactivates its workflow."""
+    from a2n.services.polling import PollFailed, count_poll_failure
+
+    try:
+        return _start_scheduled_run(fire)
+    except PollFailed as failure:
+        if count_poll_failure(fire.trigger_id, failure.detail or str(failure)):
+            return FireResult(FireOutcome.DEACTIVATED)
+        raise
+
+
+def _start_scheduled_run(fire: ScheduleFire) -> FireResult:
     from a2n.db.enums import ExecutionMode, TriggerType
     from a2n.db.repositories.triggers import TriggerRepository
     from a2n.db.uow import UnitOfWork

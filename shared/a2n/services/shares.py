@@ -20,6 +20,7 @@ from a2n.auth.policy import Action
 from a2n.db.enums import ShareLevel
 from a2n.errors import Conflict, NotFound, Problem, ValidationFailed
 from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.notification_routing import ensure_sent_eventually, send_after_commit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -100,9 +101,11 @@ def share_workflow(
         )
         shares.add(share, conflict="This workflow is already shared with them; change that share instead")
         _audit(uow.session, principal, "workflow.share", share, email, origin=origin)
-        _tell_grantee(uow.session, share, workflow.name)
+        deliveries = _tell_grantee(uow.session, share, workflow.name)
         view = _view(share, email, member)
+        ensure_sent_eventually(deliveries, now)
         uow.commit()
+    send_after_commit(deliveries)
     return view
 
 
@@ -328,8 +331,8 @@ def _audit(
     )
 
 
-def _tell_grantee(session: Session, share: WorkflowShare, workflow_name: str) -> None:
+def _tell_grantee(session: Session, share: WorkflowShare, workflow_name: str) -> list[uuid.UUID]:
     """The recipient's inbox hears of it; a workspace-wide share tells no one in particular."""
-    from a2n.services.notify import share_received
+    from a2n.services.notification_routing import share_received
 
-    share_received(session, share, workflow_name)
+    return share_received(session, share, workflow_name)

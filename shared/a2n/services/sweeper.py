@@ -74,13 +74,18 @@ def sweep(now: datetime, *, retention: bool = False) -> SweepReport:
     from a2n.execution import sweeps as engine
     from a2n.execution.outbox import republish_stale_outbox
     from a2n.observability import get_logger
+    from a2n.services.notification_routing import republish_stale, warn_expiring_credentials
 
     failed: list[str] = []
     republished = _guard("outbox", failed, lambda: republish_stale_outbox(_stale_after()), 0)
+    # Notification deliveries whose message was lost count as republished step messages do.
+    republished += _guard("notifications", failed, lambda: republish_stale(now - _stale_after()), 0)
     leases = _guard("leases", failed, lambda: run_engine_duty(engine.requeue_expired_leases, now), 0)
     wakes = _guard("waits", failed, lambda: run_engine_duty(engine.wake_due_waits, now), 0)
     timeouts = _guard("timeouts", failed, lambda: run_engine_duty(engine.timeout_executions, now), 0)
     kept = _guard("retention", failed, lambda: _retention(now), None) if retention else None
+    if retention:  # once a day: owners of credentials expiring within 7 days are told, once each
+        _guard("credential expiry", failed, lambda: warn_expiring_credentials(now), 0)
     chained = bool(failed) or _work_in_flight()  # a failed duty is retried by the next tick
     report = SweepReport(republished, leases, wakes, timeouts, kept, tuple(failed), chained)
     get_logger().info("sweep finished", extra={"sweep": report.counts(), "failed": report.failed_duties})

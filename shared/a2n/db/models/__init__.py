@@ -43,6 +43,7 @@ from a2n.db.models.integrations import (
     NodeTemplate,
     OAuth2ConnectState,
 )
+from a2n.db.models.notifications import NotificationChannel, NotificationDelivery, NotificationRule
 from a2n.db.models.operations import (
     AuditLog,
     Credential,
@@ -81,6 +82,9 @@ __all__ = [
     "OAuth2ConnectState",
     "NodeDefinition",
     "Notification",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationRule",
     "OutboxMessage",
     "PollSeenItem",
     "RateCounter",

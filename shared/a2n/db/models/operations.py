@@ -28,6 +28,8 @@ class Credential(IdMixin, TimestampsMixin, Base):
     key_id: Mapped[str]
     key_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     expires_at: Mapped[datetime | None]
+    # When its owner was told it expires within 7 days (cleared when the expiry changes).
+    expiry_warned_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 

@@ -117,6 +117,8 @@ class WorkflowTrigger(IdMixin, TimestampsMixin, Base):
     schedule_expression: Mapped[str | None]
     timezone: Mapped[str | None]
     is_active: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Poll fires that failed in a row; A2N_POLL_FAILURES_TO_DEACTIVATE of them deactivate the workflow.
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class WorkflowShare(IdMixin, CreatedAtMixin, Base):

@@ -611,14 +611,23 @@ RETURNING s.execution_id, s.node_id, s.node_type, s.attempt
         )
         return [row[0] for row in rows]
 
+    def delete_outbox(self, execution_id: uuid.UUID, node_id: str) -> None:
+        """Consume an execution's outbox rows of ``node_id`` (the notification sender's claim)."""
+        self.session.execute(
+            text("DELETE FROM outbox WHERE execution_id = :e AND node_id = :n"),
+            {"e": execution_id, "n": node_id},
+        )
+
     def work_in_flight(self) -> bool:
         """Anything the sweeper still watches: an outbox row (unpublished, or a step message not yet
-        claimed, waits SQS delays included) or a RUNNING node (a lease that may expire). Parked work
+        claimed, waits SQS delays included), a RUNNING node (a lease that may expire) or a pending
+        notification delivery (resent when its message was lost). Parked work
         (long waits and retries, children's parents) has its own timers and does not count."""
         found: bool = self.session.execute(
             text(
                 "SELECT EXISTS (SELECT 1 FROM outbox)"
                 " OR EXISTS (SELECT 1 FROM execution_node_states WHERE status = 'RUNNING')"
+                " OR EXISTS (SELECT 1 FROM notification_deliveries WHERE status = 'pending')"
             )
         ).scalar_one()
         return found

@@ -1,0 +1,12 @@
+"""GET /notification-channels: my channels and the workspace's."""
+
+from typing import Any
+
+from a2n.api.http import route
+from a2n.api.routes.notification_channels import list_channels
+
+_handle = route(list_channels)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _handle(event, context)
