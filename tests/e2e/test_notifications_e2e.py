@@ -110,3 +110,41 @@ def test_channel_urls_are_guarded_and_api_keys_cannot_add_channels(user: Registe
     by_key = user.client.post("/notification-channels", {"kind": "email", "name": "x"}, token=key.json["key"])
     assert by_key.status == 403
     assert user.client.post("/notification-rules", {"event": "execution.slow"}).status == 422
+
+
+def test_the_audit_trail_holds_every_share_publish_moderation_and_rule_change(
+    user: RegisteredUser, other_user: RegisteredUser
+) -> None:
+    """Issue 13 item 8, read back through GET /audit-logs as the workspace's OWNER sees it."""
+    c = user.client
+    colleague = other_user
+    assert (
+        c.post(
+            f"/workspaces/{user.workspace_id}/members", {"email": colleague.email, "role": "MEMBER"}
+        ).status
+        == 201
+    )
+    workflow = c.post("/workflows", {"name": "Audited", "definition": failing("http://127.0.0.1:9/x")}).json
+    path = f"/workflows/{workflow['id']}"
+    share = c.post(f"{path}/shares", {"email": colleague.email, "level": "view"}).json
+    assert c.delete(f"{path}/shares/{share['id']}").status == 204
+    c.put(path, {"name": "Audited", "definition": failing("http://127.0.0.1:9/y")})
+    assert c.post(f"{path}/publish", {}).status == 200
+    theirs = colleague.client.post(
+        f"{path}/comments", {"body": "hm"}, headers={"X-Workspace-Id": user.workspace_id}
+    )
+    assert theirs.status == 201, theirs.body
+    assert c.delete(f"{path}/comments/{theirs.json['id']}").status == 204  # the OWNER moderates
+    rule = c.post("/notification-rules", {"event": "execution.failed", "workflowId": workflow["id"]}).json
+    assert c.delete(f"/notification-rules/{rule['id']}").status == 204
+
+    workflow_trail = c.get(f"/audit-logs?entityType=workflow&entityId={workflow['id']}").json["items"]
+    actions = [e["action"] for e in workflow_trail]
+    for wanted in ("workflow.share", "workflow.unshare", "workflow.publish"):
+        assert wanted in actions, actions
+    moderated = [
+        e for e in c.get("/audit-logs?entityType=comment").json["items"] if e["action"] == "comment.delete"
+    ]
+    assert moderated and moderated[0]["changes"]["moderated"] is True
+    rules = c.get(f"/audit-logs?entityType=notification_rule&entityId={rule['id']}").json["items"]
+    assert [e["action"] for e in rules] == ["notification_rule.delete", "notification_rule.create"]
