@@ -75,3 +75,24 @@ def test_a_share_received_lands_in_the_inbox(
     assert marked.status == 200 and marked.json == {"marked": 1}
     assert other_user.client.get("/notifications?unread=true").json["items"] == []
     assert user.client.get("/notifications").json["items"] == []
+
+
+def test_a_workspace_can_forbid_viewers_to_comment(api: ApiClient, user: RegisteredUser) -> None:
+    viewer = register_user(api, name="Viewer")
+    added = user.client.post(
+        f"/workspaces/{user.workspace_id}/members", {"email": viewer.email, "role": "VIEWER"}
+    )
+    assert added.status == 201, added.body
+    workflow = user.client.post("/workflows", {"name": "Orders", "definition": definition()}).json
+    path, in_ws = f"/workflows/{workflow['id']}/comments", {"X-Workspace-Id": user.workspace_id}
+    assert viewer.client.post(path, {"body": "looks good"}, headers=in_ws).status == 201
+
+    policies = user.client.patch(f"/workspaces/{user.workspace_id}/policies", {"viewersMayComment": False})
+    assert policies.status == 200 and policies.json["viewersMayComment"] is False, policies.body
+    assert user.client.get(f"/workspaces/{user.workspace_id}").json["viewersMayComment"] is False
+    refused = viewer.client.post(path, {"body": "one more"}, headers=in_ws)
+    assert refused.status == 403, refused.body
+    assert user.client.post(path, {"body": "members still may"}).status == 201
+    assert (
+        user.client.patch(f"/workspaces/{user.workspace_id}/policies", {"viewersMayComment": 0}).status == 422
+    )

@@ -49,6 +49,8 @@ class Policies:
 
     require_verified_email: bool = False
     require_two_factor: bool = False
+    # Whether members who only view a workflow (VIEWER, or a view share) may comment (issue 13).
+    viewers_may_comment: bool = True
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,9 @@ def get_workspace(principal: Principal, workspace_id: str) -> WorkspaceDetail:
         members = [MemberView(m.user_id, email, m.role.value) for m, email in repo.members(target)]
         assert role is not None  # WORKSPACE_READ needs a membership
         view = WorkspaceView(workspace.id, workspace.name, workspace.slug, role.value)
-        policies = Policies(workspace.require_verified_email, workspace.require_two_factor)
+        policies = Policies(
+            workspace.require_verified_email, workspace.require_two_factor, workspace.viewers_may_comment
+        )
         return WorkspaceDetail(view, members, policies)
 
 
@@ -163,6 +167,7 @@ def set_policies(
     *,
     require_verified_email: bool | None,
     require_two_factor: bool | None,
+    viewers_may_comment: bool | None = None,
     origin: Origin | None = None,
 ) -> Policies:
     """ADMIN+: change what the workspace asks of its members. Requiring two-factor needs the admin to
@@ -189,6 +194,8 @@ def set_policies(
             workspace.require_two_factor = changes["requireTwoFactor"] = require_two_factor
         if require_verified_email is not None and require_verified_email != workspace.require_verified_email:
             workspace.require_verified_email = changes["requireVerifiedEmail"] = require_verified_email
+        if viewers_may_comment is not None and viewers_may_comment != workspace.viewers_may_comment:
+            workspace.viewers_may_comment = changes["viewersMayComment"] = viewers_may_comment
         if changes:
             record_audit(
                 uow.session,
@@ -200,7 +207,9 @@ def set_policies(
                 changes=changes,
                 origin=origin,
             )
-        policies = Policies(workspace.require_verified_email, workspace.require_two_factor)
+        policies = Policies(
+            workspace.require_verified_email, workspace.require_two_factor, workspace.viewers_may_comment
+        )
         uow.commit()
     return policies
 

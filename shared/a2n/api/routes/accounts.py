@@ -97,11 +97,13 @@ class PoliciesIn(RequestBody):
     # Strict: 0 or "true" is a 422, not a policy silently switched (the fuzzer sent 0).
     require_verified_email: StrictBool | None = None
     require_two_factor: StrictBool | None = None
+    viewers_may_comment: StrictBool | None = None
 
 
 class PoliciesOut(ResponseBody):
     require_verified_email: bool
     require_two_factor: bool
+    viewers_may_comment: bool
 
 
 class SecurityEventOut(ResponseBody):
@@ -197,6 +199,7 @@ def set_workspace_policies(request: Request) -> Response:
         request.path_param("id"),
         require_verified_email=body.require_verified_email,
         require_two_factor=body.require_two_factor,
+        viewers_may_comment=body.viewers_may_comment,
         origin=request.origin,
     )
     return Response(200, PoliciesOut.model_validate(policies))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
@@ -29,7 +29,7 @@ class CommentIn(RequestBody):
 
 class CommentChange(RequestBody):
     body: Body | None = None
-    resolved: bool | None = None
+    resolved: StrictBool | None = None
 
 
 class PersonOut(ResponseBody):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
@@ -73,7 +73,7 @@ class ShareIn(RequestBody):
     use only; ``level`` may be left out or say ``use`` (``read`` does not exist)."""
 
     email: Annotated[str, Field(min_length=3, max_length=254)] | None = None
-    workspace: bool | None = None
+    workspace: StrictBool | None = None
     level: Literal["use"] = "use"
     expires_at: UtcDatetime | None = None
 

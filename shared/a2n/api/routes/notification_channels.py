@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
@@ -36,14 +36,14 @@ class ChannelIn(RequestBody):
 
     kind: Literal["email", "slack", "webhook"]
     name: Name
-    workspace: bool = False
+    workspace: StrictBool = False
     email: Annotated[str, Field(min_length=3, max_length=254)] | None = None
     url: Annotated[str, Field(min_length=8, max_length=2000)] | None = None
 
 
 class ChannelChange(RequestBody):
     name: Name | None = None
-    enabled: bool | None = Field(default=None, description="true again after it was disabled")
+    enabled: StrictBool | None = Field(default=None, description="true again after it was disabled")
 
 
 class ChannelOut(ResponseBody):
@@ -66,7 +66,7 @@ class CreatedChannelOut(ChannelOut):
 
 class RuleIn(RequestBody):
     event: Event
-    workspace: bool = Field(default=False, description="The workspace's rule (ADMIN+): channels only")
+    workspace: StrictBool = Field(default=False, description="The workspace's rule (ADMIN+): channels only")
     workflow_id: uuid.UUID | None = None
     folder_id: uuid.UUID | None = Field(default=None, description="Its workflows and its subfolders'")
     threshold_seconds: Annotated[int, Field(ge=1, le=86_400 * 30)] | None = Field(

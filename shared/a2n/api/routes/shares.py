@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
@@ -29,7 +29,7 @@ class ShareIn(RequestBody):
     workflow's workspace."""
 
     email: Email | None = None
-    workspace: bool | None = None
+    workspace: StrictBool | None = None
     level: ShareLevel
     expires_at: UtcDatetime | None = None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from a2n.api.http import Request, Response
 from a2n.api.openapi import QueryParam, RouteDoc
@@ -43,7 +43,9 @@ class TemplateIn(RequestBody):
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     description: Annotated[str, Field(max_length=2000)] | None = None
     category: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    public: bool = Field(default=False, description="Ask for the public gallery (a platform admin approves)")
+    public: StrictBool = Field(
+        default=False, description="Ask for the public gallery (a platform admin approves)"
+    )
 
 
 class RatingIn(RequestBody):
@@ -51,7 +53,7 @@ class RatingIn(RequestBody):
 
 
 class ReviewIn(RequestBody):
-    approved: bool
+    approved: StrictBool
 
 
 class GalleryFilterIn(CamelModel):
@@ -149,7 +151,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         TemplateOut,
         201,
         tags=_TAGS,
-        errors=(422,),
+        errors=(404, 422),
     ),
     RouteDoc(
         "DELETE",

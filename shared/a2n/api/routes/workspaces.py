@@ -48,6 +48,7 @@ class WorkspaceDetailOut(WorkspaceOut):
     members: list[MemberOut]
     require_verified_email: bool = False
     require_two_factor: bool = False
+    viewers_may_comment: bool = True
 
 
 class WorkspaceApiKeyOut(ApiKeyOut):
@@ -88,6 +89,7 @@ def get_workspace(request: Request) -> Response:
         members=[MemberOut.model_validate(m) for m in detail.members],
         require_verified_email=detail.policies.require_verified_email,
         require_two_factor=detail.policies.require_two_factor,
+        viewers_may_comment=detail.policies.viewers_may_comment,
     )
     return Response(200, body)
 
