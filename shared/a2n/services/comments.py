@@ -20,9 +20,9 @@ from a2n.services.notification_routing import ensure_sent_eventually, send_after
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import Workflow, WorkflowComment
+    from a2n.pagination import Page, PageRequest
 
 # "@ada@example.com": an address after an @ that starts a word.
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
@@ -132,10 +132,10 @@ def list_comments(
 ) -> Page[CommentView]:
     """``GET /workflows/{id}/comments``: oldest first (a conversation reads that way); the threads by
     default, a thread's replies with ``parent_id``; ``node_id`` and ``resolved`` filter threads."""
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.db.repositories.base import Keyset
     from a2n.db.repositories.comments import CommentRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
     from a2n.services.workflow_access import open_workflow
 
     after = Keyset(page.cursor.sort_key_datetime(), page.cursor.id_uuid()) if page.cursor else None

@@ -23,10 +23,10 @@ from a2n.services.audit import Actor, Origin, record_audit
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import Credential, CredentialShare
     from a2n.db.repositories.credential_sharing import Dependent
+    from a2n.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,10 @@ def check_delete(session: Session, credential: Credential, *, force: bool) -> li
 
 def credential_usage(principal: Principal, credential_id: str, page: PageRequest) -> Page[UsageView]:
     """``GET /credentials/{id}/usage``: each use by a step (or poll), newest first; its managers only."""
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.db.repositories.base import Keyset
     from a2n.db.repositories.credential_sharing import UsageRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
 
     after = Keyset(page.cursor.sort_key_datetime(), page.cursor.id_uuid()) if page.cursor else None
     with UnitOfWork() as uow:

@@ -13,8 +13,8 @@ from a2n.auth.policy import Action, authorize
 from a2n.errors import NotFound
 
 if TYPE_CHECKING:
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
+    from a2n.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,10 @@ class NotificationView:
 def list_notifications(
     principal: Principal, page: PageRequest, *, unread_only: bool = False
 ) -> Page[NotificationView]:
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.db.repositories.base import Keyset
     from a2n.db.repositories.notifications import NotificationRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
 
     authorize(principal, None, Action.INBOX)
     after = Keyset(page.cursor.sort_key_datetime(), page.cursor.id_uuid()) if page.cursor else None

@@ -19,9 +19,9 @@ from a2n.services.audit import Actor, Origin, record_audit
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import NotificationChannel, NotificationDelivery, NotificationRule
+    from a2n.pagination import Page, PageRequest
 
 KINDS = ("email", "slack", "webhook")
 CHANNEL_NOT_FOUND = "Notification channel not found"
@@ -504,6 +504,6 @@ def _after(page: PageRequest) -> Any:
 
 
 def _page(items: list[Any], keyset: Any) -> Page[Any]:
-    from a2n.api.pagination import Page, encode_cursor
+    from a2n.pagination import Page, encode_cursor
 
     return Page(items=items, next_cursor=encode_cursor(keyset.created_at, keyset.id) if keyset else None)

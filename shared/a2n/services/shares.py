@@ -25,9 +25,9 @@ from a2n.services.notification_routing import ensure_sent_eventually, send_after
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.models import WorkflowShare
+    from a2n.pagination import Page, PageRequest
 
 OUTSIDE_IS_VIEW_ONLY = (
     "outside the workflow's workspace a share is view only: the recipient would otherwise run or "
@@ -160,11 +160,11 @@ def revoke_share(
 
 
 def list_shares(principal: Principal, workflow_id: str, page: PageRequest) -> Page[ShareView]:
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.db.repositories.base import Keyset
     from a2n.db.repositories.identity import WorkspaceRepository
     from a2n.db.repositories.shares import ShareRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
     from a2n.services.workflow_access import open_workflow
 
     after = Keyset(page.cursor.sort_key_datetime(), page.cursor.id_uuid()) if page.cursor else None
@@ -187,11 +187,11 @@ def list_shares(principal: Principal, workflow_id: str, page: PageRequest) -> Pa
 
 def shared_with_me(principal: Principal, page: PageRequest) -> Page[SharedWithMe]:
     """``GET /shared-with-me``: live shares to the caller, newest first, at the level each allows."""
-    from a2n.api.pagination import Page, encode_cursor
     from a2n.auth.policy import authorize
     from a2n.db.repositories.base import Keyset
     from a2n.db.repositories.shares import ShareRepository
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, encode_cursor
 
     authorize(principal, None, Action.SHARED_WITH_ME_READ)
     after = Keyset(page.cursor.sort_key_datetime(), page.cursor.id_uuid()) if page.cursor else None

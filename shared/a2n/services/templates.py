@@ -19,9 +19,9 @@ from a2n.services.audit import Actor, Origin, record_audit
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from a2n.api.pagination import Page, PageRequest
     from a2n.auth.principal import Principal
     from a2n.db.repositories.templates import GalleryQuery, GalleryRow
+    from a2n.pagination import Page, PageRequest
 
 # Built-ins sort after every published template (they are the oldest entries of the gallery).
 BUILTIN_SINCE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -71,8 +71,8 @@ def list_templates(
 ) -> Page[WorkflowTemplate]:
     """``GET /templates``: built-ins, this workspace's templates and approved public ones (pending
     ones too for platform admins), newest first (built-ins last)."""
-    from a2n.api.pagination import Page, PageRequest, encode_cursor
     from a2n.db.uow import UnitOfWork
+    from a2n.pagination import Page, PageRequest, encode_cursor
 
     page = page or PageRequest()
     wanted = wanted or GalleryFilter()
