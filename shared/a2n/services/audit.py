@@ -89,3 +89,10 @@ def record_audit(
             user_agent=origin.user_agent,
         )
     )
+
+
+def share_changes(share: Any, email: str | None, level: str) -> dict[str, Any]:
+    """What the trail keeps of a share (of a workflow or a credential): with whom, what, until when."""
+    grantee = {"email": email} if share.grantee_user_id is not None else {"workspace": True}
+    expires = share.expires_at.isoformat() if share.expires_at else None
+    return {"shareId": str(share.id), **grantee, "level": level, "expiresAt": expires}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from a2n.auth.policy import Action, Role
 from a2n.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
-from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.audit import Actor, Origin, record_audit, share_changes
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -311,7 +311,6 @@ def _audit(
     origin: Origin | None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    grantee = {"email": email} if share.grantee_user_id is not None else {"workspace": True}
     record_audit(
         session,
         workspace_id=share.workspace_id,
@@ -319,12 +318,6 @@ def _audit(
         action=action,
         entity_type="credential",
         entity_id=share.credential_id,
-        changes={
-            "shareId": str(share.id),
-            **grantee,
-            "level": "use",
-            "expiresAt": share.expires_at.isoformat() if share.expires_at else None,
-            **(extra or {}),
-        },
+        changes={**share_changes(share, email, "use"), **(extra or {})},
         origin=origin,
     )

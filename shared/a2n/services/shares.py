@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from a2n.auth.policy import Action
 from a2n.db.enums import ShareLevel
 from a2n.errors import Conflict, NotFound, Problem, ValidationFailed
-from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.audit import Actor, Origin, record_audit, share_changes
 from a2n.services.notification_routing import ensure_sent_eventually, send_after_commit
 
 if TYPE_CHECKING:
@@ -313,7 +313,6 @@ def _audit(
     *,
     origin: Origin | None,
 ) -> None:
-    grantee = {"email": email} if share.grantee_user_id is not None else {"workspace": True}
     record_audit(
         session,
         workspace_id=share.workspace_id,
@@ -321,12 +320,7 @@ def _audit(
         action=action,
         entity_type="workflow",
         entity_id=share.workflow_id,
-        changes={
-            "shareId": str(share.id),
-            **grantee,
-            "level": share.level.value,
-            "expiresAt": share.expires_at.isoformat() if share.expires_at else None,
-        },
+        changes=share_changes(share, email, share.level.value),
         origin=origin,
     )
 
