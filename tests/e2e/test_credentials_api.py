@@ -17,7 +17,8 @@ from a2n.settings import Settings
 
 CANARY = "canary-e2e-9c41-never-leak"
 PROBLEM = "application/problem+json"
-METADATA = {"id", "name", "type", "createdAt", "updatedAt", "expiresAt", "lastUsedAt", "isActive"}
+# canUse: whether the caller may attach it (credential sharing, issue 13); never anything of its data.
+METADATA = {"id", "name", "type", "createdAt", "updatedAt", "expiresAt", "lastUsedAt", "isActive", "canUse"}
 
 
 def _create(user: RegisteredUser, name: str = "stripe", **body: Any) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def test_credential_lifecycle_returns_metadata_only(user: RegisteredUser) -> Non
     replaced = user.client.put(path, {"name": "stripe-live", "data": {"token": CANARY + "-2"}})
     assert listed.status == got.status == replaced.status == 200
     assert [i["id"] for i in listed.json["items"]] == [created["id"]] and listed.json["nextCursor"] is None
-    assert got.json["fields"] == ["token"] and set(got.json) == METADATA | {"fields"}
+    assert got.json["fields"] == ["token"] and set(got.json) == METADATA | {"fields", "usageCount"}
     assert replaced.json["name"] == "stripe-live"
 
     deleted = user.client.delete(path)
