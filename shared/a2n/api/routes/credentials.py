@@ -68,7 +68,7 @@ class CredentialDetail(CredentialOut):
     usage_count: int = Field(default=0, description="Uses by steps and polls still in the usage log")
 
 
-class ShareIn(RequestBody):
+class CredentialShareIn(RequestBody):
     """Exactly one grantee: a member's ``email`` or ``workspace: true``. Shares lend a credential for
     use only; ``level`` may be left out or say ``use`` (``read`` does not exist)."""
 
@@ -168,7 +168,7 @@ def delete_credential(request: Request) -> Response:
 def share_credential(request: Request) -> Response:
     from a2n.services.credential_sharing import share_credential as share
 
-    body = request.parse(ShareIn)
+    body = request.parse(CredentialShareIn)
     if (body.email is None) == (body.workspace is not True):
         raise ValidationFailed([Problem("/email", "send either email or workspace: true")])
     view = share(
@@ -267,7 +267,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         "POST",
         f"{_ID}/shares",
         "Share a credential for use with a member or the whole workspace",
-        ShareIn,
+        CredentialShareIn,
         CredentialShareOut,
         status=201,
         tags=_TAGS,

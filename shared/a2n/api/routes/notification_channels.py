@@ -88,7 +88,7 @@ class RuleOut(ResponseBody):
     created_at: UtcDatetime
 
 
-class DeliveryOut(ResponseBody):
+class NotificationDeliveryOut(ResponseBody):
     id: uuid.UUID = Field(description="Also the webhook-id header a webhook receiver saw")
     event: str
     title: str
@@ -153,7 +153,8 @@ def list_deliveries(request: Request) -> Response:
 
     found = deliveries(request.principal, request.path_param("id"), page_request(request.query))
     items: Sequence[DeliveryView] = found.items
-    return Response(200, {"items": [_out(DeliveryOut, v) for v in items], "nextCursor": found.next_cursor})
+    body = [_out(NotificationDeliveryOut, v) for v in items]
+    return Response(200, {"items": body, "nextCursor": found.next_cursor})
 
 
 def create_rule(request: Request) -> Response:
@@ -221,7 +222,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         f"{_CHANNELS}/{{id}}/deliveries",
         "A channel's delivery log, newest first",
         None,
-        PageOf[DeliveryOut],
+        PageOf[NotificationDeliveryOut],
         tags=_TAGS,
         query=_PAGE,
     ),
