@@ -59,6 +59,7 @@ def test_a_poll_failing_too_often_in_a_row_deactivates_its_workflow_and_tells_it
 ) -> None:
     monkeypatch.setenv("A2N_HTTP_ALLOW_NETWORKS", '["127.0.0.0/8"]')
     monkeypatch.setenv("A2N_POLL_FAILURES_TO_DEACTIVATE", "3")
+    monkeypatch.setenv("A2N_QUEUE_URLS", "{}")  # no notification queue: deliveries are tried at once
     reset_settings()
     url, script = feed
     script += [500, 500, 200]  # two failures, then a success that resets the count
@@ -110,7 +111,9 @@ def test_a_poll_failing_too_often_in_a_row_deactivates_its_workflow_and_tells_it
         ).one()
         assert entry.actor_type == "system" and "failed 3 times in a row" in entry.changes["reason"]
         told = db_session.scalars(
-            select(Notification).where(Notification.kind == "trigger.deactivated")
+            select(Notification).where(
+                Notification.kind == "trigger.deactivated", Notification.workspace_id == owner.workspace.id
+            )
         ).all()
         assert [(n.user_id, n.data["workflowId"]) for n in told] == [(owner.user.id, str(workflow.id))]
         assert len(receiver.requests) == 1 and "was deactivated" in receiver.bodies()[0]["text"]
