@@ -337,6 +337,20 @@ def load_for_node(
     return DecryptedCredential(id=str(row.id), type=row.type, data=_open(row))
 
 
+def open_in_workspace(
+    session: Session, *, workspace_id: uuid.UUID, credential_id: str
+) -> DecryptedCredential:
+    """Decrypt an active, unexpired credential of the workspace outside any run (OAuth2 connect):
+    no step uses it, so no use is logged; NotFound for anything else, with the run's message."""
+    from a2n.db.base import utcnow
+    from a2n.db.repositories.credentials import CredentialRepository
+
+    row = CredentialRepository(session).usable(workspace_id, _parse_id(credential_id, _UNUSABLE), utcnow())
+    if row is None:
+        raise NotFound(_UNUSABLE)
+    return DecryptedCredential(id=str(row.id), type=row.type, data=_open(row))
+
+
 def refresh_data(
     session: Session,
     *,

@@ -14,13 +14,13 @@ from a2n.auth.policy import Action
 from a2n.errors import NotFound, Problem, ValidationFailed
 from a2n.pagination import Page, PageRequest, encode_cursor
 from a2n.services.audit import Actor, Origin, record_audit
+from a2n.services.credential_sharing import attach
 from a2n.services.integrations.installs import (
     integration_problems,
     package_versions,
     pin_package_versions,
     resolve_imported_versions,
 )
-from a2n.services.credential_sharing import attach
 from a2n.services.workflow_access import open_workflow
 from a2n.services.workflow_definitions import (
     credential_refs,
@@ -689,10 +689,7 @@ def import_workflow(
         _default_schedule_timezone(uow.session, principal, saveable.definition)
         workspace_id = _workspace(principal)
         problems += resolve_imported_versions(uow.session, workspace_id, saveable.definition, DEFINITION)
-        _ensure_saveable(uow.session, _workspace(principal), saveable, extra=problems + masked)
-        to_attach = _ensure_saveable(
-            uow.session, principal, _workspace(principal), saveable, extra=problems + masked
-        )
+        to_attach = _ensure_saveable(uow.session, principal, workspace_id, saveable, extra=problems + masked)
         view = _save_new(uow.session, principal, saveable, action="workflow.import", origin=origin)
         attach(uow.session, principal, view.id, to_attach)
         uow.commit()

@@ -128,11 +128,11 @@ def _oauth2_credential(
     session: Session, workspace_id: uuid.UUID, credential_id: str
 ) -> tuple[uuid.UUID, dict[str, Any], dict[str, Any]]:
     """The credential's id, data and the manifest's ``apply`` of its OAuth2 type (409 otherwise)."""
-    from a2n.services.credentials import load_for_node
+    from a2n.services.credentials import open_in_workspace
     from a2n.services.integrations.installs import installed_manifests
 
     try:
-        opened = load_for_node(session, workspace_id=workspace_id, credential_id=credential_id)
+        opened = open_in_workspace(session, workspace_id=workspace_id, credential_id=credential_id)
     except NotFound:
         raise NotFound(f"No credential {credential_id!r}") from None
     package, _, name = opened.type.partition(":")

@@ -4,8 +4,8 @@ workspace, optionally expiring), who attached a credential to a workflow, and th
 Everything that worked keeps working: each existing credential is shared with its whole workspace,
 and every credential a workflow (any version) references is attached by the workflow's creator.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03 19:00:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
