@@ -111,3 +111,17 @@ def load_for_run(session: Any, *, workspace_id: uuid.UUID, credential_id: str) -
 
     site = run_site(session, workspace_id, credential_id)
     return load_for_node(session, workspace_id=workspace_id, credential_id=credential_id, site=site)
+
+
+def attach_as_saved(session: Any, workflow_id: uuid.UUID, credential_id: Any, user_id: uuid.UUID) -> None:
+    """What saving a workflow through the API records for a credential it names (credential sharing,
+    issue 13): for workflows a test builds directly, so their steps may use it."""
+    from sqlalchemy import text
+
+    session.execute(
+        text(
+            "INSERT INTO credential_attachments (workflow_id, credential_id, attached_by)"
+            " VALUES (:w, :c, :u)"
+        ),
+        {"w": workflow_id, "c": uuid.UUID(str(credential_id)), "u": user_id},
+    )

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from credential_support import local_keys
+from credential_support import load_for_run, local_keys
 from provider_support import ProviderServer, serve_providers
 
 from a2n.crypto.envelope import encrypt_credential
@@ -27,7 +27,7 @@ from a2n.db.models import Workspace
 from a2n.nodes.context import Credential, NodeContext, NodeFailed, Renew
 from a2n.nodes.http.actions import ActionCall, run_action
 from a2n.nodes.secrets import scrub, secret_values, travelling_forms
-from a2n.services.credentials import load_for_node, refresh_data
+from a2n.services.credentials import refresh_data
 from a2n.services.integrations.builtin import builtin_manifests
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -82,7 +82,7 @@ def test_a_refresh_through_the_stored_credential_uses_the_manifests_token_url_an
     def refresh(renew: Renew) -> dict[str, Any]:
         return refresh_data(db_session, workspace_id=row.workspace_id, credential_id=str(row.id), renew=renew)
 
-    loaded = load_for_node(db_session, workspace_id=row.workspace_id, credential_id=str(row.id))
+    loaded = load_for_run(db_session, workspace_id=row.workspace_id, credential_id=str(row.id))
     result = run_action(
         context(Credential(loaded.id, loaded.type, loaded.data), refresh_credential=refresh),
         ActionCall(manifest("google-sheets"), "read_values", {"spreadsheetId": "S", "range": "A1"}),
@@ -93,7 +93,7 @@ def test_a_refresh_through_the_stored_credential_uses_the_manifests_token_url_an
     assert (token_call.host, token_call.path) == ("oauth2.googleapis.com", "/token")
     assert parse_qs(token_call.body.decode())["refresh_token"] == ["1//r"]
     assert call.headers["authorization"] == "Bearer ya29.fresh"
-    now_stored = load_for_node(db_session, workspace_id=row.workspace_id, credential_id=str(row.id)).data
+    now_stored = load_for_run(db_session, workspace_id=row.workspace_id, credential_id=str(row.id)).data
     assert now_stored["accessToken"] == "ya29.fresh"
     assert set(now_stored) == set(stale)  # no tokenUrl or clientAuth written into the credential
 

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from credential_support import ORIGIN, member
+from credential_support import ORIGIN, attach_as_saved, member
 from provider_support import ProviderServer, serve_providers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,6 +76,7 @@ def test_a_polling_app_trigger_starts_one_run_per_new_issue_and_never_twice(
         "connections": [{"source": "watch", "target": "done"}],
     }
     workflow = saved_workflow(db_session, owner.workspace.id, definition)
+    attach_as_saved(db_session, workflow.id, credential.id, owner.user.id)
     activate_workflow(owner.principal, workflow.id)
     row = db_session.scalars(select(WorkflowTrigger).where(WorkflowTrigger.workflow_id == workflow.id)).one()
     assert (row.type.value, row.schedule_expression) == ("POLL", "rate(5 minutes)")
