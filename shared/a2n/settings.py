@@ -209,6 +209,9 @@ class Settings(BaseSettings):
     retention_webhook_receipts_days: int = 7
     # The owner's webhook delivery log (issue 9.20) is kept this long.
     retention_webhook_deliveries_days: int = 7
+    # A notification channel's delivery log: delivered and failed rows are kept this long (pending
+    # ones stay until sent or failed).
+    retention_notification_deliveries_days: int = 30
     # Deleted (archived) workflows can be un-archived this long; then retention purges them with
     # their versions, triggers and collaboration records (their executions follow their own rules).
     retention_archived_workflows_days: int = 30

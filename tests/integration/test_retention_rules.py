@@ -13,6 +13,8 @@ from a2n.db.models import (
     Credential,
     Execution,
     ExecutionLog,
+    NotificationChannel,
+    NotificationDelivery,
     WebhookDeliveryRecord,
     WebhookReceipt,
     Workflow,
@@ -189,6 +191,33 @@ def test_delivery_log_rows_older_than_7_days_are_deleted(db_session, workflow) -
     assert _surviving(db_session, WebhookDeliveryRecord, ids) == {rows[1].id}
     assert apply_retention(NOW + timedelta(days=1), Settings(retention_webhook_deliveries_days=0)) \
         .webhook_deliveries_deleted == 0  # fmt: skip
+
+
+
+def test_settled_notification_deliveries_older_than_30_days_are_deleted_pending_ones_kept(
+    db_session, workflow
+) -> None:
+    """The channel delivery log (issue 13 item 7) is not kept forever; a pending row is still work."""
+    channel = NotificationChannel(
+        workspace_id=workflow.workspace_id, kind="slack", name="ops", target="sealed"
+    )
+    db_session.add(channel)
+    db_session.flush()
+    old = NOW - timedelta(days=30) - SECOND
+    rows = [
+        NotificationDelivery(channel_id=channel.id, event="execution.failed", payload={}, status=status,
+                             created_at=at)
+        for status, at in (("delivered", old), ("failed", old), ("pending", old),
+                           ("delivered", NOW - timedelta(days=29)))
+    ]  # fmt: skip
+    db_session.add_all(rows)
+    db_session.flush()
+    ids = {row.id for row in rows}
+
+    assert apply_retention(NOW, Settings()).notification_deliveries_deleted == 2
+    assert _surviving(db_session, NotificationDelivery, ids) == {rows[2].id, rows[3].id}
+    disabled = Settings(retention_notification_deliveries_days=0)
+    assert apply_retention(NOW + timedelta(days=5), disabled).notification_deliveries_deleted == 0
 
 
 def test_expired_credentials_are_deactivated_and_others_left_alone(db_session, workflow) -> None:

@@ -1,6 +1,6 @@
 """Retention: delete what has outlived its settings — finished executions, old log lines, webhook
-receipts and delivery-log rows, workflows archived long ago — forget expired idempotency keys and
-session revocations, and deactivate expired credentials.
+receipts, webhook and notification delivery-log rows, workflows archived long ago — forget expired
+idempotency keys and session revocations, and deactivate expired credentials.
 
 Every batch is its own short transaction and each rule stops after ``max_batches``, so a backlog
 drains over several sweeper runs instead of timing one out or holding locks for long.
@@ -35,6 +35,7 @@ class RetentionReport:
     logs_deleted: int = 0
     webhook_receipts_deleted: int = 0
     webhook_deliveries_deleted: int = 0
+    notification_deliveries_deleted: int = 0
     idempotency_keys_cleared: int = 0
     credentials_deactivated: int = 0
     login_throttles_deleted: int = 0
@@ -70,6 +71,10 @@ def retention_rules(now: datetime, settings: Settings) -> dict[str, Rule | None]
         "webhook_deliveries_deleted": days_rule(
             settings.retention_webhook_deliveries_days,
             lambda r, t, n: r.delete_webhook_deliveries(t, limit=n),
+        ),
+        "notification_deliveries_deleted": days_rule(
+            settings.retention_notification_deliveries_days,
+            lambda r, t, n: r.delete_notification_deliveries(t, limit=n),
         ),
         "idempotency_keys_cleared": lambda r, n: r.clear_idempotency_keys(
             now - timedelta(hours=settings.idempotency_window_h), limit=n

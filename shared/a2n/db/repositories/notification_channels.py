@@ -170,17 +170,6 @@ class NotificationDeliveryRepository(Repository[NotificationDelivery]):
         query = select(NotificationDelivery.id).where(NotificationDelivery.status == "pending").limit(1)
         return self.session.scalar(query) is not None
 
-    def delete_older_than(self, before: datetime, *, limit: int) -> int:
-        result: Any = self.session.execute(
-            text("""
-            DELETE FROM notification_deliveries WHERE id IN (
-                SELECT id FROM notification_deliveries WHERE created_at < :before AND status <> 'pending'
-                LIMIT :limit)
-            """),
-            {"before": before, "limit": limit},
-        )
-        return int(result.rowcount or 0)
-
 
 # Credentials expiring within the window whose owner was not told yet, claimed (SKIP LOCKED) and
 # marked in one statement so two sweeps never warn twice.

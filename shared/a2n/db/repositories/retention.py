@@ -22,6 +22,7 @@ from a2n.db.models import (
     Execution,
     ExecutionLog,
     LoginThrottle,
+    NotificationDelivery,
     RateCounter,
     RevokedSession,
     WebhookDeliveryRecord,
@@ -52,6 +53,16 @@ class RetentionRepository:
     def delete_webhook_deliveries(self, before: datetime, *, limit: int) -> int:
         batch = _batch(WebhookDeliveryRecord, limit, WebhookDeliveryRecord.received_at < before)
         return self._rowcount(delete(WebhookDeliveryRecord).where(WebhookDeliveryRecord.id == batch.c.id))
+
+    def delete_notification_deliveries(self, before: datetime, *, limit: int) -> int:
+        """Delivery-log rows written before the cutoff that are settled; a pending one is still work."""
+        batch = _batch(
+            NotificationDelivery,
+            limit,
+            NotificationDelivery.created_at < before,
+            NotificationDelivery.status != "pending",
+        )
+        return self._rowcount(delete(NotificationDelivery).where(NotificationDelivery.id == batch.c.id))
 
     def delete_login_throttles(self, idle_before: datetime, *, limit: int) -> int:
         """Failed-login counters of unknown emails untouched since the cutoff (any lock long over)."""
