@@ -1,5 +1,6 @@
-"""`a2n credentials rotate-key [--dry-run]` and `a2n credentials new-key`: move every credential
-onto the current master key (after `new-key` locally, or after changing A2N_KMS_KEY_ID)."""
+"""`a2n credentials rotate-key [--dry-run]` and `a2n credentials new-key`: move every credential, and
+the platform's own sealed secrets, onto the current master key (after `new-key` locally, or after
+changing A2N_KMS_KEY_ID)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def _new_key() -> int:
 
 def _rotate(*, dry_run: bool) -> int:
     from a2n.services.credentials import rotate_credential_keys
+    from a2n.services.secret_rotation import rotate_platform_secrets
 
     def progress(done: int, total: int) -> None:
         print(f"  re-encrypted {done}/{total}", flush=True)
@@ -53,12 +55,19 @@ def _rotate(*, dry_run: bool) -> int:
     target = f"{summary.target.key_id} v{summary.target.key_version}"
     if dry_run:
         print(f"{summary.stale} credential(s) to re-encrypt onto {target}")
+    else:
+        print(f"re-encrypted {summary.rotated} of {summary.stale} credential(s) onto {target}")
+    # Webhook, TOTP and notification-channel secrets are sealed with the same master key.
+    platform = rotate_platform_secrets(dry_run=dry_run)
+    if dry_run:
+        print(f"{platform.stale} platform secret(s) (webhook, two-factor, channel) to re-encrypt")
         return 0
-    print(f"re-encrypted {summary.rotated} of {summary.stale} credential(s) onto {target}")
-    if summary.locked:
-        print(f"{len(summary.locked)} busy (another run or an edit held them); run again", file=sys.stderr)
-    if summary.failed:
+    print(f"re-encrypted {platform.rotated} of {platform.stale} platform secret(s) onto {target}")
+    busy = len(summary.locked) + len(platform.busy)
+    if busy:
+        print(f"{busy} busy (another run or an edit held them); run again", file=sys.stderr)
+    failed = summary.failed + platform.failed
+    if failed:
         # Ids only: a row that does not open is for a human to look at, never printed as data.
-        print(f"{len(summary.failed)} could not be opened with any key: {', '.join(summary.failed)}",
-              file=sys.stderr)
-    return 0 if summary.complete else 1
+        print(f"{len(failed)} could not be opened with any key: {', '.join(failed)}", file=sys.stderr)
+    return 0 if summary.complete and platform.complete else 1
